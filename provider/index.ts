@@ -1,0 +1,2 @@
+/** pulumi-hadr: declarative disaster recovery for openGauss and KingbaseES clusters. */
+export * from "./errors";
