@@ -1,0 +1,84 @@
+import { Redactor } from "./redact";
+import { SshSession, type SshTarget } from "./ssh";
+
+/** The outcome of work on one host of a fleet. */
+export type HostOutcome<T> =
+  | { host: string; ok: true; value: T }
+  | { host: string; ok: false; error: unknown };
+
+/**
+ * One SSH connection per host for the duration of one operation. Connections are opened lazily and in
+ * parallel, reused by every command of the operation, and all closed by {@link Fleet.close}.
+ */
+export class Fleet {
+  private readonly sessions = new Map<string, Promise<SshSession>>();
+
+  constructor(
+    private readonly targets: Map<string, SshTarget>,
+    /** Masks secrets in everything that comes back. */
+    readonly redactor: Redactor,
+  ) {}
+
+  /** Key of a target: `host:port`. */
+  static key(t: Pick<SshTarget, "host" | "port">): string {
+    return `${t.host}:${t.port}`;
+  }
+
+  /** The session for a host (by `host:port` key or host alone when unambiguous), opened on first use. */
+  session(host: string): Promise<SshSession> {
+    const key = this.resolve(host);
+    let s = this.sessions.get(key);
+    if (!s) {
+      const target = this.targets.get(key)!;
+      s = SshSession.open(target, this.redactor);
+      // A failed connection is not cached: a later call may retry it.
+      s.catch(() => this.sessions.delete(key));
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  /** Runs `fn` on every listed host in parallel and returns each host's outcome (never throws). */
+  async each<T>(hosts: string[], fn: (s: SshSession, host: string) => Promise<T>): Promise<HostOutcome<T>[]> {
+    return Promise.all(
+      hosts.map(async (host): Promise<HostOutcome<T>> => {
+        try {
+          const s = await this.session(host);
+          return { host, ok: true, value: await fn(s, host) };
+        } catch (error) {
+          return { host, ok: false, error };
+        }
+      }),
+    );
+  }
+
+  /** Like {@link each} but throws the first failure (by host order) after all hosts finished. */
+  async all<T>(hosts: string[], fn: (s: SshSession, host: string) => Promise<T>): Promise<T[]> {
+    const out = await this.each(hosts, fn);
+    const failed = out.find((o) => !o.ok);
+    if (failed && !failed.ok) throw failed.error;
+    return out.map((o) => (o as { value: T }).value);
+  }
+
+  /** Closes every open session. */
+  async close(): Promise<void> {
+    const open = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(open.map((p) => p.then((s) => s.close()).catch(() => undefined)));
+  }
+
+  private resolve(host: string): string {
+    if (this.targets.has(host)) return host;
+    const matches = [...this.targets.keys()].filter((k) => k.slice(0, k.lastIndexOf(":")) === host);
+    if (matches.length !== 1)
+      throw new Error(`internal: host ${host} is ${matches.length ? "ambiguous" : "unknown"} in this fleet`);
+    return matches[0]!;
+  }
+}
+
+/** Builds a fleet from targets, with a redactor that masks every target's key material plus `secrets`. */
+export function fleetOf(targets: SshTarget[], secrets: Array<string | undefined>): Fleet {
+  const map = new Map(targets.map((t) => [Fleet.key(t), t] as const));
+  const redactor = new Redactor([...targets.flatMap((t) => [t.privateKey, t.passphrase]), ...secrets]);
+  return new Fleet(map, redactor);
+}

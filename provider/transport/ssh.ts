@@ -1,0 +1,265 @@
+import { createHash } from "node:crypto";
+import type { Client, ClientChannel, ConnectConfig } from "ssh2";
+import { DeadlineError, HostKeyError, RemoteCommandError, SshAuthError, SshConnectError } from "../errors";
+import type { Redactor } from "./redact";
+
+/** Where and how to log in. Secrets (privateKey, passphrase) are only ever handed to ssh2. */
+export interface SshTarget {
+  host: string;
+  port: number;
+  username: string;
+  privateKey: string;
+  passphrase?: string;
+  /** Pinned `SHA256:...` host-key fingerprint; required unless `insecure`. */
+  hostKey?: string;
+  /** Skip host-key verification (explicit opt-out only). */
+  insecure?: boolean;
+  /** TCP connect + handshake deadline. */
+  connectTimeoutMs: number;
+  /** Cluster name, for error locations. */
+  cluster?: string;
+}
+
+/** A prompt the remote command may print on its PTY, and the line to answer with. */
+export interface PromptAnswer {
+  /** Matched against the output written since the previous answer. */
+  match: RegExp;
+  /** Sent followed by a newline; never logged. */
+  answer: string;
+}
+
+/** How to run one remote command. */
+export interface ExecOptions {
+  /** Our own deadline; the remote command is signalled and the channel closed when it passes. */
+  timeoutMs: number;
+  /** Data written to the command's stdin, then stdin is closed (when there are no prompts). */
+  stdin?: string;
+  /** Allocate a PTY (needed for tools that read passwords with getpass); stdout and stderr merge. */
+  pty?: boolean;
+  /** Prompts to answer (implies a PTY). */
+  prompts?: PromptAnswer[];
+  /** Called for every complete stdout line, already redacted. */
+  onLine?: (line: string) => void;
+  /** Name of the step, for error locations. */
+  step?: string;
+}
+
+/** Result of a remote command; outputs are redacted. */
+export interface ExecResult {
+  code: number | null;
+  signal: string | undefined;
+  stdout: string;
+  stderr: string;
+}
+
+/** `SHA256:<base64, no padding>` of an SSH public key blob, as OpenSSH prints it. */
+export function fingerprintOf(keyBlob: Buffer): string {
+  return `SHA256:${createHash("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
+}
+
+/** One SSH connection to one host, used for every command of one operation and then closed. */
+export class SshSession {
+  private closed = false;
+
+  private constructor(
+    private readonly client: Client,
+    /** The target this session is connected to. */
+    readonly target: SshTarget,
+    private readonly redactor: Redactor,
+  ) {}
+
+  /** Connects and verifies the host key; throws a typed error naming the host on any failure. */
+  static async open(target: SshTarget, redactor: Redactor): Promise<SshSession> {
+    const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
+    const where = { cluster: target.cluster, node: target.host, step: "ssh connect" };
+    if (!target.insecure && !target.hostKey) {
+      throw new HostKeyError(`no host key pinned for ${target.host}`, {
+        where,
+        hint: "Add its `SHA256:…` fingerprint to ssh.hostKeys (ssh-keyscan HOST | ssh-keygen -lf -), or set ssh.insecure: true.",
+      });
+    }
+    const client = new SshClient();
+    let presented: string | undefined;
+    const config: ConnectConfig = {
+      host: target.host,
+      port: target.port,
+      username: target.username,
+      privateKey: target.privateKey,
+      passphrase: target.passphrase,
+      readyTimeout: target.connectTimeoutMs,
+      keepaliveInterval: 10_000,
+      keepaliveCountMax: 3,
+      hostVerifier: (key: Buffer) => {
+        presented = fingerprintOf(key);
+        return target.insecure === true || presented === target.hostKey;
+      },
+    };
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.end();
+        reject(
+          new SshConnectError(
+            `timed out after ${target.connectTimeoutMs} ms connecting to ${target.host}:${target.port}`,
+            { where },
+          ),
+        );
+      }, target.connectTimeoutMs + 1000);
+      client.once("ready", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      client.once("error", (err: Error & { level?: string }) => {
+        clearTimeout(timer);
+        client.end();
+        const msg = redactor.redact(err.message);
+        if (presented !== undefined && !target.insecure && presented !== target.hostKey) {
+          reject(
+            new HostKeyError(`host key of ${target.host} is ${presented}, expected ${target.hostKey}`, {
+              where,
+              hint: "The host may have been reinstalled or another host answers at this address. Verify it, then update ssh.hostKeys.",
+            }),
+          );
+        } else if (err.level === "client-authentication") {
+          reject(
+            new SshAuthError(`${target.username}@${target.host} refused our key: ${msg}`, {
+              where,
+              hint: "Check ssh.user and ssh.privateKey.",
+            }),
+          );
+        } else {
+          reject(
+            new SshConnectError(`cannot reach ${target.host}:${target.port}: ${msg}`, {
+              where,
+              cause: undefined,
+            }),
+          );
+        }
+      });
+      client.connect(config);
+    });
+    return new SshSession(client, target, redactor);
+  }
+
+  /** Runs `command` (a shell command line with no secrets in it) and collects its redacted output. */
+  exec(command: string, opts: ExecOptions): Promise<ExecResult> {
+    const where = { cluster: this.target.cluster, node: this.target.host, step: opts.step };
+    const usePty = opts.pty === true || (opts.prompts?.length ?? 0) > 0;
+    return new Promise<ExecResult>((resolve, reject) => {
+      this.client.exec(
+        command,
+        usePty ? { pty: { term: "dumb", cols: 200, rows: 50 } } : {},
+        (err, stream) => {
+          if (err) {
+            reject(
+              new SshConnectError(
+                `cannot start a command on ${this.target.host}: ${this.redactor.redact(err.message)}`,
+                { where },
+              ),
+            );
+            return;
+          }
+          this.drive(stream, opts, usePty, where, resolve, reject);
+        },
+      );
+    });
+  }
+
+  private drive(
+    stream: ClientChannel,
+    opts: ExecOptions,
+    usePty: boolean,
+    where: { cluster?: string; node: string; step?: string },
+    resolve: (r: ExecResult) => void,
+    reject: (e: Error) => void,
+  ): void {
+    let stdout = "";
+    let stderr = "";
+    let pending = "";
+    let sincePrompt = "";
+    const prompts = [...(opts.prompts ?? [])];
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      try {
+        stream.signal("KILL");
+      } catch {
+        // the server may not support signals; closing the channel hangs up the session
+      }
+      stream.close();
+      reject(
+        new DeadlineError(`no result after ${Math.round(opts.timeoutMs / 1000)} s`, {
+          where,
+          hint: "The remote command may still be running; the next `pulumi up` checks its state before acting.",
+        }),
+      );
+    }, opts.timeoutMs);
+
+    const emitLines = (final: boolean) => {
+      const parts = pending.split(/\r?\n/);
+      pending = final ? "" : (parts.pop() ?? "");
+      for (const line of final ? parts.filter((l, i) => l !== "" || i < parts.length - 1) : parts) {
+        opts.onLine?.(this.redactor.redact(line.replace(/\r$/, "")));
+      }
+    };
+
+    stream.on("data", (chunk: Buffer) => {
+      const text = chunk.toString("utf8");
+      stdout += text;
+      pending += text;
+      sincePrompt += text;
+      const next = prompts[0];
+      if (next?.match.test(sincePrompt)) {
+        prompts.shift();
+        sincePrompt = "";
+        stream.write(`${next.answer}\n`);
+        if (prompts.length === 0 && opts.stdin === undefined && !usePty) stream.end();
+      }
+      emitLines(false);
+    });
+    stream.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    stream.on("close", (code: number | null, signal?: string) => {
+      clearTimeout(timer);
+      emitLines(true);
+      if (settled) return;
+      settled = true;
+      resolve({
+        code: code ?? null,
+        signal,
+        stdout: this.redactor.redact(stdout),
+        stderr: this.redactor.redact(stderr),
+      });
+    });
+    if (opts.stdin !== undefined) {
+      stream.write(opts.stdin);
+      stream.end();
+    } else if (!usePty) {
+      stream.end();
+    }
+  }
+
+  /** Runs `command` and throws a {@link RemoteCommandError} unless it exits 0; returns stdout. */
+  async run(command: string, opts: ExecOptions): Promise<string> {
+    const r = await this.exec(command, opts);
+    if (r.code !== 0) {
+      const detail = (r.stderr.trim() || r.stdout.trim()).split("\n").slice(-5).join(" | ");
+      throw new RemoteCommandError(
+        `\`${this.redactor.redact(command)}\` exited ${r.code ?? r.signal}: ${detail}`,
+        r.code,
+        {
+          where: { cluster: this.target.cluster, node: this.target.host, step: opts.step },
+        },
+      );
+    }
+    return r.stdout;
+  }
+
+  /** Closes the connection; safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.end();
+  }
+}
