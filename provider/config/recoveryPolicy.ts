@@ -1,0 +1,411 @@
+/**
+ * Input schema of the `RecoveryPolicy` resource (KingbaseES automatic recovery, spec kingbase-recovery.md) and
+ * its validation: every failure is reported with the property path and what is allowed; no reason ever
+ * contains an input value that could be a secret.
+ */
+import { posix } from "node:path";
+import { z } from "zod";
+import { type PropertyFailure, ValidationError } from "../errors";
+import { hostSchema, type SshSettings, sshSettingsSchema } from "./ssh";
+
+/** Supported engines. */
+export const ENGINES = ["kingbase-v8r3", "kingbase-v8r6"] as const;
+/** A supported engine. */
+export type Engine = (typeof ENGINES)[number];
+
+/** Recovery modes: nothing automatic, failed standbys only, standbys and a returning old primary. */
+export const MODES = ["manual", "standby", "automatic"] as const;
+/** A recovery mode. */
+export type PolicyMode = (typeof MODES)[number];
+
+/** V8R6: how a change takes effect. `restart-daemons` restarts repmgrd and kbha; `file-only` edits only. */
+export const APPLY_MODES = ["restart-daemons", "file-only"] as const;
+/** How a V8R6 change takes effect. */
+export type ApplyMode = (typeof APPLY_MODES)[number];
+
+/** V8R3: how the root-owned cron file is reached: `sudo -n` as the SSH user, or an SSH login as root. */
+export const ROOT_ACCESS = ["sudo", "root-ssh"] as const;
+/** A way to reach the root-owned cron file. */
+export type RootAccess = (typeof ROOT_ACCESS)[number];
+
+/** Vendor default layout of a V8R3 cluster (relative paths are below `clusterPath`). */
+export const V8R3_DEFAULT_PATHS = {
+  clusterPath: "/home/kingbase/cluster/HAR3",
+  dbHaModuleConf: "db/etc/HAmodule.conf",
+  clusterHaModuleConf: "kingbasecluster/etc/HAmodule.conf",
+  networkRewindScript: "db/bin/network_rewind.sh",
+  cronFile: "/etc/cron.d/KINGBASECRON",
+  cronUser: "kingbase",
+  recoveryFlagFile: "/dev/shm/KB_RECOVERY_FLAG",
+} as const;
+
+/** Vendor default layout of a V8R6 node (relative paths are below `installDir`). */
+export const V8R6_DEFAULT_PATHS = {
+  installDir: "/home/kingbase/cluster/R6HA/kingbase",
+  repmgrConf: "etc/repmgr.conf",
+  repmgrdPidFile: "etc/hamgrd.pid",
+  kbhaPidFile: "etc/kbha.pid",
+  repmgrBin: "bin/repmgr",
+  repmgrdBin: "bin/repmgrd",
+  kbhaBin: "bin/kbha",
+} as const;
+
+const SAFE_PATH = /^[A-Za-z0-9._/+@,:=-]+$/;
+const SAFE_PATH_REASON = "must be a path of letters, digits and . _ / + @ , : = - only";
+
+const absPath = z
+  .string()
+  .regex(SAFE_PATH, SAFE_PATH_REASON)
+  .refine((p) => p.startsWith("/"), "must be an absolute path");
+const relOrAbsPath = z.string().regex(SAFE_PATH, SAFE_PATH_REASON);
+const posixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a POSIX user name");
+
+/** `paths` of a V8R3 policy; relative file paths resolve against `clusterPath`. */
+export const v8r3PathsSchema = z
+  .object({
+    clusterPath: absPath.default(V8R3_DEFAULT_PATHS.clusterPath),
+    dbHaModuleConf: relOrAbsPath.default(V8R3_DEFAULT_PATHS.dbHaModuleConf),
+    clusterHaModuleConf: relOrAbsPath.default(V8R3_DEFAULT_PATHS.clusterHaModuleConf),
+    networkRewindScript: relOrAbsPath.default(V8R3_DEFAULT_PATHS.networkRewindScript),
+    cronFile: absPath.default(V8R3_DEFAULT_PATHS.cronFile),
+    cronUser: posixUser.default(V8R3_DEFAULT_PATHS.cronUser),
+    recoveryFlagFile: absPath.default(V8R3_DEFAULT_PATHS.recoveryFlagFile),
+  })
+  .strict();
+/** Parsed V8R3 paths (defaults applied). */
+export type V8r3Paths = z.infer<typeof v8r3PathsSchema>;
+
+/** `paths` of a V8R6 policy; relative file paths resolve against `installDir`. */
+export const v8r6PathsSchema = z
+  .object({
+    installDir: absPath.default(V8R6_DEFAULT_PATHS.installDir),
+    repmgrConf: relOrAbsPath.default(V8R6_DEFAULT_PATHS.repmgrConf),
+    repmgrdPidFile: relOrAbsPath.default(V8R6_DEFAULT_PATHS.repmgrdPidFile),
+    kbhaPidFile: relOrAbsPath.default(V8R6_DEFAULT_PATHS.kbhaPidFile),
+    repmgrBin: relOrAbsPath.default(V8R6_DEFAULT_PATHS.repmgrBin),
+    repmgrdBin: relOrAbsPath.default(V8R6_DEFAULT_PATHS.repmgrdBin),
+    kbhaBin: relOrAbsPath.default(V8R6_DEFAULT_PATHS.kbhaBin),
+  })
+  .strict();
+/** Parsed V8R6 paths (defaults applied). */
+export type V8r6Paths = z.infer<typeof v8r6PathsSchema>;
+
+/** SSH settings of a node: the shared schema with the KingbaseES default login user `kingbase`. */
+const nodeSshSchema = sshSettingsSchema.transform((s) => ({ ...s, user: s.user ?? "kingbase" }));
+
+/**
+ * One node. `rootAccess` (V8R3 only) says how the root-owned cron file is reached: `sudo` runs `sudo -n` as the
+ * `ssh` user; `root-ssh` logs in as root with `rootSsh` when given (a complete SSH settings object, user
+ * defaulting to `root`, host keys falling back to `ssh.hostKeys`), else with the `ssh` settings and user `root`.
+ */
+export const policyNodeSchema = z
+  .object({
+    host: hostSchema,
+    ssh: nodeSshSchema,
+    rootAccess: z.enum(ROOT_ACCESS).optional(),
+    rootSsh: sshSettingsSchema.optional(),
+  })
+  .strict();
+
+/** Top-level inputs; engine-specific rules (`paths`, `apply`, `rootAccess`) are checked by the validator. */
+export const recoveryPolicyInputSchema = z
+  .object({
+    engine: z.enum(ENGINES),
+    nodes: z.array(policyNodeSchema).min(1, "must list every node of the cluster (at least one)"),
+    mode: z.enum(MODES),
+    paths: z.record(z.string(), z.unknown()).optional(),
+    apply: z.enum(APPLY_MODES).optional(),
+    acknowledgeDataLoss: z.boolean().default(false),
+  })
+  .strict();
+
+/** A parsed node. */
+export interface PolicyNode {
+  /** Host name or IPv4 address. */
+  host: string;
+  /** SSH settings of the cluster OS user (`user` defaults to `kingbase`). */
+  ssh: SshSettings & { user: string };
+  /** V8R3: how the root-owned cron file is reached. */
+  rootAccess?: RootAccess;
+  /** V8R3 with `root-ssh`: settings of the root login when they differ from `ssh`. */
+  rootSsh?: SshSettings;
+}
+
+interface CommonArgs {
+  /** Every node of the cluster, in input order. */
+  nodes: PolicyNode[];
+  /** Wanted recovery mode. */
+  mode: PolicyMode;
+  /** The user acknowledged that `automatic` may discard un-replicated transactions. */
+  acknowledgeDataLoss: boolean;
+}
+
+/** Parsed inputs of a V8R3 policy. */
+export interface V8r3PolicyArgs extends CommonArgs {
+  /** Engine. */
+  engine: "kingbase-v8r3";
+  /** Install layout. */
+  paths: V8r3Paths;
+}
+
+/** Parsed inputs of a V8R6 policy. */
+export interface V8r6PolicyArgs extends CommonArgs {
+  /** Engine. */
+  engine: "kingbase-v8r6";
+  /** Install layout. */
+  paths: V8r6Paths;
+  /** How a change takes effect. */
+  apply: ApplyMode;
+}
+
+/** Parsed, valid `RecoveryPolicy` inputs. */
+export type RecoveryPolicyArgs = V8r3PolicyArgs | V8r6PolicyArgs;
+
+/** Outcome of {@link validateRecoveryPolicy}. */
+export type RecoveryPolicyValidation =
+  | { ok: true; args: RecoveryPolicyArgs }
+  | { ok: false; failures: PropertyFailure[] };
+
+/** Formats a zod path the way users write it: `nodes[1].ssh.hostKeys["127.0.0.1"]`. */
+export function formatPropertyPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else if (typeof seg === "string" && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(String(seg))}]`;
+  }
+  return out || "(inputs)";
+}
+
+function issueFailures(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): PropertyFailure[] {
+  const out: PropertyFailure[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys)
+        out.push({ property: formatPropertyPath([...path, key]), reason: "unknown property" });
+      continue;
+    }
+    let reason = issue.message;
+    if (issue.code === "invalid_value") {
+      reason = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    } else if (issue.code === "invalid_type") {
+      reason = issue.input === undefined ? `is required (${issue.expected})` : `must be a ${issue.expected}`;
+    }
+    out.push({ property: formatPropertyPath(path), reason });
+  }
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function hostKeysOf(ssh: unknown): Record<string, unknown> {
+  return isObject(ssh) && isObject(ssh["hostKeys"]) ? ssh["hostKeys"] : {};
+}
+
+/** Rules spanning several properties; they run on the raw input so they report even when zod fails elsewhere. */
+function crossFailures(raw: Record<string, unknown>): PropertyFailure[] {
+  const out: PropertyFailure[] = [];
+  const engine = raw["engine"];
+  const nodes = Array.isArray(raw["nodes"]) ? raw["nodes"] : [];
+  const seen = new Map<string, number>();
+  nodes.forEach((node, i) => {
+    if (!isObject(node)) return;
+    const host = typeof node["host"] === "string" ? node["host"] : undefined;
+    if (host !== undefined) {
+      const key = host.toLowerCase();
+      const first = seen.get(key);
+      if (first !== undefined) {
+        out.push({
+          property: `nodes[${i}].host`,
+          reason: `duplicates nodes[${first}].host ("${host}"); list every node exactly once`,
+        });
+      } else seen.set(key, i);
+    }
+    const ssh = node["ssh"];
+    if (host !== undefined && isObject(ssh) && ssh["insecure"] !== true && !(host in hostKeysOf(ssh))) {
+      out.push({
+        property: `nodes[${i}].ssh.hostKeys`,
+        reason: `must pin the host key of "${host}" (a SHA256:… fingerprint as ssh-keygen -lf prints it) unless ssh.insecure is true`,
+      });
+    }
+    const rootAccess = node["rootAccess"];
+    if (engine === "kingbase-v8r3" && rootAccess === undefined) {
+      out.push({
+        property: `nodes[${i}].rootAccess`,
+        reason:
+          'is required for kingbase-v8r3 (the cron file is root-owned): "sudo" (the SSH user runs sudo -n) or ' +
+          '"root-ssh" (log in as root)',
+      });
+    }
+    if (engine === "kingbase-v8r6" && rootAccess !== undefined) {
+      out.push({ property: `nodes[${i}].rootAccess`, reason: "is only used with kingbase-v8r3; remove it" });
+    }
+    const rootSsh = node["rootSsh"];
+    if (rootSsh !== undefined && rootAccess !== "root-ssh") {
+      out.push({ property: `nodes[${i}].rootSsh`, reason: 'is only used with rootAccess "root-ssh"' });
+    }
+    if (rootAccess === "root-ssh" && isObject(rootSsh) && host !== undefined) {
+      const insecure = rootSsh["insecure"] === true;
+      const pinned = host in hostKeysOf(rootSsh) || host in hostKeysOf(ssh);
+      if (!insecure && !pinned) {
+        out.push({
+          property: `nodes[${i}].rootSsh.hostKeys`,
+          reason: `must pin the host key of "${host}" (here or in ssh.hostKeys) unless rootSsh.insecure is true`,
+        });
+      }
+    }
+  });
+  if (engine === "kingbase-v8r3" && raw["apply"] !== undefined) {
+    out.push({
+      property: "apply",
+      reason: "is only used with kingbase-v8r6 (V8R3 changes take effect without restarts)",
+    });
+  }
+  if (raw["mode"] === "automatic" && raw["acknowledgeDataLoss"] !== true) {
+    out.push({
+      property: "acknowledgeDataLoss",
+      reason:
+        'must be true when mode is "automatic": a returning old primary is rewound, discarding transactions ' +
+        "that were not replicated before the failover",
+    });
+  }
+  const paths = raw["paths"];
+  if (isObject(paths)) {
+    const schema =
+      engine === "kingbase-v8r3" ? v8r3PathsSchema : engine === "kingbase-v8r6" ? v8r6PathsSchema : null;
+    const r = schema?.safeParse(paths);
+    if (r && !r.success) {
+      for (const f of issueFailures(r.error.issues, ["paths"])) {
+        out.push(
+          f.reason === "unknown property"
+            ? {
+                property: f.property,
+                reason: `is not a ${engine} path; allowed: ${Object.keys(schema!.shape).join(", ")}`,
+              }
+            : f,
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Validates raw `RecoveryPolicy` inputs. Returns the parsed arguments (defaults applied), or every failure with
+ * its property path and what is allowed. Keys starting with `__` (engine bookkeeping such as `__provider`) are
+ * ignored.
+ */
+export function validateRecoveryPolicy(raw: unknown): RecoveryPolicyValidation {
+  if (!isObject(raw)) return { ok: false, failures: [{ property: "(inputs)", reason: "must be an object" }] };
+  const input = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
+  const failures: PropertyFailure[] = [];
+  const base = recoveryPolicyInputSchema.safeParse(input);
+  if (!base.success) failures.push(...issueFailures(base.error.issues));
+  failures.push(...crossFailures(input));
+  const unique = failures.filter(
+    (f, i) => failures.findIndex((g) => g.property === f.property && g.reason === f.reason) === i,
+  );
+  if (unique.length > 0 || !base.success) return { ok: false, failures: unique };
+  const b = base.data;
+  const nodes: PolicyNode[] = b.nodes.map((n) => {
+    const node: PolicyNode = { host: n.host, ssh: n.ssh };
+    if (n.rootAccess !== undefined) node.rootAccess = n.rootAccess;
+    if (n.rootSsh !== undefined) node.rootSsh = n.rootSsh;
+    return node;
+  });
+  const common = { nodes, mode: b.mode, acknowledgeDataLoss: b.acknowledgeDataLoss };
+  const args: RecoveryPolicyArgs =
+    b.engine === "kingbase-v8r3"
+      ? { engine: b.engine, ...common, paths: v8r3PathsSchema.parse(b.paths ?? {}) }
+      : {
+          engine: b.engine,
+          ...common,
+          paths: v8r6PathsSchema.parse(b.paths ?? {}),
+          apply: b.apply ?? "restart-daemons",
+        };
+  return { ok: true, args };
+}
+
+/** Like {@link validateRecoveryPolicy} but throws a {@link ValidationError} carrying every failure. */
+export function parseRecoveryPolicy(raw: unknown): RecoveryPolicyArgs {
+  const r = validateRecoveryPolicy(raw);
+  if (!r.ok) throw new ValidationError(r.failures, { hint: "Fix the listed RecoveryPolicy inputs." });
+  return r.args;
+}
+
+function under(base: string, p: string): string {
+  return p.startsWith("/") ? posix.normalize(p) : posix.join(base, p);
+}
+
+/** Absolute V8R3 file locations derived from {@link V8r3Paths}. */
+export interface ResolvedV8r3Paths {
+  /** `<cluster>/db/etc/HAmodule.conf`, the copy network_rewind.sh reads. */
+  haModuleDb: string;
+  /** `<cluster>/kingbasecluster/etc/HAmodule.conf`, the copy kept in sync. */
+  haModuleCluster: string;
+  /** Absolute path of network_rewind.sh as it appears in the cron line. */
+  networkRewindScript: string;
+  /** The root-owned cron file. */
+  cronFile: string;
+  /** User field of the cron line. */
+  cronUser: string;
+  /** `/dev/shm/KB_RECOVERY_FLAG`. */
+  recoveryFlagFile: string;
+}
+
+/** Resolves V8R3 paths to absolute ones. */
+export function resolveV8r3Paths(paths: V8r3Paths): ResolvedV8r3Paths {
+  return {
+    haModuleDb: under(paths.clusterPath, paths.dbHaModuleConf),
+    haModuleCluster: under(paths.clusterPath, paths.clusterHaModuleConf),
+    networkRewindScript: under(paths.clusterPath, paths.networkRewindScript),
+    cronFile: paths.cronFile,
+    cronUser: paths.cronUser,
+    recoveryFlagFile: paths.recoveryFlagFile,
+  };
+}
+
+/** Absolute V8R6 file locations derived from {@link V8r6Paths}. */
+export interface ResolvedV8r6Paths {
+  /** `<install>/etc/repmgr.conf`. */
+  repmgrConf: string;
+  /** `<install>/etc/hamgrd.pid`. */
+  repmgrdPidFile: string;
+  /** `<install>/etc/kbha.pid`. */
+  kbhaPidFile: string;
+  /** `<install>/bin/repmgr`. */
+  repmgrBin: string;
+  /** `<install>/bin/repmgrd`. */
+  repmgrdBin: string;
+  /** `<install>/bin/kbha`. */
+  kbhaBin: string;
+}
+
+/** Resolves V8R6 paths to absolute ones. */
+export function resolveV8r6Paths(paths: V8r6Paths): ResolvedV8r6Paths {
+  return {
+    repmgrConf: under(paths.installDir, paths.repmgrConf),
+    repmgrdPidFile: under(paths.installDir, paths.repmgrdPidFile),
+    kbhaPidFile: under(paths.installDir, paths.kbhaPidFile),
+    repmgrBin: under(paths.installDir, paths.repmgrBin),
+    repmgrdBin: under(paths.installDir, paths.repmgrdBin),
+    kbhaBin: under(paths.installDir, paths.kbhaBin),
+  };
+}
+
+/**
+ * SSH settings for root work on a V8R3 node: with `root-ssh`, `rootSsh` (user default `root`, host keys merged
+ * over `ssh.hostKeys`) or `ssh` with user `root`; with `sudo`, null (the `ssh` login runs `sudo -n`).
+ */
+export function rootSshSettings(node: PolicyNode): SshSettings | null {
+  if (node.rootAccess !== "root-ssh") return null;
+  if (node.rootSsh === undefined) return { ...node.ssh, user: "root" };
+  return {
+    ...node.rootSsh,
+    user: node.rootSsh.user ?? "root",
+    hostKeys: { ...node.ssh.hostKeys, ...node.rootSsh.hostKeys },
+  };
+}
