@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 files=()
-for group in unit canary lab e2e; do
+for group in unit canary lab integration e2e; do
   while IFS= read -r f; do
     case "$f" in */zz-down.test.js) continue ;; esac
     files+=("$f")

@@ -19,12 +19,12 @@ export class Fleet {
     readonly redactor: Redactor,
   ) {}
 
-  /** Key of a target: `host:port`. */
-  static key(t: Pick<SshTarget, "host" | "port">): string {
-    return `${t.host}:${t.port}`;
+  /** Key of a target: `user@host:port`. */
+  static key(t: Pick<SshTarget, "host" | "port" | "username">): string {
+    return `${t.username}@${t.host}:${t.port}`;
   }
 
-  /** The session for a host (by `host:port` key or host alone when unambiguous), opened on first use. */
+  /** The session for a target (by {@link Fleet.key} or by host alone when unambiguous), opened on first use. */
   session(host: string): Promise<SshSession> {
     const key = this.resolve(host);
     let s = this.sessions.get(key);
@@ -69,7 +69,7 @@ export class Fleet {
 
   private resolve(host: string): string {
     if (this.targets.has(host)) return host;
-    const matches = [...this.targets.keys()].filter((k) => k.slice(0, k.lastIndexOf(":")) === host);
+    const matches = [...this.targets.values()].filter((t) => t.host === host).map((t) => Fleet.key(t));
     if (matches.length !== 1)
       throw new Error(`internal: host ${host} is ${matches.length ? "ambiguous" : "unknown"} in this fleet`);
     return matches[0]!;

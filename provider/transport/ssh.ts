@@ -135,7 +135,21 @@ export class SshSession {
           );
         }
       });
-      client.connect(config);
+      try {
+        client.connect(config);
+      } catch (err) {
+        clearTimeout(timer);
+        // ssh2 throws synchronously when it cannot parse the key (wrong format, missing passphrase).
+        reject(
+          new SshAuthError(
+            `cannot use the private key for ${target.host}: ${redactor.redact((err as Error).message)}`,
+            {
+              where,
+              hint: "ssh.privateKey must be an OpenSSH or PEM private key (ed25519, ecdsa or rsa); set ssh.passphrase if it is encrypted.",
+            },
+          ),
+        );
+      }
     });
     return new SshSession(client, target, redactor);
   }

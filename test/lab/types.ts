@@ -117,14 +117,24 @@ export interface EngineProvisioner {
 /** The lab.json file: everything a stack or a test needs. */
 export interface LabInfo {
   root: string;
+  /** Second address octet (`HADR_LAB_NET`): hosts are 127.<net>.x.y. */
+  net: number;
+  /** Nodes per openGauss cluster. */
+  nodes: number;
   portBase: number;
   asRoot: boolean;
+  users: { omm: LabUser; kingbase: LabUser };
   clientKeyPath: string;
+  clusterKeyPath: string;
   knownHostsPath: string;
+  toolsDir: string;
   clusters: Record<
     string,
     LabClusterOutput & {
       engine: LabEngine;
+      /** False while the engine's provisioner has not (successfully) run: only the hosts exist. */
+      provisioned: boolean;
+      /** `hostKey` is the `SHA256:...` fingerprint of the host's ed25519 key. */
       hosts: Array<{ ip: string; name: string; sshPort: number; hostKey: string }>;
     }
   >;

@@ -1,0 +1,11 @@
+/**
+ * What the serialized provider shim loads at call time (`require("pulumi-hadr/runtime")`): the controllers
+ * that implement each resource's dynamic-provider hooks. Not part of the public API.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { recoveryPolicyController } from "./engines/kingbase/controller";
+
+/** Controllers by the name the shim asks for. */
+export const controllers: Record<string, pulumi.dynamic.ResourceProvider> = {
+  recoveryPolicy: recoveryPolicyController,
+};

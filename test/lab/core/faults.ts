@@ -1,0 +1,54 @@
+/**
+ * Fault injection: the core's own faults (`sshd-stop`, `sshd-kill`) and dispatch of every other fault
+ * name to the provisioner that declares it.
+ */
+import type { EngineProvisioner, LabClusterSpec, LabContext } from "../types";
+import { allHosts, isLoopback } from "./addresses";
+import { stopSshd } from "./sshd";
+
+/** Names of the faults the core handles itself. */
+export const CORE_FAULTS = ["sshd-stop", "sshd-kill"] as const;
+
+function hostArg(clusters: LabClusterSpec[], args: string[], fault: string) {
+  const ip = args[0];
+  if (!ip || !isLoopback(ip)) throw new Error(`usage: lab fault ${fault} <ip>`);
+  const host = allHosts(clusters).find((h) => h.ip === ip);
+  if (!host) throw new Error(`${ip} is not a host of this lab`);
+  return host;
+}
+
+/**
+ * Injects fault `name`. Core faults act on sshd; any other name goes to a provisioner declaring it — the
+ * one owning the host given as first argument when several engines declare the same name.
+ * Returns a one-line description of what was done.
+ */
+export async function injectFault(
+  ctx: LabContext,
+  clusters: LabClusterSpec[],
+  provisioners: EngineProvisioner[],
+  name: string,
+  args: string[],
+): Promise<string> {
+  if (name === "sshd-stop" || name === "sshd-kill") {
+    const host = hostArg(clusters, args, name);
+    const pid = await stopSshd(ctx.root, host.ip, name === "sshd-stop" ? "SIGTERM" : "SIGKILL");
+    return pid === undefined
+      ? `${name} ${host.ip}: sshd was not running`
+      : `${name} ${host.ip}: sshd (pid ${pid}) ${name === "sshd-stop" ? "stopped" : "killed"}`;
+  }
+  const candidates = provisioners.filter((p) => Object.hasOwn(p.faults, name));
+  if (candidates.length === 0) {
+    const known = [...CORE_FAULTS, ...provisioners.flatMap((p) => Object.keys(p.faults))];
+    throw new Error(`unknown fault ${JSON.stringify(name)} (known: ${[...new Set(known)].join(", ")})`);
+  }
+  const byHost = candidates.find((p) =>
+    clusters.some((c) => c.engine === p.engine && c.hosts.some((h) => args.includes(h.ip))),
+  );
+  const p = byHost ?? candidates[0]!;
+  const handler = p.faults[name]!;
+  return handler(
+    ctx,
+    clusters.filter((c) => c.engine === p.engine),
+    args,
+  );
+}

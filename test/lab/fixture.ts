@@ -1,0 +1,162 @@
+/**
+ * Test fixture shared by every lab and end-to-end test: bring the lab up, drive its CLI, and run commands
+ * on its hosts over real SSH (ssh2, host key pinned against lab.json).
+ *
+ * The lab location follows the test process's environment (HADR_LAB_ROOT, HADR_LAB_NET), like the CLI.
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Client } from "ssh2";
+import type { LabInfo, LabRunResult } from "./types";
+
+/** Path of the compiled lab CLI (next to this file in dist/test/lab). */
+export const LAB_CLI = path.join(__dirname, "cli.js");
+
+/**
+ * Runs the lab CLI (`node dist/test/lab/cli.js …args`) with this process's environment and resolves with
+ * its exit code and output (never rejects on a non-zero exit).
+ */
+export function labCli(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<LabRunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LAB_CLI, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: opts.env ?? process.env,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.on("error", reject);
+    child.on("close", (code, signal) =>
+      resolve({
+        code: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      }),
+    );
+  });
+}
+
+/**
+ * Brings the lab up (`lab up`: idempotent, about a second when already up) and returns lab.json.
+ * `engines`: engines whose provisioners must run (default: all; `[]` brings up only the hosts). Engines
+ * provisioned by an earlier `up` stay provisioned. Throws with the CLI's output when `up` fails.
+ */
+export async function ensureLab(
+  opts: { engines?: string[]; nodes?: number; portBase?: number } = {},
+): Promise<LabInfo> {
+  const args = ["up"];
+  if (opts.engines) args.push("--engines", opts.engines.length ? opts.engines.join(",") : "none");
+  if (opts.nodes !== undefined) args.push("--nodes", String(opts.nodes));
+  if (opts.portBase !== undefined) args.push("--port-base", String(opts.portBase));
+  const r = await labCli(args);
+  if (r.code !== 0) throw new Error(`lab ${args.join(" ")} failed (exit ${r.code}):\n${r.stderr}${r.stdout}`);
+  const file = r.stdout.trim().split("\n").pop() ?? "";
+  return JSON.parse(fs.readFileSync(file, "utf8")) as LabInfo;
+}
+
+/** Finds a host of the lab by address or host name, with its ssh port and pinned fingerprint. */
+export function labHost(
+  lab: LabInfo,
+  ipOrName: string,
+): { ip: string; name: string; sshPort: number; hostKey: string } {
+  for (const c of Object.values(lab.clusters)) {
+    const h = c.hosts.find((x) => x.ip === ipOrName || x.name === ipOrName);
+    if (h) return h;
+  }
+  throw new Error(`${ipOrName} is not a host of the lab at ${lab.root}`);
+}
+
+/** `SHA256:…` fingerprint (OpenSSH format) of a raw SSH public key blob. */
+export function sshFingerprint(key: Buffer): string {
+  return `SHA256:${createHash("sha256").update(key).digest("base64").replace(/=+$/, "")}`;
+}
+
+/** Options of {@link sshExec}. */
+export interface SshExecOptions {
+  /** Overall timeout (connect + command), default 60 s. */
+  timeoutMs?: number;
+  /** Written to the command's stdin. */
+  input?: string;
+  /** Private key to log in with (default: lab.clientKeyPath). */
+  privateKeyPath?: string;
+}
+
+/**
+ * Runs `command` on a lab host as `user` over SSH with the lab's client key, verifying that the host key
+ * the server presents has the fingerprint recorded in lab.json. Resolves with the exit code (255 when
+ * the connection or authentication fails, like ssh(1)) and the output.
+ */
+export function sshExec(
+  lab: LabInfo,
+  ip: string,
+  user: string,
+  command: string,
+  opts: SshExecOptions = {},
+): Promise<LabRunResult> {
+  const host = labHost(lab, ip);
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  return new Promise((resolve) => {
+    const conn = new Client();
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let presented = "";
+    let done = false;
+    const finish = (r: LabRunResult) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      conn.end();
+      resolve(r);
+    };
+    const fail = (why: string) =>
+      finish({
+        code: 255,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: `${Buffer.concat(err)}${why}\n`,
+      });
+    const timer = setTimeout(
+      () => fail(`ssh ${user}@${host.ip}: timed out after ${timeoutMs} ms`),
+      timeoutMs,
+    );
+    conn.on("ready", () => {
+      conn.exec(command, (e, stream) => {
+        if (e) return fail(`ssh ${user}@${host.ip}: exec failed: ${e.message}`);
+        let code = 255;
+        stream.on("data", (b: Buffer) => out.push(b));
+        stream.stderr.on("data", (b: Buffer) => err.push(b));
+        stream.on("exit", (c: number | null, signal?: string) => {
+          code = c ?? (signal ? 128 : 255);
+        });
+        stream.on("close", () =>
+          finish({
+            code,
+            stdout: Buffer.concat(out).toString("utf8"),
+            stderr: Buffer.concat(err).toString("utf8"),
+          }),
+        );
+        stream.end(opts.input ?? "");
+      });
+    });
+    conn.on("error", (e) =>
+      fail(
+        presented && presented !== host.hostKey
+          ? `ssh ${user}@${host.ip}: host key ${presented} does not match lab.json ${host.hostKey}`
+          : `ssh ${user}@${host.ip}: ${e.message}`,
+      ),
+    );
+    conn.connect({
+      host: host.ip,
+      port: host.sshPort,
+      username: user,
+      privateKey: fs.readFileSync(opts.privateKeyPath ?? lab.clientKeyPath),
+      readyTimeout: Math.min(timeoutMs, 20_000),
+      hostVerifier: (key: Buffer) => {
+        presented = sshFingerprint(key);
+        return presented === host.hostKey;
+      },
+    });
+  });
+}
