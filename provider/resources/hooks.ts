@@ -29,9 +29,9 @@ export function userInputs(
   return out;
 }
 
-/** The resource name the class passed in (`__name`), for progress lines and messages. */
+/** The resource name the class passed in (`__hadrName`), for progress lines and messages. */
 export function resourceName(props: Record<string, unknown>): string {
-  return typeof props["__name"] === "string" ? props["__name"] : "resource";
+  return typeof props["__hadrName"] === "string" ? props["__hadrName"] : "resource";
 }
 
 /** Check failures from an error: a ValidationError keeps its property list; anything else names `at`. */
@@ -63,7 +63,7 @@ export function partialFailure(
     reasons: string[];
   };
   out.id = id;
-  out.properties = { ...properties, __provider: inputs["__provider"], __name: inputs["__name"] };
+  out.properties = { ...properties, __provider: inputs["__provider"], __hadrName: inputs["__hadrName"] };
   out.reasons = [message];
   return out;
 }

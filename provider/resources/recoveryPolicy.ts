@@ -70,7 +70,7 @@ export class RecoveryPolicy extends pulumi.dynamic.Resource {
         lastApplied: undefined,
         ...args,
         nodes,
-        __name: name,
+        __hadrName: name,
       },
       opts,
       "hadr",

@@ -94,7 +94,7 @@ export class PulumiWorld {
   }
 
   /** Runs `pulumi <args>` and throws with both streams when it fails. */
-  async ok(args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+  async ok(args: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
     const r = await this.run(args, opts);
     if (r.code !== 0) {
       throw new Error(

@@ -502,27 +502,23 @@ function textOf(s: NodeSnapshot, file: PolicyFileKind): string | null {
 
 /** Compact human lines for preview: one per changed line, note, daemon action, unchanged node and blocker. */
 export function renderPlan(plan: PolicyPlan): string[] {
+  // Short lines: the CLI shortens long strings in a create preview, and a diff reads best line by line.
   const out: string[] = [];
   for (const n of plan.nodes) {
     for (const f of n.files) {
       const who = f.access === "root" ? " (as root)" : "";
       for (const c of f.changes) {
-        const where = `${n.host} ${f.path}:${c.lineNumber}${who}`;
-        if (c.before === null) out.push(`${where} append ${JSON.stringify(c.after)}`);
-        else if (c.after === null) out.push(`${where} remove ${JSON.stringify(c.before)}`);
-        else out.push(`${where} ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}`);
+        out.push(`${n.host} ${f.path}:${c.lineNumber}${who}`);
+        if (c.before !== null) out.push(`  - ${c.before}`);
+        if (c.after !== null) out.push(`  + ${c.after}`);
       }
       for (const note of f.notes) out.push(`${n.host} ${f.path}: ${note}`);
     }
     for (const a of n.daemonActions) {
-      const back =
-        a.action === "restart-repmgrd"
-          ? "kbha starts it again within seconds"
-          : "cron starts it again within a minute";
-      out.push(`${n.host} ${a.action}: stop the process in ${a.pidFile}; ${back} (${a.reason})`);
+      const daemon = a.action === "restart-repmgrd" ? "repmgrd" : "kbha";
+      out.push(`${n.host} restart ${daemon} (${a.reason})`);
     }
   }
-  for (const h of plan.unchanged) out.push(`${h} unchanged`);
   for (const b of plan.blockers) out.push(`${b.host} BLOCKED: ${b.reason}`);
   return out;
 }

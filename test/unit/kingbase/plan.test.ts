@@ -69,17 +69,25 @@ test("V8R3 standby -> automatic: the APR line of both HAmodule.conf copies on ev
     ]),
   );
   assert.equal(writes.length, 4);
-  assert.deepEqual(renderPlan(plan).slice(0, 2), [
-    `127.0.3.1 ${HA_DB}:80 "AUTO_PRIMARY_RECOVERY=0" -> "AUTO_PRIMARY_RECOVERY=1"`,
-    `127.0.3.1 ${HA_CL}:80 "AUTO_PRIMARY_RECOVERY=0" -> "AUTO_PRIMARY_RECOVERY=1"`,
+  assert.deepEqual(renderPlan(plan).slice(0, 6), [
+    `127.0.3.1 ${HA_DB}:80`,
+    "  - AUTO_PRIMARY_RECOVERY=0",
+    "  + AUTO_PRIMARY_RECOVERY=1",
+    `127.0.3.1 ${HA_CL}:80`,
+    "  - AUTO_PRIMARY_RECOVERY=0",
+    "  + AUTO_PRIMARY_RECOVERY=1",
   ]);
 });
 
 test("V8R3 standby -> manual: only the cron line, as root", () => {
   const { plan } = planPolicy(v8r3Args("manual"), [v8r3Snap("127.0.3.1"), v8r3Snap("127.0.3.2")]);
   assert.deepEqual(renderPlan(plan), [
-    `127.0.3.1 ${CRON}:1 (as root) ${JSON.stringify(LINE)} -> ${JSON.stringify(`#${LINE}`)}`,
-    `127.0.3.2 ${CRON}:1 (as root) ${JSON.stringify(LINE)} -> ${JSON.stringify(`#${LINE}`)}`,
+    `127.0.3.1 ${CRON}:1 (as root)`,
+    `  - ${LINE}`,
+    `  + #${LINE}`,
+    `127.0.3.2 ${CRON}:1 (as root)`,
+    `  - ${LINE}`,
+    `  + #${LINE}`,
   ]);
 });
 
@@ -89,7 +97,7 @@ test("nodes already right get nothing; order follows the inputs, not the snapsho
   assert.deepEqual(plan.unchanged, ["127.0.3.1", "127.0.3.2"]);
   assert.deepEqual(writes, []);
   assert.deepEqual(plan.previous.nodes, []);
-  assert.deepEqual(renderPlan(plan), ["127.0.3.1 unchanged", "127.0.3.2 unchanged"]);
+  assert.deepEqual(renderPlan(plan), [], "nothing to do renders as an empty plan (a no-op preview)");
 });
 
 test("manual from a commented line with APR=1 on one node: only that node's APR lines change", () => {
@@ -209,10 +217,12 @@ test("V8R6 standby -> automatic with restart-daemons: recovery line plus daemon 
       ["restart-kbha", "/home/kingbase/cluster/R6HA/kingbase/etc/kbha.pid"],
     ],
   );
-  assert.deepEqual(renderPlan(plan).slice(0, 3), [
-    `127.0.4.1 ${REPMGR}:18 "recovery='standby'" -> "recovery='automatic'"`,
-    "127.0.4.1 restart-repmgrd: stop the process in /home/kingbase/cluster/R6HA/kingbase/etc/hamgrd.pid; kbha starts it again within seconds (load the changed repmgr.conf)",
-    "127.0.4.1 restart-kbha: stop the process in /home/kingbase/cluster/R6HA/kingbase/etc/kbha.pid; cron starts it again within a minute (load the changed repmgr.conf)",
+  assert.deepEqual(renderPlan(plan).slice(0, 5), [
+    `127.0.4.1 ${REPMGR}:18`,
+    "  - recovery='standby'",
+    "  + recovery='automatic'",
+    "127.0.4.1 restart repmgrd (load the changed repmgr.conf)",
+    "127.0.4.1 restart kbha (load the changed repmgr.conf)",
   ]);
 });
 
