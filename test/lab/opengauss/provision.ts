@@ -1,15 +1,209 @@
-import type { EngineProvisioner } from "../types";
+import { randomBytes } from "node:crypto";
+import * as path from "node:path";
+import type {
+  EngineProvisioner,
+  LabClusterOutput,
+  LabClusterSpec,
+  LabContext,
+  LabFaultHandler,
+  LabHost,
+} from "../types";
+import { initialViewConf, initialViewHba, installXml, staticConfigFor } from "./config";
+import { NODE_BIN, PG_BIN, type StaticConfig } from "./layout";
+
+/** Runs one node-agent request inside a host, as the omm user. */
+async function agent(
+  ctx: LabContext,
+  host: LabHost,
+  req: Record<string, unknown>,
+  timeoutMs = 300_000,
+): Promise<Record<string, unknown>> {
+  const script = `exec ${NODE_BIN} ${path.join(ctx.toolsDir, "opengauss", "tools", "og_agent.js")} -`;
+  const r = await ctx.run(host, ctx.users.omm.name, script, { input: JSON.stringify(req), timeoutMs });
+  const last = r.stdout.trim().split("\n").pop() ?? "";
+  if (!last.startsWith("{")) {
+    throw new Error(`${host.name} (${host.ip}) ${String(req["op"])}: rc=${r.code} ${r.stderr.trim()}`);
+  }
+  return JSON.parse(last) as Record<string, unknown>;
+}
+
+async function mustAgent(ctx: LabContext, host: LabHost, req: Record<string, unknown>): Promise<void> {
+  const r = await agent(ctx, host, req);
+  if (r["ok"] !== true) {
+    throw new Error(
+      `${host.name} (${host.ip}) ${String(req["op"])}: ${String(r["error"] ?? JSON.stringify(r))}`,
+    );
+  }
+}
+
+/** Runs a tool inside a host with the env file sourced. */
+function tool(ctx: LabContext, host: LabHost, cmd: string, timeoutMs = 120_000) {
+  return ctx.run(host, ctx.users.omm.name, `source ${ctx.users.omm.home}/.bashrc && ${cmd}`, { timeoutMs });
+}
+
+async function clusterState(ctx: LabContext, host: LabHost): Promise<string> {
+  const r = await tool(ctx, host, "cm_ctl query", 60_000);
+  return /cluster_state\s*:\s*(\S+)/.exec(r.stdout)?.[1] ?? "Unknown";
+}
+
+async function waitState(ctx: LabContext, host: LabHost, want: string[], timeoutMs: number): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  let s = "Unknown";
+  while (Date.now() < end) {
+    s = await clusterState(ctx, host);
+    if (want.includes(s)) return s;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return s;
+}
+
+function ogHosts(clusters: LabClusterSpec[]): LabHost[] {
+  return clusters.filter((c) => c.engine === "opengauss").flatMap((c) => c.hosts);
+}
+
+function hostByIp(clusters: LabClusterSpec[], ip: string | undefined): LabHost {
+  const h = ogHosts(clusters).find((x) => x.ip === ip);
+  if (!h) throw new Error(`no openGauss lab host ${JSON.stringify(ip ?? "")}`);
+  return h;
+}
+
+async function up(ctx: LabContext, cluster: LabClusterSpec): Promise<LabClusterOutput> {
+  const cfg: StaticConfig = staticConfigFor(ctx, cluster);
+  const [first, ...others] = cluster.hosts;
+  if (!first) throw new Error(`cluster ${cluster.name} has no hosts`);
+  ctx.log(`openGauss ${cluster.name}: files and tools on ${cluster.hosts.length} host(s)`);
+  await Promise.all(cluster.hosts.map((h) => mustAgent(ctx, h, { op: "node-setup", cfg, nodeId: h.index })));
+  ctx.log(`openGauss ${cluster.name}: primary DN on ${first.ip}:${ctx.portBase}`);
+  await mustAgent(ctx, first, {
+    op: "init-primary",
+    viewConf: initialViewConf(cfg, 1),
+    hba: initialViewHba(cfg),
+  });
+  if (others.length > 0) ctx.log(`openGauss ${cluster.name}: ${others.length} standby DN(s)`);
+  await Promise.all(
+    others.map((h) =>
+      mustAgent(ctx, h, {
+        op: "init-standby",
+        viewConf: initialViewConf(cfg, h.index),
+        source: { host: first.ip, port: ctx.portBase },
+      }),
+    ),
+  );
+  const st = await waitState(ctx, first, ["Normal"], 60_000);
+  ctx.log(`openGauss ${cluster.name}: cluster_state ${st}`);
+  return {
+    user: cfg.user,
+    envFile: `${cfg.home}/.bashrc`,
+    xml: installXml(cfg),
+    nodes: cfg.nodes.map((n) => ({
+      host: n.ip,
+      name: n.name,
+      nodeId: n.nodeId,
+      instanceId: n.instanceId,
+      dataDir: n.dataDir,
+      port: n.port,
+      haPort: n.port + 1,
+    })),
+    extra: {
+      clusterName: cfg.clusterName,
+      dataPortBase: ctx.portBase,
+      gaussHome: cfg.gaussHome,
+      gpHome: cfg.gpHome,
+      pgHost: cfg.pgHost,
+      gaussLog: cfg.gaussLog,
+      cmDataPath: cfg.cmDataPath,
+      drUser: { name: "druser" },
+      emulated: "openGauss tool contract on PostgreSQL 15",
+    },
+  };
+}
+
+async function down(ctx: LabContext, cluster: LabClusterSpec): Promise<void> {
+  const dir = path.join(ctx.users.omm.home, "data", "dn1");
+  const script = [
+    `D=${dir}`,
+    'if [ -f "$D/postmaster.pid" ]; then',
+    `  ${PG_BIN}/pg_ctl stop -D "$D" -m fast -w -t 30 >/dev/null 2>&1 || {`,
+    '    pid=$(head -1 "$D/postmaster.pid"); [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; }',
+    "fi",
+    "true",
+  ].join("\n");
+  await Promise.all(cluster.hosts.map((h) => ctx.run(h, ctx.users.omm.name, script, { timeoutMs: 60_000 })));
+}
+
+async function status(ctx: LabContext, cluster: LabClusterSpec): Promise<string[]> {
+  const first = cluster.hosts[0];
+  if (!first) return [];
+  const r = await tool(ctx, first, "cm_ctl query -Cvipdw", 60_000);
+  if (r.code !== 0) return [`${cluster.name}: cm_ctl query failed: ${r.stderr.trim()}`];
+  const state = /cluster_state\s*:\s*(\S+)/.exec(r.stdout)?.[1] ?? "Unknown";
+  const dnSection = r.stdout.split("[  Datanode State   ]")[1] ?? "";
+  const members = dnSection
+    .split("\n")
+    .filter((l) => /^\d+\s/.test(l))
+    .map((l) => `${cluster.name} ${l.replace(/\s+/g, " ").trim()}`);
+  return [`${cluster.name} cluster_state ${state}`, ...members];
+}
+
+async function reset(ctx: LabContext, cluster: LabClusterSpec): Promise<void> {
+  const infos = await Promise.all(
+    cluster.hosts.map(async (h) => ({ h, info: await agent(ctx, h, { op: "dn-info" }).catch(() => ({})) })),
+  );
+  const lead = (i: Record<string, unknown>): boolean =>
+    i["role"] === "primary" || i["role"] === "main_standby";
+  const groups = [infos.filter((x) => lead(x.info)), infos.filter((x) => !lead(x.info))];
+  for (const g of groups) await Promise.all(g.map((x) => mustAgent(ctx, x.h, { op: "reset" })));
+  const first = cluster.hosts[0];
+  // a DR cluster's main standby may wait for the other cluster's reset: Degraded is "up" here
+  if (first) await waitState(ctx, first, ["Normal", "Degraded"], 30_000);
+}
+
+const faults: Record<string, LabFaultHandler> = {
+  "pg-stop": async (ctx, clusters, args) => {
+    const h = hostByIp(clusters, args[0]);
+    await mustAgent(ctx, h, { op: "dn-stop-fault" });
+    return `stopped PostgreSQL on ${h.name} (${h.ip})`;
+  },
+  "pg-kill": async (ctx, clusters, args) => {
+    const h = hostByIp(clusters, args[0]);
+    const r = await agent(ctx, h, { op: "dn-kill" });
+    return `killed PostgreSQL on ${h.name} (${h.ip}): pids ${JSON.stringify(r["killed"] ?? [])}`;
+  },
+  "dr-link-cut": async (ctx, clusters, args) => {
+    const a = hostByIp(clusters, args[0]);
+    const b = hostByIp(clusters, args[1]);
+    if (a.ip === b.ip) throw new Error("dr-link-cut needs two different hosts");
+    await Promise.all([
+      mustAgent(ctx, a, { op: "link-cut", peer: b.ip }),
+      mustAgent(ctx, b, { op: "link-cut", peer: a.ip }),
+    ]);
+    await Promise.all([
+      mustAgent(ctx, a, { op: "link-drop", peer: b.ip }),
+      mustAgent(ctx, b, { op: "link-drop", peer: a.ip }),
+    ]);
+    return `replication between ${a.ip} and ${b.ip} cut (both ways) until reset`;
+  },
+  hang: async (ctx, clusters, args) => {
+    const h = hostByIp(clusters, args[0]);
+    const t = args[1];
+    if (!t || !/^[\w.-]+$/.test(t)) throw new Error("usage: hang <ip> <command>");
+    await mustAgent(ctx, h, { op: "fault-mark", name: `hang_${t}` });
+    return `${t} hangs on ${h.name} (${h.ip}) until reset`;
+  },
+  "stale-lock": async (ctx, clusters, args) => {
+    const h = hostByIp(clusters, args[0]);
+    const trace = randomBytes(16).toString("hex");
+    const r = await agent(ctx, h, { op: "stale-lock", trace });
+    return `stale lock ${String(r["lock"])} on ${h.name} (${h.ip})`;
+  },
+};
 
 /** openGauss provisioner: PostgreSQL per host with in-cluster streaming and the emulated OM/CM tools. */
 export const openGaussProvisioner: EngineProvisioner = {
   engine: "opengauss",
-  async up() {
-    throw new Error("openGauss lab provisioner: work in progress");
-  },
-  async down() {},
-  async status() {
-    return [];
-  },
-  async reset() {},
-  faults: {},
+  up,
+  down,
+  status,
+  reset,
+  faults,
 };

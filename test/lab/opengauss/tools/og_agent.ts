@@ -1,0 +1,310 @@
+/**
+ * The lab's node agent (the emulation's stand-in for cm_agent and for OM's per-node helper scripts): one
+ * JSON request (base64 in argv[2], or JSON on stdin when argv[2] is `-`), one JSON answer on the last stdout
+ * line. Used by cm_ctl / gs_guc to act on peer nodes over SSH and by the provisioner inside each host.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { LocalDn, processAlive } from "../dn";
+import { execFile, psql, sleep } from "../exec";
+import { cutPeers } from "../faultmarks";
+import { applyGucLocal, type GucRequest } from "../guc";
+import {
+  cmConfPaths,
+  faultDir,
+  homePaths,
+  LAB_COMMIT_ID,
+  LAB_PRODUCT_VERSION,
+  NODE_BIN,
+  PG_BIN,
+  type StaticConfig,
+  writeFileAtomic,
+} from "../layout";
+import type { DnRole } from "../runtime";
+import { EMULATION_DDL } from "../sql";
+import { DN_STATUS_SQL } from "../status";
+
+/** Tools that get a wrapper in `$GAUSSHOME/bin` (gs_sdr goes to `$GPHOME/script`). */
+const BIN_TOOLS = ["gs_om", "cm_ctl", "gs_guc", "gs_ctl", "gsql"];
+
+function bashrc(cfg: StaticConfig): string {
+  return [
+    "# pulumi-hadr lab: openGauss environment (the tools emulate openGauss on PostgreSQL 15)",
+    `export GAUSSHOME=${cfg.gaussHome}`,
+    `export GPHOME=${cfg.gpHome}`,
+    `export PGHOST=${cfg.pgHost}`,
+    `export GAUSSLOG=${cfg.gaussLog}`,
+    "export IP_TYPE=ipv4",
+    "export PATH=$GAUSSHOME/bin:$GPHOME/script:$PATH",
+    "export LD_LIBRARY_PATH=$GAUSSHOME/lib:$LD_LIBRARY_PATH",
+    "",
+  ].join("\n");
+}
+
+function wrapper(cfg: StaticConfig, tool: string): string {
+  return `#!/bin/sh\nexec ${NODE_BIN} ${cfg.toolsDir}/opengauss/tools/${tool}.js "$@"\n`;
+}
+
+/** Writes the env file, tool wrappers, static config, version.cfg and CM files of this host. */
+function nodeSetup(cfg: StaticConfig, nodeId: number): Record<string, unknown> {
+  const p = homePaths(cfg.home);
+  for (const d of [
+    path.join(cfg.gaussHome, "bin"),
+    path.join(cfg.gaussHome, "lib"),
+    path.join(cfg.gpHome, "script"),
+    path.join(cfg.gaussLog, "om"),
+    path.join(cfg.cmDataPath, "cm_agent"),
+    path.join(cfg.cmDataPath, "cm_server"),
+    path.join(cfg.labDir, "dn"),
+    faultDir(cfg.labDir),
+    path.dirname(p.dataDir),
+  ]) {
+    fs.mkdirSync(d, { recursive: true, mode: 0o755 });
+  }
+  fs.mkdirSync(cfg.pgHost, { recursive: true, mode: 0o700 });
+  writeFileAtomic(path.join(cfg.home, ".bashrc"), bashrc(cfg), 0o644);
+  for (const t of BIN_TOOLS) writeFileAtomic(path.join(cfg.gaussHome, "bin", t), wrapper(cfg, t), 0o755);
+  writeFileAtomic(path.join(cfg.gpHome, "script", "gs_sdr"), wrapper(cfg, "gs_sdr"), 0o755);
+  // any other emulated tool the lab ships (gs_encrypt, …) goes next to the core ones
+  const toolDir = path.join(cfg.toolsDir, "opengauss", "tools");
+  for (const f of fs.existsSync(toolDir) ? fs.readdirSync(toolDir) : []) {
+    const t = f.replace(/\.js$/, "");
+    if (!f.endsWith(".js") || t === "og_agent" || t === "gs_sdr" || BIN_TOOLS.includes(t)) continue;
+    writeFileAtomic(path.join(cfg.gaussHome, "bin", t), wrapper(cfg, t), 0o755);
+  }
+  writeFileAtomic(
+    path.join(cfg.gaussHome, "bin", "cluster_static_config"),
+    JSON.stringify(cfg, null, 2),
+    0o644,
+  );
+  writeFileAtomic(path.join(cfg.labDir, "local_node"), `${nodeId}\n`, 0o644);
+  const version = `${LAB_PRODUCT_VERSION}\n92.605\n${LAB_COMMIT_ID}\n`;
+  writeFileAtomic(path.join(cfg.gpHome, "version.cfg"), version, 0o644);
+  writeFileAtomic(path.join(cfg.gaussHome, "bin", "version.cfg"), version, 0o644);
+  const cm = cmConfPaths(cfg.cmDataPath);
+  if (!fs.existsSync(cm.agent)) {
+    writeFileAtomic(
+      cm.agent,
+      "# cm_agent.conf (pulumi-hadr lab)\nagent_backup_open = 0\t\t# 0 primary cluster, 2 streaming DR cluster\n",
+      0o600,
+    );
+  }
+  if (!fs.existsSync(cm.server)) {
+    writeFileAtomic(
+      cm.server,
+      "# cm_server.conf (pulumi-hadr lab)\nbackup_open = 0\nenable_transaction_read_only = on\n",
+      0o600,
+    );
+  }
+  return { ok: true };
+}
+
+/** initdb (when needed) + openGauss view + start as primary + emulation objects. */
+async function initPrimary(viewConf: string, hba: string): Promise<Record<string, unknown>> {
+  const dn = LocalDn.here();
+  if (!fs.existsSync(path.join(dn.dataDir, "PG_VERSION"))) {
+    const r = await execFile(
+      path.join(PG_BIN, "initdb"),
+      ["-D", dn.dataDir, "-U", dn.cfg.user, "-E", "UTF8", "--locale=C", "-A", "trust", "--no-sync"],
+      { timeoutMs: 120_000 },
+    );
+    if (r.code !== 0) return { ok: false, error: `initdb: ${r.stderr}` };
+    fs.writeFileSync(path.join(dn.dataDir, "postgresql.conf"), viewConf, { mode: 0o600 });
+    fs.writeFileSync(path.join(dn.dataDir, "pg_hba.conf"), hba, { mode: 0o600 });
+    dn.setRole("primary");
+  }
+  const st = dn.pid() ? { ok: true, lines: [] as string[] } : await dn.start();
+  if (!st.ok) return { ok: false, error: st.lines.join("\n") };
+  const rec = await psql(dn.local(), "select pg_is_in_recovery()");
+  if (rec.stdout.trim() === "f") {
+    const ddl = await psql(dn.local(), EMULATION_DDL, { timeoutMs: 60_000 });
+    if (ddl.code !== 0) return { ok: false, error: `emulation DDL: ${ddl.stderr}` };
+  }
+  return { ok: true };
+}
+
+/** pg_basebackup from the primary (when needed) + openGauss view + start as standby. */
+async function initStandby(
+  viewConf: string,
+  source: { host: string; port: number },
+): Promise<Record<string, unknown>> {
+  const dn = LocalDn.here();
+  if (!fs.existsSync(path.join(dn.dataDir, "PG_VERSION"))) {
+    fs.rmSync(dn.dataDir, { recursive: true, force: true });
+    const r = await execFile(
+      path.join(PG_BIN, "pg_basebackup"),
+      [
+        "-h",
+        source.host,
+        "-p",
+        String(source.port),
+        "-U",
+        dn.cfg.user,
+        "-D",
+        dn.dataDir,
+        "-X",
+        "stream",
+        "-c",
+        "fast",
+        "-N",
+      ],
+      { timeoutMs: 300_000 },
+    );
+    if (r.code !== 0) return { ok: false, error: `pg_basebackup: ${r.stderr}` };
+    fs.writeFileSync(path.join(dn.dataDir, "postgresql.conf"), viewConf, { mode: 0o600 });
+    fs.writeFileSync(path.join(dn.dataDir, "standby.signal"), "");
+    dn.setRole("standby");
+  }
+  const st = dn.pid() ? { ok: true, lines: [] as string[] } : await dn.start();
+  return st.ok ? { ok: true } : { ok: false, error: st.lines.join("\n") };
+}
+
+/** SIGKILL of the postmaster and its children (by the pid file). */
+function killDn(): Record<string, unknown> {
+  const dn = LocalDn.here();
+  const pid = dn.pid();
+  if (!pid) return { ok: true, killed: [] };
+  const kids: number[] = [];
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) kids.push(Number(d));
+    } catch {
+      // process went away
+    }
+  }
+  for (const p of [pid, ...kids]) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  // wait until they are gone (or zombies), so a restart finds the shared memory released
+  const end = Date.now() + 10_000;
+  while (Date.now() < end && [pid, ...kids].some(processAlive))
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  return { ok: true, killed: [pid, ...kids] };
+}
+
+/** Ends replication with `peer` right now (walsenders to it; the walreceiver follows its new conninfo). */
+async function dropLinks(peer: string): Promise<void> {
+  const dn = LocalDn.here();
+  if (!dn.pid()) return;
+  await psql(
+    dn.local(),
+    `select pg_terminate_backend(pid) from pg_stat_replication where application_name like '%:${peer.replace(/'/g, "")}'`,
+  );
+  await psql(
+    dn.local(),
+    `select pg_terminate_backend(pid) from pg_stat_wal_receiver where sender_host = '${peer.replace(/'/g, "")}'`,
+  );
+}
+
+/** Removes every fault marker (and the stale locks the lab planted). */
+function clearFaults(): void {
+  const dn = LocalDn.here();
+  const dir = faultDir(dn.cfg.labDir);
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    if (f.startsWith("lock_"))
+      fs.rmSync(path.join(dn.cfg.pgHost, `streaming_lock_${f.slice(5)}`), { force: true });
+    fs.rmSync(path.join(dir, f), { force: true });
+  }
+}
+
+async function handle(req: Record<string, unknown>): Promise<Record<string, unknown>> {
+  switch (req["op"]) {
+    case "node-setup":
+      return nodeSetup(req["cfg"] as StaticConfig, req["nodeId"] as number);
+    case "init-primary":
+      return initPrimary(req["viewConf"] as string, req["hba"] as string);
+    case "init-standby":
+      return initStandby(req["viewConf"] as string, req["source"] as { host: string; port: number });
+    case "dn-info": {
+      const dn = LocalDn.here();
+      return { ok: true, running: !!dn.pid(), stopped: fs.existsSync(dn.files.stopped), role: dn.role() };
+    }
+    case "dn-start": {
+      const r = await LocalDn.here().start(
+        req["role"] as DnRole | undefined,
+        (req["timeoutS"] as number) ?? 120,
+      );
+      return { ...r };
+    }
+    case "dn-stop": {
+      const mode = (req["mode"] as "fast" | "immediate" | undefined) ?? "fast";
+      return { ...(await LocalDn.here().stop(mode, req["manual"] !== false)) };
+    }
+    case "dn-reload":
+      return { ...(await LocalDn.here().reload()) };
+    case "dn-kill":
+      return killDn();
+    case "dn-status": {
+      const dn = LocalDn.here();
+      if (!dn.pid()) return { ok: true, line: `${dn.node.name} ${dn.node.ip}:${dn.port()} down` };
+      const r = await psql(dn.local(), DN_STATUS_SQL);
+      return { ok: r.code === 0, status: r.stdout.trim() };
+    }
+    case "guc":
+      return { ...(await applyGucLocal(req["req"] as GucRequest)) };
+    case "fault-mark": {
+      const dn = LocalDn.here();
+      writeFileAtomic(path.join(faultDir(dn.cfg.labDir), req["name"] as string), "", 0o644);
+      return { ok: true };
+    }
+    case "link-cut": {
+      const dn = LocalDn.here();
+      writeFileAtomic(path.join(faultDir(dn.cfg.labDir), `cut_${req["peer"] as string}`), "", 0o644);
+      await dn.reload();
+      return { ok: true, cut: cutPeers(dn.cfg.labDir) };
+    }
+    case "link-drop":
+      await dropLinks(req["peer"] as string);
+      return { ok: true };
+    case "stale-lock": {
+      const dn = LocalDn.here();
+      const trace = req["trace"] as string;
+      const lock = path.join(dn.cfg.pgHost, `streaming_lock_${trace}`);
+      writeFileAtomic(lock, "", 0o600);
+      writeFileAtomic(path.join(faultDir(dn.cfg.labDir), `lock_${trace}`), "", 0o644);
+      return { ok: true, lock };
+    }
+    case "dn-stop-fault": {
+      const dn = LocalDn.here();
+      writeFileAtomic(path.join(faultDir(dn.cfg.labDir), "pg_stopped"), "", 0o644);
+      return { ...(await dn.stop("fast", false)) };
+    }
+    case "reset": {
+      clearFaults();
+      const dn = LocalDn.here();
+      if (!dn.pid()) {
+        // a killed postmaster's children may take a moment to release the shared memory
+        let st = await dn.start();
+        for (let i = 0; i < 20 && !st.ok; i++) {
+          await sleep(500);
+          st = await dn.start();
+        }
+        return { ...st };
+      }
+      return { ...(await dn.reload()) };
+    }
+    default:
+      return { ok: false, error: `unknown op ${String(req["op"])}` };
+  }
+}
+
+async function main(): Promise<void> {
+  const arg = process.argv[2] ?? "-";
+  const text = arg === "-" ? fs.readFileSync(0, "utf8") : Buffer.from(arg, "base64").toString("utf8");
+  let res: Record<string, unknown>;
+  try {
+    res = await handle(JSON.parse(text) as Record<string, unknown>);
+  } catch (e) {
+    res = { ok: false, error: (e as Error).message };
+  }
+  process.stdout.write(`\n${JSON.stringify(res)}\n`);
+}
+
+void main();
