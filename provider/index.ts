@@ -1,6 +1,12 @@
 /** pulumi-hadr: declarative disaster recovery for openGauss and KingbaseES clusters. */
 export * from "./errors";
 export {
+  type DrClusterArgs,
+  type DrOperation,
+  DrRelationship,
+  type DrRelationshipArgs,
+} from "./resources/drRelationship";
+export {
   RecoveryPolicy,
   type RecoveryPolicyArgs,
   type RecoveryPolicyNodeArgs,

@@ -4,8 +4,10 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { recoveryPolicyController } from "./engines/kingbase/controller";
+import { drRelationshipController } from "./engines/opengauss/controller";
 
 /** Controllers by the name the shim asks for. */
 export const controllers: Record<string, pulumi.dynamic.ResourceProvider> = {
+  drRelationship: drRelationshipController,
   recoveryPolicy: recoveryPolicyController,
 };

@@ -196,10 +196,37 @@ async function applyHba(
   return true;
 }
 
-/** `update_streaming_pg_hba`: the DR lines on every DN. */
+/**
+ * The normal install lines ConfigHba re-applies before anything else (§3.3 B): for every IP of the local
+ * cluster `host all <pguser> <ip> trust` and `host all all <ip> sha256`; master also adds
+ * `host replication <pguser> <haIp> trust` for the DN HA IPs.
+ */
+export function installHbaLines(localIps: readonly string[], pguser: string): string[] {
+  const out: string[] = [];
+  for (const ip of localIps) {
+    const mask = ip.includes(":") ? "128" : "32";
+    out.push(
+      `host    all    ${pguser}    ${ip}/${mask}    trust`,
+      `host    all    all    ${ip}/${mask}    sha256`,
+    );
+  }
+  for (const ip of localIps) {
+    out.push(`host    replication    ${pguser}    ${ip}/${ip.includes(":") ? "128" : "32"}    trust`);
+  }
+  return out;
+}
+
+function localIps(base: StreamingBase): string[] {
+  return [...new Set(base.status.dns.map((d) => d.nodeIp))];
+}
+
+/** `update_streaming_pg_hba`: the install lines, then the DR lines, on every DN. */
 export async function updateStreamingPgHba(base: StreamingBase, tryReload: boolean): Promise<void> {
   base.logger.log("Start update pg_hba config.");
-  const hba = remoteDataIps(base).flatMap((ip) => hbaLinesFor(ip, base.env.pguser, base.env.ipType));
+  const hba = [
+    ...installHbaLines(localIps(base), base.env.pguser),
+    ...remoteDataIps(base).flatMap((ip) => hbaLinesFor(ip, base.env.pguser, base.env.ipType)),
+  ];
   const results = await Promise.all(base.status.dns.map((d) => applyHba(base, d, hba, tryReload)));
   if (results.some((ok) => !ok)) throw new SdrException(gauss51632("update pg_hba config"));
   base.logger.log("Successfully update pg_hba config.");

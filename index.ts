@@ -1,0 +1,278 @@
+/**
+ * The root Pulumi program (`Pulumi.yaml` → `dist/index.js`): declares pulumi-hadr resources from stack config,
+ * so a user needs no TypeScript. Config (namespace `hadr`, see README "Stack config of the root program"):
+ *
+ * - `hadr:drRelationships`   name → DrRelationship args; each cluster gives `xml` or `xmlFile`, `ssh` has no key
+ * - `hadr:recoveryPolicies`  name → RecoveryPolicy args; `ssh`/`rootSsh` have no key
+ * - `hadr:sshPrivateKey`     secret: the private key of every SSH login unless `privateKeyConfig` names another
+ * - `hadr:drPassword`        secret: the DR user's password unless `drUser.passwordConfig` names another
+ *
+ * Config shape problems stop the program before any resource is declared, each naming the config key.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+  DrRelationship,
+  type DrRelationshipArgs,
+  RecoveryPolicy,
+  type RecoveryPolicyArgs,
+  type SshArgs,
+} from "./provider";
+import { APPLY_MODES, ENGINES, MODES, ROOT_ACCESS } from "./provider/config/recoveryPolicy";
+
+const NS = "hadr";
+
+/** A config key naming another (secret) config value: `name` (namespace `hadr`) or `namespace:name`. */
+const configKeyName = z
+  .string()
+  .regex(/^([A-Za-z0-9_.-]+:)?[A-Za-z0-9_.-]+$/, "must be a config key such as `otherKey` or `ns:otherKey`");
+
+const sshConfig = z
+  .object({
+    user: z.string().optional(),
+    port: z.number().int().optional(),
+    hostKeys: z.record(z.string(), z.string()).optional(),
+    insecure: z.boolean().optional(),
+    connectTimeoutSeconds: z.number().int().optional(),
+    privateKeyConfig: configKeyName.optional(),
+    passphraseConfig: configKeyName.optional(),
+  })
+  .strict();
+type SshConfig = z.infer<typeof sshConfig>;
+
+const drClusterConfig = z
+  .object({
+    xml: z.string().min(1).optional(),
+    xmlFile: z.string().min(1).optional(),
+    ssh: sshConfig,
+    envFile: z.string().optional(),
+    node: z.string().optional(),
+    drParams: z
+      .object({
+        localStreamIpmap1: z.string(),
+        remoteStreamIpmap1: z.string(),
+        remotedataPortBase: z.number().int(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((c) => (c.xml === undefined) !== (c.xmlFile === undefined), {
+    message:
+      "give exactly one of `xml` (the install XML's content) or `xmlFile` (a path relative to the project)",
+  })
+  // `xmlFile` is read here, so a missing file is reported with every other config problem at once.
+  .transform((c, ctx) => {
+    const { xml, xmlFile, ...rest } = c;
+    if (xml !== undefined) return { ...rest, xml };
+    const abs = path.resolve(pulumi.runtime.getRootDirectory(), xmlFile!);
+    try {
+      return { ...rest, xml: fs.readFileSync(abs, "utf8") };
+    } catch (e) {
+      const why =
+        e instanceof Error && "code" in e ? String((e as NodeJS.ErrnoException).code) : "unreadable";
+      ctx.addIssue({ code: "custom", path: ["xmlFile"], message: `cannot read ${abs} (${why})` });
+      return z.NEVER;
+    }
+  });
+
+const drRelationshipConfig = z
+  .object({
+    clusters: z.record(z.string(), drClusterConfig),
+    primary: z.string().min(1),
+    drUser: z.object({ name: z.string().min(1), passwordConfig: configKeyName.optional() }).strict(),
+    allowDataLoss: z.boolean().optional(),
+    timeoutSeconds: z.number().int().optional(),
+  })
+  .strict();
+
+const policyNodeConfig = z
+  .object({
+    host: z.string().min(1),
+    ssh: sshConfig,
+    rootAccess: z.enum(ROOT_ACCESS).optional(),
+    rootSsh: sshConfig.optional(),
+  })
+  .strict();
+
+const recoveryPolicyConfig = z
+  .object({
+    engine: z.enum(ENGINES),
+    nodes: z.array(policyNodeConfig).min(1, "must list every node of the cluster"),
+    mode: z.enum(MODES),
+    paths: z.record(z.string(), z.string()).optional(),
+    apply: z.enum(APPLY_MODES).optional(),
+    acknowledgeDataLoss: z.boolean().optional(),
+  })
+  .strict();
+
+const SECRET_PROPS: Record<string, string> = {
+  privateKey:
+    "private keys never go in plain config: set the secret `hadr:sshPrivateKey` or name another secret key with `privateKeyConfig`",
+  passphrase: "passphrases never go in plain config: name a secret config key with `passphraseConfig`",
+  password:
+    "the DR password never goes in plain config: set the secret `hadr:drPassword` or name another secret key with `drUser.passwordConfig`",
+};
+
+function pathOf(key: string, segments: readonly PropertyKey[]): string {
+  let out = `${NS}:${key}`;
+  for (const s of segments) {
+    if (typeof s === "number") out += `[${s}]`;
+    else if (typeof s === "string" && /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(s)) out += `.${s}`;
+    else out += `[${JSON.stringify(String(s))}]`;
+  }
+  return out;
+}
+
+/**
+ * Parses one structured config key with zod. Returns the value, or the problems as
+ * `hadr:<key>.<path>: <reason>` lines (never a config value: it could be a misplaced secret).
+ */
+function readObject<T>(
+  cfg: pulumi.Config,
+  key: string,
+  schema: z.ZodType<T>,
+): { value?: T; problems: string[] } {
+  let raw: unknown;
+  try {
+    raw = cfg.getObject<unknown>(key);
+  } catch {
+    return { problems: [`${NS}:${key}: must be a YAML/JSON object`] };
+  }
+  if (raw === undefined) return { problems: [] };
+  const r = schema.safeParse(raw);
+  if (r.success) return { value: r.data, problems: [] };
+  const lines: string[] = [];
+  for (const issue of r.error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const k of issue.keys) {
+        lines.push(`${pathOf(key, [...issue.path, k])}: ${SECRET_PROPS[k] ?? "unknown property"}`);
+      }
+      continue;
+    }
+    let reason = issue.message;
+    if (issue.code === "invalid_value") {
+      reason = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    } else if (issue.code === "invalid_type") {
+      reason = issue.input === undefined ? `is required (${issue.expected})` : `must be a ${issue.expected}`;
+    }
+    lines.push(`${pathOf(key, issue.path)}: ${reason}`);
+  }
+  return { problems: [...new Set(lines)] };
+}
+
+function configError(problems: string[]): pulumi.RunError {
+  return new pulumi.RunError(`Invalid stack config:\n  ${problems.join("\n  ")}`);
+}
+
+/** A secret config value named by `name` or `ns:name` (default namespace `hadr`). */
+function secretConfig(name: string, usedBy: string): pulumi.Output<string> {
+  const i = name.indexOf(":");
+  const [ns, key] = i < 0 ? [NS, name] : [name.slice(0, i), name.slice(i + 1)];
+  const value = new pulumi.Config(ns).getSecret(key);
+  if (value === undefined) {
+    throw new pulumi.RunError(
+      `Missing stack config ${ns}:${key} (needed by ${usedBy}): set it with \`pulumi config set --secret ${ns}:${key} < file\``,
+    );
+  }
+  return value;
+}
+
+function toSsh(ssh: SshConfig, where: string): SshArgs {
+  const { privateKeyConfig, passphraseConfig, ...rest } = ssh;
+  return {
+    ...rest,
+    privateKey: secretConfig(privateKeyConfig ?? "sshPrivateKey", where),
+    ...(passphraseConfig ? { passphrase: secretConfig(passphraseConfig, where) } : {}),
+  };
+}
+
+/** Outputs of one DR relationship. */
+function drOutputs(dr: DrRelationship) {
+  return {
+    primary: dr.primary,
+    rpoSeconds: dr.rpoSeconds,
+    rtoSeconds: dr.rtoSeconds,
+    hadrClusterStat: dr.hadrClusterStat,
+  };
+}
+
+/** Outputs of one recovery policy. */
+function policyOutputs(p: RecoveryPolicy) {
+  return { effective: p.effective, drift: p.drift, pendingRestart: p.pendingRestart };
+}
+
+/**
+ * The program: validates `hadr:*` config, declares every DR relationship and recovery policy, and returns the
+ * stack outputs: `drRelationships` / `recoveryPolicies` maps (name → outputs), plus flat `drPrimary`,
+ * `drRpoSeconds`, `drRtoSeconds`, `drHadrClusterStat` (exactly one relationship) and `policyEffective`,
+ * `policyDrift`, `policyPendingRestart` (exactly one policy).
+ */
+function main(): Record<string, unknown> {
+  const cfg = new pulumi.Config(NS);
+  const drCfg = readObject(cfg, "drRelationships", z.record(z.string(), drRelationshipConfig));
+  const policyCfg = readObject(cfg, "recoveryPolicies", z.record(z.string(), recoveryPolicyConfig));
+  const problems = [...drCfg.problems, ...policyCfg.problems];
+  if (problems.length > 0) throw configError(problems);
+  const drs = drCfg.value ?? {};
+  const policies = policyCfg.value ?? {};
+  if (Object.keys(drs).length + Object.keys(policies).length === 0) {
+    pulumi.log.warn(
+      `Nothing to declare: set ${NS}:drRelationships and/or ${NS}:recoveryPolicies (see README "Stack config of the root program")`,
+    );
+  }
+
+  const outputs: Record<string, unknown> = {};
+  const drOut: Record<string, ReturnType<typeof drOutputs>> = {};
+  for (const [name, d] of Object.entries(drs)) {
+    const where = pathOf("drRelationships", [name]);
+    const clusters: DrRelationshipArgs["clusters"] = {};
+    for (const [cname, c] of Object.entries(d.clusters)) {
+      const cw = pathOf("drRelationships", [name, "clusters", cname]);
+      clusters[cname] = { ...c, ssh: toSsh(c.ssh, `${cw}.ssh`) };
+    }
+    const { passwordConfig, name: userName } = d.drUser;
+    const dr = new DrRelationship(name, {
+      ...d,
+      clusters,
+      drUser: { name: userName, password: secretConfig(passwordConfig ?? "drPassword", `${where}.drUser`) },
+    });
+    drOut[name] = drOutputs(dr);
+  }
+  if (Object.keys(drs).length > 0) outputs["drRelationships"] = drOut;
+  const onlyDr = Object.values(drOut);
+  if (onlyDr.length === 1) {
+    const o = onlyDr[0]!;
+    outputs["drPrimary"] = o.primary;
+    outputs["drRpoSeconds"] = o.rpoSeconds;
+    outputs["drRtoSeconds"] = o.rtoSeconds;
+    outputs["drHadrClusterStat"] = o.hadrClusterStat;
+  }
+
+  const policyOut: Record<string, ReturnType<typeof policyOutputs>> = {};
+  for (const [name, p] of Object.entries(policies)) {
+    const nodes: RecoveryPolicyArgs["nodes"] = p.nodes.map((n, i) => {
+      const nw = pathOf("recoveryPolicies", [name, "nodes", i]);
+      const { ssh, rootSsh, ...rest } = n;
+      return {
+        ...rest,
+        ssh: toSsh(ssh, `${nw}.ssh`),
+        ...(rootSsh ? { rootSsh: toSsh(rootSsh, `${nw}.rootSsh`) } : {}),
+      };
+    });
+    policyOut[name] = policyOutputs(new RecoveryPolicy(name, { ...p, nodes }));
+  }
+  if (Object.keys(policies).length > 0) outputs["recoveryPolicies"] = policyOut;
+  const onlyPolicy = Object.values(policyOut);
+  if (onlyPolicy.length === 1) {
+    const o = onlyPolicy[0]!;
+    outputs["policyEffective"] = o.effective;
+    outputs["policyDrift"] = o.drift;
+    outputs["policyPendingRestart"] = o.pendingRestart;
+  }
+  return outputs;
+}
+
+export = main;

@@ -1,0 +1,92 @@
+import * as pulumi from "@pulumi/pulumi";
+import { shim } from "./shim";
+import { type SshArgs, secretSsh } from "./ssh";
+
+/** One openGauss cluster of a DR pair. */
+export interface DrClusterArgs {
+  /** The cluster's install XML (content, not a path). */
+  xml: pulumi.Input<string>;
+  /** Login of the cluster OS user (default user `omm`); host keys pinned by node address or name. */
+  ssh: SshArgs;
+  /** File sourced before every remote command (default `~/.bashrc`). */
+  envFile?: pulumi.Input<string>;
+  /** Node (DEVICE name) gs_sdr runs on; default the XML's master node. Its step files are node-local. */
+  node?: pulumi.Input<string>;
+  /** `localStreamIpmap1` / `remoteStreamIpmap1` / `remotedataPortBase`, when you want to pin them (else derived). */
+  drParams?: pulumi.Input<{
+    localStreamIpmap1: pulumi.Input<string>;
+    remoteStreamIpmap1: pulumi.Input<string>;
+    remotedataPortBase: pulumi.Input<number>;
+  }>;
+}
+
+/** Inputs of a {@link DrRelationship}. */
+export interface DrRelationshipArgs {
+  /** Exactly two clusters, by name. */
+  clusters: Record<string, DrClusterArgs>;
+  /** Name of the primary cluster. Changing it is a planned switchover. */
+  primary: pulumi.Input<string>;
+  /** The DR user (created on the primary WITH REPLICATION); the password is stored as a secret. */
+  drUser: { name: pulumi.Input<string>; password: pulumi.Input<string> };
+  /** Permit a failover (possible data loss) when a switchover is impossible. Default false. */
+  allowDataLoss?: pulumi.Input<boolean>;
+  /** gs_sdr `--time-out` and our own deadline per operation, in seconds (default 1200). */
+  timeoutSeconds?: pulumi.Input<number>;
+}
+
+/** The last operation the provider ran. */
+export interface DrOperation {
+  /** `start`, `switchover`, `failover`, `stop`. */
+  kind: string;
+  /** `succeeded`, `failed`, or `rebuild-needed` after a failover. */
+  status: string;
+  /** ISO 8601 time it ended. */
+  at: string;
+  /** gs_sdr trace ids, by cluster. */
+  traceIds: Record<string, string>;
+  /** Which node ran it, by cluster (re-runs go to the same node). */
+  nodes: Record<string, string>;
+}
+
+/**
+ * openGauss two-cluster streaming disaster recovery through `gs_sdr`: create starts it on both clusters,
+ * a new `primary` switches over, delete dissolves it, refresh reads roles and RPO/RTO. Preview shows the
+ * exact GUC and pg_hba changes per node.
+ */
+export class DrRelationship extends pulumi.dynamic.Resource {
+  /** The cluster that is primary (refresh reports the real one). */
+  declare readonly primary: pulumi.Output<string>;
+  /** `hadr_cluster_stat` per cluster (`archive`, `recovery`, `normal`, ...). */
+  declare readonly hadrClusterStat: pulumi.Output<Record<string, string>>;
+  /** Recovery point objective in seconds as gs_sdr reports it; null where it reports ''. */
+  declare readonly rpoSeconds: pulumi.Output<number | null>;
+  /** Recovery time objective in seconds; null where gs_sdr reports ''. */
+  declare readonly rtoSeconds: pulumi.Output<number | null>;
+  /** What the next operation changes: per node, each GUC and pg_hba line. */
+  declare readonly plan: pulumi.Output<string[]>;
+  /** The last operation run, with its status. */
+  declare readonly lastOperation: pulumi.Output<DrOperation>;
+
+  constructor(name: string, args: DrRelationshipArgs, opts?: pulumi.CustomResourceOptions) {
+    const clusters: Record<string, DrClusterArgs> = {};
+    for (const [k, c] of Object.entries(args.clusters)) clusters[k] = { ...c, ssh: secretSsh(c.ssh) };
+    super(
+      shim("drRelationship"),
+      name,
+      {
+        hadrClusterStat: undefined,
+        rpoSeconds: undefined,
+        rtoSeconds: undefined,
+        plan: undefined,
+        lastOperation: undefined,
+        ...args,
+        clusters,
+        drUser: { name: args.drUser.name, password: pulumi.secret(args.drUser.password) },
+        __hadrName: name,
+      },
+      opts,
+      "hadr",
+      "DrRelationship",
+    );
+  }
+}
