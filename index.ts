@@ -20,6 +20,7 @@ import {
   type RecoveryPolicyArgs,
   type SshArgs,
 } from "./provider";
+import { issueReason } from "./provider/config/issues";
 import { APPLY_MODES, ENGINES, MODES, ROOT_ACCESS } from "./provider/config/recoveryPolicy";
 
 const NS = "hadr";
@@ -152,13 +153,7 @@ function readObject<T>(
       }
       continue;
     }
-    let reason = issue.message;
-    if (issue.code === "invalid_value") {
-      reason = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
-    } else if (issue.code === "invalid_type") {
-      reason = issue.input === undefined ? `is required (${issue.expected})` : `must be a ${issue.expected}`;
-    }
-    lines.push(`${pathOf(key, issue.path)}: ${reason}`);
+    lines.push(`${pathOf(key, issue.path)}: ${issueReason(issue)}`);
   }
   return { problems: [...new Set(lines)] };
 }

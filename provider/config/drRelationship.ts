@@ -6,6 +6,10 @@
  * Secrets (`drUser.password`, `ssh.privateKey`, `ssh.passphrase`) never appear in a failure reason.
  */
 import { z } from "zod";
+import { issueFailures, propertyPath } from "./issues";
+
+export { propertyPath } from "./issues";
+
 import { compareDrParams } from "../engines/opengauss/drParams";
 import { type PropertyFailure, ValidationError } from "../errors";
 import {
@@ -149,37 +153,10 @@ export interface DrRelationshipValidation {
   failures: PropertyFailure[];
 }
 
-/** Property path as a user writes it: `clusters.A.ssh.port`, `nodes[1].host`, `clusters["a.b"].xml`. */
-export function propertyPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = "";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else if (typeof seg === "string" && /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(seg))
-      out += out === "" ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(String(seg))}]`;
-  }
-  return out === "" ? "(inputs)" : out;
-}
-
 function describeType(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "array";
   return typeof v;
-}
-
-/** Maps zod issues to failures; the messages never echo the input value. */
-function issueFailures(issues: readonly z.core.$ZodIssue[]): PropertyFailure[] {
-  const out: PropertyFailure[] = [];
-  for (const iss of issues) {
-    if (iss.code === "unrecognized_keys") {
-      for (const key of iss.keys) {
-        out.push({ property: propertyPath([...iss.path, key]), reason: "is not a known property" });
-      }
-      continue;
-    }
-    out.push({ property: propertyPath(iss.path), reason: iss.message });
-  }
-  return out;
 }
 
 /** zod per-parse messages for the generic issues: say what is allowed, never the value given. */

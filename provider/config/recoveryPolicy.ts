@@ -6,6 +6,7 @@
 import { posix } from "node:path";
 import { z } from "zod";
 import { type PropertyFailure, ValidationError } from "../errors";
+import { issueFailures, propertyPath } from "./issues";
 import { hostSchema, type SshSettings, sshSettingsSchema } from "./ssh";
 
 /** Supported engines. */
@@ -166,36 +167,8 @@ export type RecoveryPolicyValidation =
   | { ok: true; args: RecoveryPolicyArgs }
   | { ok: false; failures: PropertyFailure[] };
 
-/** Formats a zod path the way users write it: `nodes[1].ssh.hostKeys["127.0.0.1"]`. */
-export function formatPropertyPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else if (typeof seg === "string" && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(seg)) out += out ? `.${seg}` : seg;
-    else out += `[${JSON.stringify(String(seg))}]`;
-  }
-  return out || "(inputs)";
-}
-
-function issueFailures(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): PropertyFailure[] {
-  const out: PropertyFailure[] = [];
-  for (const issue of issues) {
-    const path = [...prefix, ...issue.path];
-    if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys)
-        out.push({ property: formatPropertyPath([...path, key]), reason: "unknown property" });
-      continue;
-    }
-    let reason = issue.message;
-    if (issue.code === "invalid_value") {
-      reason = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
-    } else if (issue.code === "invalid_type") {
-      reason = issue.input === undefined ? `is required (${issue.expected})` : `must be a ${issue.expected}`;
-    }
-    out.push({ property: formatPropertyPath(path), reason });
-  }
-  return out;
-}
+/** Formats a zod path the way users write it (shared with every schema). */
+export const formatPropertyPath = propertyPath;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -280,7 +253,7 @@ function crossFailures(raw: Record<string, unknown>): PropertyFailure[] {
     if (r && !r.success) {
       for (const f of issueFailures(r.error.issues, ["paths"])) {
         out.push(
-          f.reason === "unknown property"
+          f.reason === "is not a known property"
             ? {
                 property: f.property,
                 reason: `is not a ${engine} path; allowed: ${Object.keys(schema!.shape).join(", ")}`,

@@ -73,3 +73,12 @@ export function surface(err: unknown): Error {
   if (err instanceof HadrError) return new Error(err.describe());
   return err instanceof Error ? err : new Error(String(err));
 }
+
+/** JSON with object keys sorted, so two values compare equal whatever their key order. */
+export function stableJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b)))
+      : x,
+  );
+}

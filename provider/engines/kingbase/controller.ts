@@ -12,6 +12,7 @@ import {
   partialFailure,
   progress,
   resourceName,
+  stableJson,
   surface,
   UNKNOWN,
   userInputs,
@@ -47,14 +48,6 @@ function argsOf(props: Record<string, unknown>): RecoveryPolicyArgs {
   const v = validateRecoveryPolicy(userInputs(props, RECOVERY_POLICY_OUTPUTS));
   if (!v.ok) throw new ValidationError(v.failures);
   return v.args;
-}
-
-function stable(v: unknown): string {
-  return JSON.stringify(v, (_k, x) =>
-    x && typeof x === "object" && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b)))
-      : x,
-  );
 }
 
 async function withFleet<T>(args: RecoveryPolicyArgs, fn: (pf: PolicyFleet) => Promise<T>): Promise<T> {
@@ -204,7 +197,7 @@ export const recoveryPolicyController: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id, olds, news) {
-    const changed = INPUT_KEYS.filter((k) => stable(olds[k]) !== stable(news[k]));
+    const changed = INPUT_KEYS.filter((k) => stableJson(olds[k]) !== stableJson(news[k]));
     const pendingWork = news["plan"] === UNKNOWN || (Array.isArray(news["plan"]) && news["plan"].length > 0);
     if (changed.length === 0) return { changes: pendingWork };
     return {

@@ -17,6 +17,7 @@ import {
   partialFailure,
   progress,
   resourceName,
+  stableJson,
   surface,
   UNKNOWN,
   userInputs,
@@ -219,6 +220,13 @@ function ownTraces(olds: Record<string, unknown>): string[] {
   return op ? Object.values(op.traceIds) : [];
 }
 
+/** Throws for the first gs_sdr run that failed (preferring one that was not stopped because of the other). */
+function throwIfFailed(runs: SdrRun[], kind: string, hint: string): void {
+  const failed = runs.find((r) => r.exitCode !== 0 && !r.aborted) ?? runs.find((r) => r.exitCode !== 0);
+  if (failed)
+    throw new OperationFailed(sdrFailure(failed, `gs_sdr ${kind}`, hint), operation(kind, "failed", runs));
+}
+
 /** start on both clusters at once (only the sides not yet done), then confirm with query. */
 async function start(ctx: DrContext, owned: string[], name: string): Promise<DrOperation> {
   const reads = await Promise.all(ctx.names.map((n) => readCluster(ctx, n, { query: true })));
@@ -241,17 +249,11 @@ async function start(ctx: DrContext, owned: string[], name: string): Promise<DrO
       name,
     );
   }
-  const failed = runs.find((r) => r.exitCode !== 0 && !r.aborted) ?? runs.find((r) => r.exitCode !== 0);
-  if (failed) {
-    throw new OperationFailed(
-      sdrFailure(
-        failed,
-        "gs_sdr start",
-        "Fix the cause, then run `pulumi up`: it resumes on the same node from gs_sdr's step files.",
-      ),
-      operation("start", "failed", runs),
-    );
-  }
+  throwIfFailed(
+    runs,
+    "start",
+    "Fix the cause, then run `pulumi up`: it resumes on the same node from gs_sdr's step files.",
+  );
   await confirm(ctx, primary, runs, "start");
   return operation("start", "succeeded", runs);
 }
@@ -289,17 +291,11 @@ async function switchover(
     { cluster: to, task: { task: "switchover", mode: "primary" } },
     name,
   );
-  const failed = runs.find((r) => r.exitCode !== 0 && !r.aborted) ?? runs.find((r) => r.exitCode !== 0);
-  if (failed) {
-    throw new OperationFailed(
-      sdrFailure(
-        failed,
-        "gs_sdr switchover",
-        "Fix the cause, then run `pulumi up`: both sides re-run and resume from their step files.",
-      ),
-      operation("switchover", "failed", runs),
-    );
-  }
+  throwIfFailed(
+    runs,
+    "switchover",
+    "Fix the cause, then run `pulumi up`: both sides re-run and resume from their step files.",
+  );
   await confirm(ctx, to, runs, "switchover");
   return operation("switchover", "succeeded", runs);
 }
@@ -414,14 +410,6 @@ function idOf(args: DrRelationshipArgs): string {
   return `dr:${Object.keys(args.clusters).join(":")}`;
 }
 
-function stable(v: unknown): string {
-  return JSON.stringify(v, (_k, x) =>
-    x && typeof x === "object" && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b)))
-      : x,
-  );
-}
-
 function recordOrSurface(
   e: unknown,
   id: string,
@@ -457,14 +445,14 @@ export const drRelationshipController: pulumi.dynamic.ResourceProvider = {
   async diff(_id, olds, news) {
     const topo = (p: Record<string, unknown>) => {
       const c = (p["clusters"] ?? {}) as Record<string, { xml?: string }>;
-      return stable(Object.fromEntries(Object.entries(c).map(([k, x]) => [k, x.xml])));
+      return stableJson(Object.fromEntries(Object.entries(c).map(([k, x]) => [k, x.xml])));
     };
     const userName = (p: Record<string, unknown>) => (p["drUser"] as { name?: string } | undefined)?.name;
     const replaces: string[] = [];
     if (topo(olds) !== topo(news)) replaces.push("clusters");
     if (userName(olds) !== userName(news)) replaces.push("drUser");
     const keys = ["clusters", "primary", "drUser", "allowDataLoss", "timeoutSeconds"];
-    const changed = keys.filter((k) => stable(olds[k]) !== stable(news[k]));
+    const changed = keys.filter((k) => stableJson(olds[k]) !== stableJson(news[k]));
     const pending = news["plan"] === UNKNOWN || (Array.isArray(news["plan"]) && news["plan"].length > 0);
     const last = olds["lastOperation"] as DrOperation | undefined;
     const resume = last !== undefined && last.status !== "succeeded";

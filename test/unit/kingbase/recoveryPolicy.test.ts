@@ -69,7 +69,7 @@ test("every failure is reported at once, each naming its property", () => {
   assert.match(f.get("engine")!, /must be one of "kingbase-v8r3", "kingbase-v8r6"/);
   assert.match(f.get("mode")!, /must be one of "manual", "standby", "automatic"/);
   assert.match(f.get("nodes")!, /at least one/);
-  assert.equal(f.get("bogus"), "unknown property");
+  assert.equal(f.get("bogus"), "is not a known property");
 });
 
 test("duplicate hosts, missing host key, V8R3 without root access, apply on V8R3, automatic without ack", () => {
