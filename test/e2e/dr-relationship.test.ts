@@ -406,3 +406,48 @@ describe("the life of a DR pair", () => {
     }
   });
 });
+
+describe("a start that fails part-way", () => {
+  let p: TestProject;
+  after(async () => {
+    await labCli(["reset"]);
+    p?.dispose();
+  });
+
+  test("is recorded in the state, and the next up resumes on the same nodes", async () => {
+    await dissolveLeftovers();
+    p = await TestProject.create("drresume", PROGRAM);
+    await p.config("sshKey", key, true);
+    await p.config("drPassword", PASSWORD, true);
+    await p.config("dr", JSON.stringify(spec({ timeoutSeconds: 60 })));
+    const [a1, b1] = [hosts("A")[0]!, hosts("B")[0]!];
+    assert.equal((await labCli(["fault", "dr-link-cut", a1, b1])).code, 0);
+    const failed = await p.world.run(["up", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
+    assert.notEqual(failed.code, 0, "start cannot finish while the DR link is cut");
+    assert.match(failed.stdout + failed.stderr, /gs_sdr start failed on [AB]/);
+    const recorded = await drOutputs(p);
+    const op = recorded["lastOperation"] as {
+      kind: string;
+      status: string;
+      nodes: Record<string, string>;
+      traceIds: Record<string, string>;
+    };
+    assert.equal(op.kind, "start");
+    assert.equal(op.status, "failed");
+    assert.deepEqual(op.nodes, { A: a1, B: b1 });
+    assert.ok(Object.keys(op.traceIds).length > 0, "the trace ids of our runs are recorded");
+
+    assert.equal((await labCli(["reset"])).code, 0);
+    const resumed = await p.world.run(["up", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
+    assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+    assert.match(
+      resumed.stdout,
+      /Got the continue step:\[\d+\] for action:\[start\]/,
+      "gs_sdr resumed from its step file",
+    );
+    assert.equal(await stat("A"), "archive");
+    assert.equal(await stat("B"), "recovery");
+    await p.world.ok(["destroy", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
+    assert.equal(await stat("A"), "normal");
+  });
+});
