@@ -451,3 +451,55 @@ describe("a start that fails part-way", () => {
     assert.equal(await stat("A"), "normal");
   });
 });
+
+describe("failover with allowDataLoss", () => {
+  let p: TestProject;
+  after(async () => {
+    await labCli(["reset"]);
+    p?.dispose();
+  });
+
+  test("fails over when the primary is down, says the pair must be rebuilt, and the next up rebuilds it", async () => {
+    await dissolveLeftovers();
+    p = await TestProject.create("drfailover", PROGRAM);
+    await p.config("sshKey", key, true);
+    await p.config("drPassword", PASSWORD, true);
+    await p.config("dr", JSON.stringify(spec()));
+    await p.world.ok(["up", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
+    assert.equal((await labCli(["fault", "pg-kill", hosts("A")[0]!])).code, 0);
+
+    await p.config("dr", JSON.stringify(spec({ primary: "B", allowDataLoss: true })));
+    const pre = await p.world.ok(["preview", "--diff"]);
+    assert.match(pre.stdout, /failover: B becomes primary/);
+    const up = await p.world.ok(["up", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
+    assert.match(
+      up.stdout,
+      /transactions not yet replicated are lost/,
+      "the data-loss warning is shown before acting",
+    );
+    assert.match(up.stdout, /the relationship must be rebuilt/);
+    const after = await drOutputs(p);
+    assert.equal(after["primary"], "B");
+    assert.deepEqual(
+      {
+        kind: (after["lastOperation"] as { kind: string }).kind,
+        status: (after["lastOperation"] as { status: string }).status,
+      },
+      { kind: "failover", status: "rebuild-needed" },
+    );
+    assert.equal(
+      (await gsql(hosts("B")[0]!, "CREATE TABLE IF NOT EXISTS e2e_after_failover(v int);")).code,
+      0,
+      "B takes writes",
+    );
+
+    assert.equal((await labCli(["reset"])).code, 0);
+    const plan = await p.world.ok(["preview", "--diff"]);
+    assert.match(plan.stdout, /rebuild: A still acts as the primary side/);
+    await p.world.ok(["up", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
+    assert.equal(await stat("B"), "archive");
+    assert.equal(await stat("A"), "recovery");
+    await p.world.ok(["destroy", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
+    assert.equal(await stat("B"), "normal");
+  });
+});

@@ -58,8 +58,10 @@ async function withContext<T>(
 /** The live relationship as both queries show it. */
 interface Live {
   stats: Record<string, string>;
-  /** The cluster in archive (primary side) when established. */
+  /** The cluster on the primary side (archive, full_backup, …), if any. */
   primary: string | null;
+  /** The cluster on the DR side (recovery, restore, …), if any: with `primary`, the relationship exists. */
+  drSide: string | null;
   established: boolean;
   /** Both sides `normal`: no relationship. */
   dissolved: boolean;
@@ -77,6 +79,7 @@ function liveOf(names: string[], queries: Record<string, SdrQueryResult | null>)
   return {
     stats,
     primary: p,
+    drSide: d,
     established: p !== null && d !== null && stats[p] === "archive" && stats[d] === "recovery",
     dissolved: names.every((n) => stats[n] === "normal"),
     rpoSeconds: pick("rpoSeconds"),
@@ -154,7 +157,21 @@ async function decide(ctx: DrContext): Promise<Decision> {
     return { plan: wrapForDisplay(renderPlan(plan)), failures: startPreflight(ctx, reads, plan) };
   }
   if (live.primary === desired && live.established) return { plan: [], failures: [] };
-  if (live.primary !== null && live.primary !== desired) {
+  if (
+    live.primary !== null &&
+    live.drSide === null &&
+    live.stats[desired] === "normal" &&
+    live.primary !== desired
+  ) {
+    return {
+      plan: [
+        `rebuild: ${live.primary} still acts as the primary side of a relationship ${desired} has left (after a failover):`,
+        `  ${live.primary} runs \`gs_sdr -t stop\`, then both clusters start with ${desired} as primary`,
+      ],
+      failures: [],
+    };
+  }
+  if (live.primary !== null && live.drSide !== null && live.primary !== desired) {
     const from = live.primary;
     const blocked = ctx.names.filter((n) => !["Normal", "Degraded"].includes(reads[n]!.status.status));
     if (blocked.length > 0 || !live.established) {
@@ -344,11 +361,12 @@ async function dissolve(ctx: DrContext, name: string): Promise<DrOperation> {
   return operation("dissolve", "succeeded", runs);
 }
 
-async function liveOutputs(ctx: DrContext): Promise<Record<string, unknown>> {
+async function liveOutputs(ctx: DrContext, fallbackPrimary?: string): Promise<Record<string, unknown>> {
   const q = await Promise.all(ctx.names.map((n) => queryCluster(ctx, n)));
   const live = liveOf(ctx.names, Object.fromEntries(ctx.names.map((n, i) => [n, q[i]!])));
+  const primary = live.established ? live.primary : fallbackPrimary;
   return {
-    ...(live.primary ? { primary: live.primary } : {}),
+    ...(primary ? { primary } : {}),
     hadrClusterStat: live.stats,
     rpoSeconds: live.rpoSeconds,
     rtoSeconds: live.rtoSeconds,
@@ -366,7 +384,7 @@ async function converge(
   const desired = ctx.args.primary;
   const owned = ownTraces(olds);
   if (live.established && live.primary === desired) return null;
-  if (live.primary !== null && live.primary !== desired) {
+  if (live.primary !== null && live.drSide !== null && live.primary !== desired) {
     const from = live.primary;
     const reads = await Promise.all(
       ctx.names.map((n) => readCluster(ctx, n, { query: false }).catch(() => null)),
@@ -469,7 +487,7 @@ export const drRelationshipController: pulumi.dynamic.ResourceProvider = {
         const op = await converge(ctx, {}, name);
         const outs = {
           ...inputs,
-          ...(await liveOutputs(ctx)),
+          ...(await liveOutputs(ctx, ctx.args.primary)),
           lastOperation: op ?? operation("adopt", "succeeded", []),
         };
         return { id, outs };
@@ -486,7 +504,7 @@ export const drRelationshipController: pulumi.dynamic.ResourceProvider = {
         const op = await converge(ctx, olds, name);
         const outs = {
           ...news,
-          ...(await liveOutputs(ctx)),
+          ...(await liveOutputs(ctx, ctx.args.primary)),
           lastOperation:
             op ?? (olds["lastOperation"] as DrOperation | undefined) ?? operation("adopt", "succeeded", []),
         };
