@@ -1,0 +1,607 @@
+/**
+ * The DR decision core: from what was observed on each cluster, what the user asked for and what the
+ * provider ran last, the one operation to run now. Pure. check() (preview) and create/update/delete (apply)
+ * call the same function with their own observation; apply refuses to act when its decision differs from
+ * the one preview showed (see {@link operationKey}).
+ *
+ * gs_sdr facts this rests on (docs/disasters.md, spec opengauss-gs_sdr.md §3, §4, §10):
+ * - failover runs on the DR cluster alone and accepts a Normal or Degraded DR cluster;
+ * - `archive_fail` / `recovery_fail` are an established pair whose link is down: `start` is refused there;
+ * - a switchover's demote side needs Normal with every DN normal; each side rolls itself back or resumes;
+ * - step files are node-local and block every other task; `stop` refuses while a start step file exists.
+ */
+import type { GsSdrClusterStatus } from "./parsers/omStatus";
+
+/** `hadr_cluster_stat` values on the primary side of a pair (or of a start in progress). */
+export const PRIMARY_STATS = ["archive", "archive_fail", "full_backup", "backup_fail"] as const;
+/** `hadr_cluster_stat` values on the DR side of a pair (or of a start in progress). */
+export const DR_STATS = ["recovery", "recovery_fail", "restore", "restore_fail"] as const;
+
+/** A gs_sdr lock file seen on a node. */
+export interface LockView {
+  /** Node (address) holding `$PGHOST/streaming_lock_<trace>`. */
+  node: string;
+  /** The trace id. */
+  trace: string;
+  /** True when one of our runs made it (trace recorded in state or in our run marker on that node). */
+  ours: boolean;
+}
+
+/** One cluster as observed at one moment. */
+export interface ClusterView {
+  /** Cluster name. */
+  name: string;
+  /** False when the cluster cannot serve: its run node does not answer SSH, or no DN runs at all. */
+  reachable: boolean;
+  /** Why it is unreachable (for messages). */
+  unreachableReason?: string;
+  /** `hadr_cluster_stat` from `gs_sdr -t query`; null when the query could not run. */
+  stat: string | null;
+  /** gs_sdr's reading of `cluster_state` (Normal, Degraded, …); null when unknown. */
+  status: GsSdrClusterStatus | null;
+  /** `cluster_state` as printed. */
+  clusterState: string | null;
+  /** Every DN is normal in gs_sdr's sense (what the demote side of a switchover requires). */
+  allDnNormal: boolean;
+  /** True when CM runs the cluster as a DR cluster (`agent_backup_open` 1 or 2). */
+  disasterCluster: boolean;
+  /** Step files on the run node, as task keys: `start_primary`, `switchover_standby`, `failover`, … */
+  stepFiles: string[];
+  /** gs_sdr locks on the cluster's nodes. */
+  locks: LockView[];
+  /** Nodes where a mutating gs_sdr process is alive (`task@node`). */
+  running: string[];
+  /** RPO / RTO seconds from the query (null where gs_sdr printed ''). */
+  rpoSeconds: number | null;
+  rtoSeconds: number | null;
+}
+
+/** What the provider last ran (from state). */
+export interface LastOperation {
+  kind: string;
+  status: string;
+  /** Cluster that became (or was to become) primary. */
+  to?: string;
+}
+
+/** Everything a decision depends on. */
+export interface DecisionInput {
+  /** Both clusters, in input order. */
+  views: readonly [ClusterView, ClusterView];
+  /** The cluster the user wants as primary. */
+  desiredPrimary: string;
+  allowDataLoss: boolean;
+  last?: LastOperation;
+  /** Last RPO the provider saw (state), for data-loss messages when the primary is gone. */
+  lastRpoSeconds: number | null;
+}
+
+/** How healthy the pair is, as refresh reports it. */
+export interface Health {
+  /** `healthy`, `degraded`, `in-progress`, `rebuild-needed`, `dissolved` or `broken`. */
+  state: "healthy" | "degraded" | "in-progress" | "rebuild-needed" | "dissolved" | "broken";
+  /** One line for people, e.g. `degraded: DR link down (A=archive_fail, B=recovery_fail)`. */
+  summary: string;
+}
+
+/** The operation to run now. */
+export type Operation =
+  | { kind: "noop"; health: Health; warnings: string[] }
+  | {
+      kind: "start";
+      primary: string;
+      standby: string;
+      /** Which sides run: both for a fresh start; only the unfinished ones when resuming. */
+      sides: Array<"primary" | "standby">;
+      resume: boolean;
+      clearLocks: LockView[];
+    }
+  | { kind: "switchover"; from: string; to: string; resume: boolean; clearLocks: LockView[] }
+  | {
+      kind: "failover";
+      to: string;
+      from: string;
+      /** Why a switchover is impossible. */
+      why: string;
+      resume: boolean;
+      /** RPO to quote: live when the primary answers, else the last one in state. */
+      rpoSeconds: number | null;
+      clearLocks: LockView[];
+    }
+  | {
+      kind: "rebuild";
+      /** Cluster that still holds the old relationship: `gs_sdr -t stop` runs there first. */
+      stop: string;
+      primary: string;
+      standby: string;
+      /** Start step files to forget on the stop side first (what gs_sdr's `-f` does), as task keys. */
+      forgetStartSteps: string[];
+      /** Whose writes are discarded, when the user confirmed it with allowDataLoss. */
+      discards?: string;
+      clearLocks: LockView[];
+    }
+  | { kind: "wait"; reason: string }
+  | { kind: "blocked"; reason: string; hint: string; property: string };
+
+/** Kinds of operations that change the clusters. */
+export type MutatingKind = "start" | "switchover" | "failover" | "rebuild";
+
+const isPrimaryStat = (s: string | null): boolean =>
+  s !== null && (PRIMARY_STATS as readonly string[]).includes(s);
+const isDrStat = (s: string | null): boolean => s !== null && (DR_STATS as readonly string[]).includes(s);
+const isEstablishedPrimary = (s: string | null): boolean => s === "archive" || s === "archive_fail";
+const isEstablishedDr = (s: string | null): boolean => s === "recovery" || s === "recovery_fail";
+const START_STEPS = ["start_primary", "start_standby"];
+
+function statsOf(views: readonly ClusterView[]): string {
+  return views.map((v) => `${v.name}=${v.reachable ? (v.stat ?? "unknown") : "unreachable"}`).join(", ");
+}
+
+function rpoText(rpo: number | null): string {
+  return rpo === null ? "unknown" : `${rpo} s`;
+}
+
+/** The health of the pair as observed (used by refresh outputs and by noop decisions). */
+export function assessHealth(views: readonly [ClusterView, ClusterView]): Health {
+  const [a, b] = views;
+  const down = views.filter((v) => !v.reachable);
+  if (down.length === 2) return { state: "broken", summary: "broken: neither cluster can be reached" };
+  const up = views.filter((v) => v.reachable);
+  const primary = views.find((v) => v.reachable && isEstablishedPrimary(v.stat));
+  const dr = views.find((v) => v.reachable && isEstablishedDr(v.stat));
+  if (down.length === 1) {
+    const d = down[0]!;
+    const u = up[0]!;
+    if (isEstablishedPrimary(u.stat))
+      return {
+        state: "degraded",
+        summary: `degraded: DR cluster ${d.name} unreachable (${d.unreachableReason ?? "no answer"}); ${u.name} keeps serving as primary`,
+      };
+    if (isEstablishedDr(u.stat))
+      return {
+        state: "degraded",
+        summary: `degraded: primary cluster ${d.name} unreachable (${d.unreachableReason ?? "no answer"}); ${u.name} can take over only by failover`,
+      };
+    if (u.stat === "normal")
+      return {
+        state: "rebuild-needed",
+        summary: `rebuild needed: ${u.name} runs on its own and ${d.name} is unreachable`,
+      };
+    return {
+      state: "broken",
+      summary: `broken: ${d.name} unreachable while ${u.name} is ${u.stat ?? "unknown"}`,
+    };
+  }
+  if (primary && dr) {
+    if (primary.stat === "archive" && dr.stat === "recovery")
+      return { state: "healthy", summary: `healthy: ${primary.name} primary, ${dr.name} DR` };
+    return { state: "degraded", summary: `degraded: DR link down (${statsOf(views)})` };
+  }
+  if (a.stat === "normal" && b.stat === "normal" && a.stepFiles.length === 0 && b.stepFiles.length === 0)
+    return { state: "dissolved", summary: "dissolved: no DR relationship" };
+  if (views.some((v) => v.running.length > 0))
+    return { state: "in-progress", summary: `in progress: ${views.flatMap((v) => v.running).join(", ")}` };
+  if (views.some((v) => v.stat === "normal") && views.some((v) => isEstablishedPrimary(v.stat)))
+    return { state: "rebuild-needed", summary: `rebuild needed (${statsOf(views)})` };
+  return { state: "in-progress", summary: `unfinished operation (${statsOf(views)})` };
+}
+
+/** A stable key of an operation: equal keys mean "the same thing runs". Preview stores it; apply compares. */
+export function operationKey(op: Operation): string {
+  switch (op.kind) {
+    case "noop":
+      return "noop";
+    case "start":
+      return `start ${op.primary}->${op.standby} (${op.sides.join("+")})`;
+    case "switchover":
+      return `switchover ${op.from}->${op.to}`;
+    case "failover":
+      return `failover to ${op.to}`;
+    case "rebuild":
+      return `rebuild: stop ${op.stop}, start ${op.primary}->${op.standby}`;
+    case "wait":
+      return "wait";
+    case "blocked":
+      return "blocked";
+  }
+}
+
+/** Locks that stop a mutating operation: not ours (ours, with no gs_sdr alive, are cleared first). */
+function lockProblem(views: readonly ClusterView[], involved: readonly ClusterView[]): Operation | null {
+  for (const v of involved) {
+    const foreign = v.locks.find((l) => !l.ours);
+    if (foreign) {
+      return {
+        kind: "blocked",
+        property: `clusters.${v.name}`,
+        reason: `another gs_sdr operation holds ${v.name}: lock streaming_lock_${foreign.trace} on ${foreign.node} is not one of ours (${statsOf(views)})`,
+        hint: `Let that operation finish. If you are sure no gs_sdr runs on any node of ${v.name}, remove $PGHOST/streaming_lock_${foreign.trace} on ${foreign.node}, then run \`pulumi up\` again.`,
+      };
+    }
+  }
+  return null;
+}
+
+function ourLocks(involved: readonly ClusterView[]): LockView[] {
+  return involved.flatMap((v) => v.locks.filter((l) => l.ours));
+}
+
+function blocked(property: string, reason: string, hint: string): Operation {
+  return { kind: "blocked", property, reason, hint };
+}
+
+/** Why a switchover from `from` to `to` is impossible now, or null when it can run. */
+function switchoverImpossible(from: ClusterView, to: ClusterView): string | null {
+  const why: string[] = [];
+  for (const v of [from, to]) {
+    if (v.status !== "Normal") why.push(`${v.name} is ${v.clusterState ?? "unknown"}`);
+    else if (!v.allDnNormal) why.push(`${v.name} has a DN that is not normal`);
+  }
+  if (from.stat !== "archive" || to.stat !== "recovery")
+    why.push(`the DR link is not healthy (${from.name}=${from.stat}, ${to.name}=${to.stat})`);
+  return why.length > 0 ? why.join("; ") : null;
+}
+
+/** Failover to `to` (only with allowDataLoss), or the error that names allowDataLoss. */
+function failoverOr(
+  input: DecisionInput,
+  to: ClusterView,
+  from: ClusterView,
+  why: string,
+  rpo: number | null,
+): Operation {
+  if (to.status !== "Normal" && to.status !== "Degraded") {
+    return blocked(
+      `clusters.${to.name}`,
+      `${to.name} cannot take over: gs_sdr failover needs it Normal or Degraded, it is ${to.clusterState ?? "unknown"}`,
+      `Bring ${to.name}'s DNs up, then run \`pulumi up\` again.`,
+    );
+  }
+  if (!input.allowDataLoss) {
+    return blocked(
+      "allowDataLoss",
+      `a switchover to ${to.name} is impossible now (${why}); only a failover can make ${to.name} primary, and it loses the transactions not yet replicated (last known RPO: ${rpoText(rpo)})`,
+      `To fail over, set allowDataLoss: true and run \`pulumi up\`; to wait instead, set primary back to ${from.name}.`,
+    );
+  }
+  const locks = lockProblem(input.views, [to]);
+  if (locks) return locks;
+  return {
+    kind: "failover",
+    to: to.name,
+    from: from.name,
+    why,
+    resume: false,
+    rpoSeconds: rpo,
+    clearLocks: ourLocks([to]),
+  };
+}
+
+/** The operation that brings the pair to `desiredPrimary` from what was observed. */
+export function decide(input: DecisionInput): Operation {
+  const { views, desiredPrimary } = input;
+  const P = views.find((v) => v.name === desiredPrimary);
+  if (!P)
+    return blocked(
+      "primary",
+      `"${desiredPrimary}" is not one of the clusters`,
+      "Set primary to a cluster name.",
+    );
+  const O = views.find((v) => v !== P)!;
+  const running = views.flatMap((v) => v.running.map((r) => `${r} on ${v.name}`));
+  if (running.length > 0) {
+    return { kind: "wait", reason: `gs_sdr is running (${running.join(", ")})` };
+  }
+  const health = assessHealth(views);
+
+  // Neither cluster answers.
+  if (!P.reachable && !O.reachable) {
+    return blocked(
+      "clusters",
+      `neither cluster can be reached (${P.name}: ${P.unreachableReason ?? "no answer"}; ${O.name}: ${O.unreachableReason ?? "no answer"})`,
+      "Nothing was run. Check the network and SSH access, then run `pulumi up` again.",
+    );
+  }
+
+  // The cluster that should be primary is gone.
+  if (!P.reachable) {
+    if (isDrStat(O.stat) || O.stat === "normal" || O.stat === null) {
+      if (isEstablishedDr(O.stat)) {
+        return {
+          kind: "noop",
+          health,
+          warnings: [
+            `primary cluster ${P.name} is unreachable (${P.unreachableReason ?? "no answer"}). To make ${O.name} primary, set primary: ${O.name} and allowDataLoss: true (failover; last known RPO ${rpoText(input.lastRpoSeconds)}).`,
+          ],
+        };
+      }
+    }
+    return blocked(
+      `clusters.${P.name}`,
+      `${P.name} should be primary but cannot be reached (${P.unreachableReason ?? "no answer"}); ${O.name} is ${O.stat ?? "unknown"}`,
+      `Nothing was run. Bring ${P.name} back, or set primary: ${O.name}.`,
+    );
+  }
+
+  // The other cluster is gone; only single-cluster operations are possible.
+  if (!O.reachable) {
+    if (isEstablishedPrimary(P.stat)) {
+      return {
+        kind: "noop",
+        health,
+        warnings: [
+          `DR cluster ${O.name} is unreachable (${O.unreachableReason ?? "no answer"}): ${P.name} keeps serving, nothing is replicated until ${O.name} is back; nothing was run.`,
+        ],
+      };
+    }
+    if (isEstablishedDr(P.stat)) {
+      return failoverOr(
+        input,
+        P,
+        O,
+        `primary cluster ${O.name} is unreachable (${O.unreachableReason ?? "no answer"})`,
+        input.lastRpoSeconds,
+      );
+    }
+    if ((P.stat === "promote" || P.stat === "promote_fail") && P.stepFiles.includes("failover")) {
+      return resumeFailover(input, P, O);
+    }
+    if (P.stat === "normal" && P.stepFiles.length === 0) {
+      return {
+        kind: "noop",
+        health,
+        warnings: [
+          `${P.name} is primary on its own; the pair is rebuilt (${O.name} as DR) by the next \`pulumi up\` after ${O.name} is reachable again.`,
+        ],
+      };
+    }
+    return blocked(
+      `clusters.${O.name}`,
+      `${O.name} cannot be reached (${O.unreachableReason ?? "no answer"}) and ${P.name} is ${P.stat ?? "unknown"}: the pending operation needs both clusters`,
+      `Nothing was run. Bring ${O.name} back, then run \`pulumi up\` again.`,
+    );
+  }
+
+  // Both clusters answer.
+  const established =
+    (isEstablishedPrimary(P.stat) && isEstablishedDr(O.stat)) ||
+    (isEstablishedPrimary(O.stat) && isEstablishedDr(P.stat));
+  const noSteps = P.stepFiles.length === 0 && O.stepFiles.length === 0;
+  if (established && noSteps) {
+    if (isEstablishedPrimary(P.stat)) return { kind: "noop", health, warnings: [] };
+    const why = switchoverImpossible(O, P);
+    if (why) return failoverOr(input, P, O, why, O.rpoSeconds ?? input.lastRpoSeconds);
+    return (
+      lockProblem(views, views) ?? {
+        kind: "switchover",
+        from: O.name,
+        to: P.name,
+        resume: false,
+        clearLocks: ourLocks(views),
+      }
+    );
+  }
+
+  // A failover to P that did not finish.
+  if (P.stepFiles.includes("failover") || P.stat === "promote") return resumeFailover(input, P, O);
+
+  // A switchover that did not finish.
+  const switchSteps = [...P.stepFiles, ...O.stepFiles].filter((s) => s.startsWith("switchover"));
+  if (
+    switchSteps.length > 0 ||
+    P.stat === "switchover" ||
+    O.stat === "switchover" ||
+    P.stat === "promote_fail"
+  ) {
+    if (P.stepFiles.includes("switchover_standby") || O.stepFiles.includes("switchover_primary")) {
+      return blocked(
+        "primary",
+        `an unfinished switchover makes ${O.name} primary (${statsOf(views)}); it cannot be turned around half-way`,
+        `Set primary: ${O.name} and run \`pulumi up\` to finish it, then change primary again.`,
+      );
+    }
+    if (O.status !== "Normal" || !O.allDnNormal) {
+      return failoverOr(
+        input,
+        P,
+        O,
+        `the unfinished switchover cannot resume: ${O.name} is ${O.clusterState ?? "unknown"}${O.allDnNormal ? "" : " with a DN that is not normal"}`,
+        O.rpoSeconds ?? input.lastRpoSeconds,
+      );
+    }
+    return (
+      lockProblem(views, views) ?? {
+        kind: "switchover",
+        from: O.name,
+        to: P.name,
+        resume: true,
+        clearLocks: ourLocks(views),
+      }
+    );
+  }
+
+  // After our failover to P: the old primary side is stopped (forgetting any start step file), then both start.
+  const afterOurFailover = input.last?.kind === "failover" && input.last.to === P.name;
+  if (afterOurFailover && P.stat === "normal" && P.stepFiles.length === 0 && isPrimaryStat(O.stat)) {
+    return rebuild(input, O, P, O, undefined);
+  }
+
+  // A start that did not finish (or never began).
+  const fresh = P.stat === "normal" && O.stat === "normal" && noSteps;
+  if (fresh) {
+    return (
+      lockProblem(views, views) ?? {
+        kind: "start",
+        primary: P.name,
+        standby: O.name,
+        sides: ["primary", "standby"],
+        resume: false,
+        clearLocks: ourLocks(views),
+      }
+    );
+  }
+  const startStandbySide = (v: ClusterView) =>
+    v.stepFiles.includes("start_standby") || v.stat === "restore" || v.stat === "restore_fail";
+  const startPrimarySide = (v: ClusterView) =>
+    v.stepFiles.includes("start_primary") || v.stat === "full_backup" || v.stat === "backup_fail";
+  if (startPrimarySide(P) || startStandbySide(P) || startPrimarySide(O) || startStandbySide(O)) {
+    if (startPrimarySide(O) || startStandbySide(P)) {
+      return blocked(
+        "primary",
+        `a start with ${O.name} as primary did not finish (${statsOf(views)})`,
+        `Set primary: ${O.name} and run \`pulumi up\` to finish it, or destroy the relationship.`,
+      );
+    }
+    const pDone = isEstablishedPrimary(P.stat) && !P.stepFiles.includes("start_primary");
+    const oDone = isEstablishedDr(O.stat) && !O.stepFiles.includes("start_standby");
+    if (pDone && !oDone && !O.stepFiles.includes("start_standby")) {
+      // The primary side finished and removed its secure files: the DR side cannot start alone.
+      return rebuild(input, P, P, O, undefined);
+    }
+    const sides: Array<"primary" | "standby"> = [];
+    if (!pDone) sides.push("primary");
+    if (!oDone) sides.push("standby");
+    return (
+      lockProblem(views, views) ?? {
+        kind: "start",
+        primary: P.name,
+        standby: O.name,
+        sides,
+        resume: true,
+        clearLocks: ourLocks(views),
+      }
+    );
+  }
+
+  // After a failover: one side runs on its own (normal), the other still acts as the primary side.
+  if (P.stat === "normal" && P.stepFiles.length === 0 && isPrimaryStat(O.stat)) {
+    if (!input.allowDataLoss) {
+      return blocked(
+        "allowDataLoss",
+        `${O.name} still acts as primary (${O.stat}) while ${P.name} runs on its own; making ${P.name} primary rebuilds ${O.name} from ${P.name} and discards what ${O.name} committed since they parted`,
+        `Set allowDataLoss: true to rebuild with ${P.name} as primary, or set primary: ${O.name}.`,
+      );
+    }
+    return rebuild(input, O, P, O, O.name);
+  }
+  if (O.stat === "normal" && O.stepFiles.length === 0 && isPrimaryStat(P.stat)) {
+    return rebuildOr(
+      input,
+      P,
+      P,
+      O,
+      `${O.name} runs on its own (it was failed over or stopped) and may hold writes ${P.name} lacks`,
+    );
+  }
+
+  return blocked(
+    "clusters",
+    `the clusters are in a combination the provider does not resolve on its own (${statsOf(views)}; step files: ${views.map((v) => `${v.name}=[${v.stepFiles.join(",")}]`).join(" ")})`,
+    "Nothing was run. Inspect with `gs_sdr -t query` on each cluster; `pulumi destroy` dissolves what exists.",
+  );
+}
+
+function resumeFailover(input: DecisionInput, P: ClusterView, O: ClusterView): Operation {
+  return (
+    lockProblem(input.views, [P]) ?? {
+      kind: "failover",
+      to: P.name,
+      from: O.name,
+      why: "a failover did not finish",
+      resume: true,
+      rpoSeconds: input.lastRpoSeconds,
+      clearLocks: ourLocks([P]),
+    }
+  );
+}
+
+/** Rebuild where the stop side's writes are discarded: only with allowDataLoss. */
+function rebuildOr(
+  input: DecisionInput,
+  stopSide: ClusterView,
+  P: ClusterView,
+  O: ClusterView,
+  why: string,
+): Operation {
+  if (!input.allowDataLoss) {
+    return blocked(
+      "allowDataLoss",
+      `making ${P.name} primary needs a rebuild: ${why}; ${O.name} would be rebuilt from ${P.name}, discarding its own writes`,
+      `Set allowDataLoss: true to rebuild with ${P.name} as primary, or set primary: ${O.name}.`,
+    );
+  }
+  return rebuild(input, stopSide, P, O, O.name);
+}
+
+function rebuild(
+  input: DecisionInput,
+  stopSide: ClusterView,
+  P: ClusterView,
+  O: ClusterView,
+  discards: string | undefined,
+): Operation {
+  return (
+    lockProblem(input.views, input.views) ?? {
+      kind: "rebuild",
+      stop: stopSide.name,
+      primary: P.name,
+      standby: O.name,
+      forgetStartSteps: stopSide.stepFiles.filter((s) => START_STEPS.includes(s)),
+      ...(discards ? { discards } : {}),
+      clearLocks: ourLocks(input.views),
+    }
+  );
+}
+
+/** What `delete` runs: failover on every DR-side cluster, then stop on every cluster still configured. */
+export interface DissolvePlan {
+  failover: string[];
+  stop: string[];
+  /** Start step files to forget first on a stop side (stop refuses while they exist), by cluster. */
+  forgetStartSteps: Record<string, string[]>;
+  /** Clusters that could not be reached: dissolved later, by running destroy again. */
+  unreachable: string[];
+  clearLocks: LockView[];
+}
+
+/** Decides how to dissolve what exists; a `wait`/`blocked` operation when it cannot run now. */
+export function decideDissolve(views: readonly [ClusterView, ClusterView]): DissolvePlan | Operation {
+  const running = views.flatMap((v) => v.running.map((r) => `${r} on ${v.name}`));
+  if (running.length > 0) return { kind: "wait", reason: `gs_sdr is running (${running.join(", ")})` };
+  const reachable = views.filter((v) => v.reachable);
+  const locks = lockProblem(views, reachable);
+  if (locks) return locks;
+  const plan: DissolvePlan = {
+    failover: [],
+    stop: [],
+    forgetStartSteps: {},
+    unreachable: views.filter((v) => !v.reachable).map((v) => v.name),
+    clearLocks: ourLocks(reachable),
+  };
+  for (const v of reachable) {
+    const drSide =
+      isDrStat(v.stat) ||
+      v.stat === "promote" ||
+      v.stat === "promote_fail" ||
+      v.stepFiles.includes("failover") ||
+      (v.disasterCluster && v.stat !== "normal");
+    if (drSide) {
+      plan.failover.push(v.name);
+      continue;
+    }
+    const other = v.stepFiles.filter((s) => !START_STEPS.includes(s));
+    if (other.length > 0) {
+      return blocked(
+        `clusters.${v.name}`,
+        `${v.name} has an unfinished gs_sdr ${other.join(", ")} (step files on its run node)`,
+        "Finish it with `pulumi up` first, then destroy.",
+      );
+    }
+    if (v.stat !== "normal" || v.stepFiles.length > 0) {
+      plan.stop.push(v.name);
+      const starts = v.stepFiles.filter((s) => START_STEPS.includes(s));
+      if (starts.length > 0) plan.forgetStartSteps[v.name] = starts;
+    }
+  }
+  return plan;
+}
