@@ -36,10 +36,12 @@ export interface DrRelationshipArgs {
 
 /** The last operation the provider ran. */
 export interface DrOperation {
-  /** `start`, `switchover`, `failover`, `stop`. */
-  kind: string;
+  /** What ran: `start`, `switchover`, `failover`, `rebuild` (stop, then start), or `adopt` (nothing ran). */
+  kind: "start" | "switchover" | "failover" | "rebuild" | "adopt";
   /** `succeeded`, `failed`, or `rebuild-needed` after a failover. */
   status: string;
+  /** The cluster the operation made (or was to make) primary. */
+  to?: string;
   /** ISO 8601 time it ended. */
   at: string;
   /** gs_sdr trace ids, by cluster. */
@@ -62,7 +64,9 @@ export class DrRelationship extends pulumi.dynamic.Resource {
   declare readonly rpoSeconds: pulumi.Output<number | null>;
   /** Recovery time objective in seconds; null where gs_sdr reports ''. */
   declare readonly rtoSeconds: pulumi.Output<number | null>;
-  /** What the next operation changes: per node, each GUC and pg_hba line. */
+  /** `healthy`, `degraded: DR link down (…)`, `degraded: DR cluster B unreachable …`, `rebuild needed: …`, … */
+  declare readonly health: pulumi.Output<string>;
+  /** What the next operation changes: per node, each GUC and pg_hba line (empty once it ran). */
   declare readonly plan: pulumi.Output<string[]>;
   /** The last operation run, with its status. */
   declare readonly lastOperation: pulumi.Output<DrOperation>;
@@ -77,6 +81,7 @@ export class DrRelationship extends pulumi.dynamic.Resource {
         hadrClusterStat: undefined,
         rpoSeconds: undefined,
         rtoSeconds: undefined,
+        health: undefined,
         plan: undefined,
         lastOperation: undefined,
         ...args,

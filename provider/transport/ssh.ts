@@ -44,6 +44,11 @@ export interface ExecOptions {
   step?: string;
   /** Aborting kills the remote command and resolves with what it printed so far (`aborted: true`). */
   signal?: AbortSignal;
+  /**
+   * At the deadline: `kill` (default) signals the command and closes the channel; `detach` only closes the
+   * channel, for commands that are made to survive the hang-up and must never be killed half-way.
+   */
+  onDeadline?: "kill" | "detach";
 }
 
 /** Result of a remote command; outputs are redacted. */
@@ -199,10 +204,12 @@ export class SshSession {
     const timer = setTimeout(() => {
       if (settled) return;
       settled = true;
-      try {
-        stream.signal("KILL");
-      } catch {
-        // the server may not support signals; closing the channel hangs up the session
+      if (opts.onDeadline !== "detach") {
+        try {
+          stream.signal("KILL");
+        } catch {
+          // the server may not support signals; closing the channel hangs up the session
+        }
       }
       stream.close();
       reject(

@@ -63,8 +63,15 @@ export class PulumiWorld {
     };
   }
 
-  /** Runs `pulumi <args>` in the project directory. */
-  run(args: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
+  /**
+   * Runs `pulumi <args>` in the project directory, in its own process group. At `timeoutMs` it gets SIGINT,
+   * and 30 s later the whole group SIGKILL, so no call can hang a test. `killWhen` SIGKILLs the whole
+   * process tree (CLI, language host, provider) as soon as the output so far matches (a crash mid-run).
+   */
+  run(
+    args: string[],
+    opts: { timeoutMs?: number; input?: string; killWhen?: (output: string) => boolean } = {},
+  ): Promise<CliResult> {
     return new Promise((resolve, reject) => {
       const child = spawn(
         path.join(cliBinDir(), "pulumi"),
@@ -73,20 +80,42 @@ export class PulumiWorld {
           cwd: this.projectDir,
           env: this.env,
           stdio: ["pipe", "pipe", "pipe"],
+          detached: true,
         },
       );
       let stdout = "";
       let stderr = "";
+      let killed = false;
+      const killGroup = () => {
+        try {
+          if (child.pid) process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      };
+      const watch = () => {
+        if (!killed && opts.killWhen?.(stdout + stderr)) {
+          killed = true;
+          killGroup();
+        }
+      };
       child.stdout.on("data", (d) => {
         stdout += d;
+        watch();
       });
       child.stderr.on("data", (d) => {
         stderr += d;
+        watch();
       });
-      const timer = setTimeout(() => child.kill("SIGINT"), opts.timeoutMs ?? 600_000);
+      let hard: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => {
+        child.kill("SIGINT");
+        hard = setTimeout(killGroup, 30_000);
+      }, opts.timeoutMs ?? 600_000);
       child.on("error", reject);
       child.on("close", (code) => {
         clearTimeout(timer);
+        if (hard) clearTimeout(hard);
         resolve({ code, stdout, stderr });
       });
       child.stdin.end(opts.input ?? "");

@@ -1,15 +1,23 @@
 /**
  * DrRelationship controller: the dynamic-provider hooks for openGauss streaming DR through gs_sdr.
  *
- * The relationship's live state comes from `gs_sdr -t query` on both clusters: established when one side is
- * `archive` (the primary) and the other `recovery`. check() validates, reads both clusters in parallel and
- * plans the next operation (start, switchover, rebuild, or nothing); it never writes. create/update run
- * the operation and record a failure part-way so the next `pulumi up` resumes on the same nodes.
+ * Every hook follows one loop: observe both clusters (one parallel round trip per node; an unreachable
+ * cluster is a state), decide with the pure decision core (`decide.ts`), then act and wait. check() shows
+ * the decided operation and its per-node plan and never writes; create/update re-observe, re-decide, and
+ * refuse to act when the decision differs from what preview showed. A failure part-way is recorded so the
+ * next `pulumi up` resumes; gs_sdr runs are never killed (see tasks.ts).
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterTopology } from "../../config/clusterXml";
 import { type DrRelationshipArgs, validateDrRelationship } from "../../config/drRelationship";
-import { describeError, HadrError, type PropertyFailure, StateError, ValidationError } from "../../errors";
+import {
+  describeError,
+  HadrError,
+  LockedError,
+  type PropertyFailure,
+  StateError,
+  ValidationError,
+} from "../../errors";
 import { wrapForDisplay } from "../../resources/display";
 import type { DrOperation } from "../../resources/drRelationship";
 import {
@@ -22,16 +30,37 @@ import {
   UNKNOWN,
   userInputs,
 } from "../../resources/hooks";
-import type { SdrQueryResult } from "./parsers/query";
+import { waitFor } from "../../transport/wait";
+import {
+  assessHealth,
+  type ClusterView,
+  type DecisionInput,
+  decide,
+  decideDissolve,
+  type Health,
+  type LockView,
+  type Operation,
+  operationKey,
+} from "./decide";
+import { type ClusterObservation, clearStale, type Ownership, observe } from "./observe";
 import { type DrPlan, planCreate, planSwitchover, renderPlan } from "./plan";
-import { type ClusterRead, type DrContext, drContext, queryCluster, readCluster, runNode } from "./remote";
-import { clearOwnStaleLocks, placeDrXml, runPair, runSdr, type SdrRun, sdrFailure } from "./tasks";
+import { batch, type ClusterRead, type DrContext, drContext, readCluster, runNode } from "./remote";
+import { ownerTag, placeDrXml, runPair, runSdr, type SdrRun, type SdrTask, sdrFailure } from "./tasks";
 
 /** Properties the provider computes (`primary` is an input whose output is the real primary). */
-export const DR_OUTPUTS = ["hadrClusterStat", "rpoSeconds", "rtoSeconds", "plan", "lastOperation"] as const;
+export const DR_OUTPUTS = [
+  "hadrClusterStat",
+  "rpoSeconds",
+  "rtoSeconds",
+  "health",
+  "plan",
+  "lastOperation",
+] as const;
 
-const PRIMARY_SIDE = new Set(["archive", "archive_fail", "full_backup", "backup_fail"]);
-const DR_SIDE = new Set(["recovery", "recovery_fail", "restore", "restore_fail"]);
+/** How long to wait for the pair to show the target state after gs_sdr exits 0. */
+const SETTLE_MS = 180_000;
+/** The first plan line names the operation; apply compares it with its own decision. */
+const OPERATION_PREFIX = "operation: ";
 
 function parse(props: Record<string, unknown>): {
   args: DrRelationshipArgs;
@@ -53,42 +82,6 @@ async function withContext<T>(
   } finally {
     await ctx.fleet.close();
   }
-}
-
-/** The live relationship as both queries show it. */
-interface Live {
-  stats: Record<string, string>;
-  /** The cluster on the primary side (archive, full_backup, …), if any. */
-  primary: string | null;
-  /** The cluster on the DR side (recovery, restore, …), if any: with `primary`, the relationship exists. */
-  drSide: string | null;
-  established: boolean;
-  /** Both sides `normal`: no relationship. */
-  dissolved: boolean;
-  rpoSeconds: number | null;
-  rtoSeconds: number | null;
-}
-
-function liveOf(names: string[], queries: Record<string, SdrQueryResult | null>): Live {
-  const stats: Record<string, string> = {};
-  for (const n of names) stats[n] = queries[n]?.hadrClusterStat ?? "unknown";
-  const p = names.find((n) => PRIMARY_SIDE.has(stats[n]!)) ?? null;
-  const d = names.find((n) => DR_SIDE.has(stats[n]!)) ?? null;
-  const pick = (k: "rpoSeconds" | "rtoSeconds") =>
-    names.map((n) => queries[n]?.[k] ?? null).find((x) => x !== null) ?? null;
-  return {
-    stats,
-    primary: p,
-    drSide: d,
-    established: p !== null && d !== null && stats[p] === "archive" && stats[d] === "recovery",
-    dissolved: names.every((n) => stats[n] === "normal"),
-    rpoSeconds: pick("rpoSeconds"),
-    rtoSeconds: pick("rtoSeconds"),
-  };
-}
-
-function other(ctx: DrContext, cluster: string): string {
-  return ctx.names.find((n) => n !== cluster)!;
 }
 
 function planInput(ctx: DrContext, reads: Record<string, ClusterRead>, primary: string) {
@@ -141,80 +134,116 @@ function startPreflight(ctx: DrContext, reads: Record<string, ClusterRead>, plan
   return out;
 }
 
-/** What check() decides the next operation is. */
-interface Decision {
-  plan: string[];
-  failures: PropertyFailure[];
+type Observed = Record<string, ClusterObservation>;
+
+function ownership(ctx: DrContext, olds: Record<string, unknown>, name: string): Ownership {
+  const op = olds["lastOperation"] as DrOperation | undefined;
+  return { traces: op ? Object.values(op.traceIds ?? {}) : [], owner: ownerTag(ctx, name) };
 }
 
-async function decide(ctx: DrContext): Promise<Decision> {
-  const readsList = await Promise.all(ctx.names.map((n) => readCluster(ctx, n, { query: true })));
-  const reads = Object.fromEntries(readsList.map((r) => [r.cluster, r]));
-  const live = liveOf(ctx.names, Object.fromEntries(readsList.map((r) => [r.cluster, r.query])));
-  const desired = ctx.args.primary;
-  if (live.dissolved) {
-    const plan = planCreate(planInput(ctx, reads, desired));
-    return { plan: wrapForDisplay(renderPlan(plan)), failures: startPreflight(ctx, reads, plan) };
-  }
-  if (live.primary === desired && live.established) return { plan: [], failures: [] };
-  if (
-    live.primary !== null &&
-    live.drSide === null &&
-    live.stats[desired] === "normal" &&
-    live.primary !== desired
-  ) {
-    return {
-      plan: [
-        `rebuild: ${live.primary} still acts as the primary side of a relationship ${desired} has left (after a failover):`,
-        `  ${live.primary} runs \`gs_sdr -t stop\`, then both clusters start with ${desired} as primary`,
-      ],
-      failures: [],
-    };
-  }
-  if (live.primary !== null && live.drSide !== null && live.primary !== desired) {
-    const from = live.primary;
-    const blocked = ctx.names.filter((n) => !["Normal", "Degraded"].includes(reads[n]!.status.status));
-    if (blocked.length > 0 || !live.established) {
-      const why =
-        blocked.length > 0
-          ? `cluster ${blocked.join(", ")} is ${blocked.map((b) => reads[b]!.status.clusterState).join(", ")}`
-          : `the relationship is not healthy (${ctx.names.map((n) => `${n}=${live.stats[n]}`).join(", ")})`;
-      if (!ctx.args.allowDataLoss) {
-        return {
-          plan: [],
-          failures: [
-            {
-              property: "primary",
-              reason: `a switchover to ${desired} is impossible now (${why}); set allowDataLoss: true to fail over instead (last known RPO: ${live.rpoSeconds ?? "unknown"} s)`,
-            },
-          ],
-        };
-      }
+function viewsOf(ctx: DrContext, obs: Observed): [ClusterView, ClusterView] {
+  return [obs[ctx.names[0]!]!.view, obs[ctx.names[1]!]!.view];
+}
+
+function decisionInput(ctx: DrContext, obs: Observed, olds: Record<string, unknown>): DecisionInput {
+  const last = olds["lastOperation"] as DrOperation | undefined;
+  const rpo = olds["rpoSeconds"];
+  return {
+    views: viewsOf(ctx, obs),
+    desiredPrimary: ctx.args.primary,
+    allowDataLoss: ctx.args.allowDataLoss,
+    lastRpoSeconds: typeof rpo === "number" ? rpo : null,
+    ...(last ? { last: { kind: last.kind, status: last.status, ...(last.to ? { to: last.to } : {}) } } : {}),
+  };
+}
+
+/** The full per-node reads a plan needs (GUCs, pg_hba, CM settings, DR user, versions). */
+async function fullReads(ctx: DrContext): Promise<Record<string, ClusterRead>> {
+  const reads = await Promise.all(ctx.names.map((n) => readCluster(ctx, n, { query: false })));
+  return Object.fromEntries(reads.map((r) => [r.cluster, r]));
+}
+
+function lockLines(locks: LockView[]): string[] {
+  return locks.map(
+    (l) => `first: remove our stale lock streaming_lock_${l.trace} on ${l.node} (no gs_sdr runs)`,
+  );
+}
+
+/** The plan lines of an operation (header first), and the preflight failures that stop it. */
+async function planOf(
+  ctx: DrContext,
+  op: Operation,
+): Promise<{ lines: string[]; failures: PropertyFailure[] }> {
+  const header = `${OPERATION_PREFIX}${operationKey(op)}`;
+  switch (op.kind) {
+    case "noop":
+    case "wait":
+    case "blocked":
+      return { lines: [], failures: [] };
+    case "failover":
       return {
-        plan: [
-          `failover: ${desired} becomes primary with gs_sdr -t failover (${why}; transactions not yet replicated are lost, last known RPO ${live.rpoSeconds ?? "unknown"} s)`,
-          "the relationship must then be rebuilt: the next `pulumi up` rebuilds it",
+        lines: [
+          header,
+          `failover: ${op.to} runs \`gs_sdr -t failover\` on ${runNode(ctx, op.to).name} and becomes primary on its own${op.resume ? " (resuming from its step file)" : ""}`,
+          `  why: ${op.why}`,
+          `  data loss: transactions ${op.from} committed that were not replicated are lost (last known RPO: ${op.rpoSeconds === null ? "unknown" : `${op.rpoSeconds} s`})`,
+          `  afterwards the pair must be rebuilt: the next \`pulumi up\` with ${op.from} reachable stops ${op.from} and starts DR with ${op.to} as primary`,
+          ...lockLines(op.clearLocks),
+        ],
+        failures: [],
+      };
+    case "switchover": {
+      const reads = await fullReads(ctx);
+      const plan = planSwitchover(planInput(ctx, reads, op.from), op.to);
+      return {
+        lines: [
+          header,
+          ...(op.resume ? ["resume: both sides re-run and continue from their step files"] : []),
+          ...lockLines(op.clearLocks),
+          ...wrapForDisplay(renderPlan(plan)),
         ],
         failures: [],
       };
     }
-    const plan = planSwitchover(planInput(ctx, reads, from), desired);
-    return { plan: wrapForDisplay(renderPlan(plan)), failures: [] };
+    case "start":
+    case "rebuild": {
+      const reads = await fullReads(ctx);
+      const plan = planCreate(planInput(ctx, reads, op.primary));
+      const pre: string[] = [header];
+      if (op.kind === "rebuild") {
+        pre.push(
+          `rebuild: ${op.stop} runs \`gs_sdr -t stop\` first (removes its DR replconninfo entries, pg_hba lines and streaming_cabin)${op.discards ? `; ${op.discards}'s writes since the pair parted are discarded (allowDataLoss)` : ""}`,
+          ...op.forgetStartSteps.map(
+            (s) =>
+              `  first forget the leftover .streaming_${s}.step on ${op.stop} (what gs_sdr -f does; stop refuses while it exists)`,
+          ),
+          "  then both clusters start as below (values read before stop runs)",
+        );
+      } else if (op.resume) {
+        pre.push(
+          `resume: ${op.sides.map((s) => (s === "primary" ? op.primary : op.standby)).join(" and ")} re-run start on the same node, continuing from gs_sdr's step files`,
+        );
+      }
+      const failures = op.kind === "start" && !op.resume ? startPreflight(ctx, reads, plan) : [];
+      return { lines: [...pre, ...lockLines(op.clearLocks), ...wrapForDisplay(renderPlan(plan))], failures };
+    }
   }
-  const state = ctx.names.map((n) => `${n}=${live.stats[n]}`).join(", ");
-  return {
-    plan: [
-      `resume: the relationship is in transition (${state}); the next operation continues from gs_sdr's step files`,
-    ],
-    failures: [],
-  };
 }
 
-function operation(kind: string, status: string, runs: SdrRun[], at = new Date()): DrOperation {
+/** The operation named by a plan's first line, or undefined when the plan is unknown (preview had unknowns). */
+function previewedKey(plan: unknown): string | undefined {
+  if (!Array.isArray(plan)) return undefined;
+  const first = plan[0];
+  if (typeof first !== "string") return "noop";
+  return first.startsWith(OPERATION_PREFIX) ? first.slice(OPERATION_PREFIX.length) : "noop";
+}
+
+function operation(kind: DrOperation["kind"], status: string, runs: SdrRun[], to?: string): DrOperation {
   return {
     kind,
     status,
-    at: at.toISOString(),
+    at: new Date().toISOString(),
+    ...(to ? { to } : {}),
     traceIds: Object.fromEntries(
       runs.filter((r) => r.summary.traceId).map((r) => [r.cluster, r.summary.traceId!]),
     ),
@@ -232,200 +261,246 @@ class OperationFailed extends Error {
   }
 }
 
-function ownTraces(olds: Record<string, unknown>): string[] {
-  const op = olds["lastOperation"] as DrOperation | undefined;
-  return op ? Object.values(op.traceIds) : [];
-}
-
-/** Throws for the first gs_sdr run that failed (preferring one that was not stopped because of the other). */
-function throwIfFailed(runs: SdrRun[], kind: string, hint: string): void {
-  const failed = runs.find((r) => r.exitCode !== 0 && !r.aborted) ?? runs.find((r) => r.exitCode !== 0);
-  if (failed)
-    throw new OperationFailed(sdrFailure(failed, `gs_sdr ${kind}`, hint), operation(kind, "failed", runs));
-}
-
-/** start on both clusters at once (only the sides not yet done), then confirm with query. */
-async function start(ctx: DrContext, owned: string[], name: string): Promise<DrOperation> {
-  const reads = await Promise.all(ctx.names.map((n) => readCluster(ctx, n, { query: true })));
-  for (const r of reads) await clearOwnStaleLocks(ctx, r, owned, name);
-  const primary = ctx.args.primary;
-  const dr = other(ctx, primary);
-  await Promise.all(ctx.names.map((n) => placeDrXml(ctx, n)));
-  const pStat = reads.find((r) => r.cluster === primary)!.query?.hadrClusterStat;
-  const dStat = reads.find((r) => r.cluster === dr)!.query?.hadrClusterStat;
-  let runs: SdrRun[];
-  if (pStat === "archive" && dStat !== "recovery") {
-    runs = [await runSdr(ctx, dr, { task: "start", mode: "disaster_standby" }, name)];
-  } else if (pStat !== "archive" && dStat === "recovery") {
-    runs = [await runSdr(ctx, primary, { task: "start", mode: "primary" }, name)];
-  } else {
-    runs = await runPair(
-      ctx,
-      { cluster: primary, task: { task: "start", mode: "primary" } },
-      { cluster: dr, task: { task: "start", mode: "disaster_standby" } },
-      name,
+/** Throws for the first gs_sdr run that failed, with what happened to the other side. */
+function throwIfFailed(runs: SdrRun[], kind: DrOperation["kind"], to: string, hint: string): void {
+  const failed = runs.find((r) => r.detached) ?? runs.find((r) => r.exitCode !== 0);
+  if (!failed) return;
+  const others = runs
+    .filter((r) => r !== failed)
+    .map(
+      (r) =>
+        `${r.cluster} ${r.exitCode === 0 ? "finished" : r.detached ? "still runs" : `also failed (exit ${r.exitCode})`}`,
     );
-  }
-  throwIfFailed(
-    runs,
-    "start",
-    "Fix the cause, then run `pulumi up`: it resumes on the same node from gs_sdr's step files.",
+  throw new OperationFailed(
+    sdrFailure(failed, `gs_sdr ${kind}`, `${others.length ? `(${others.join("; ")}.) ` : ""}${hint}`),
+    operation(kind, "failed", runs, to),
   );
-  await confirm(ctx, primary, runs, "start");
-  return operation("start", "succeeded", runs);
 }
 
-/** Exit 0 alone is not success: both sides must be archive / recovery. */
-async function confirm(ctx: DrContext, primary: string, runs: SdrRun[], kind: string): Promise<void> {
-  const q = await Promise.all(ctx.names.map((n) => queryCluster(ctx, n)));
-  const live = liveOf(ctx.names, Object.fromEntries(ctx.names.map((n, i) => [n, q[i]!])));
-  if (!live.established || live.primary !== primary) {
+function statsLine(obs: Observed): string {
+  return Object.values(obs)
+    .map((o) => `${o.view.name}=${o.view.reachable ? (o.view.stat ?? "unknown") : "unreachable"}`)
+    .join(", ");
+}
+
+/** Waits (bounded) until `primary` is the archive side and the other the recovery side. */
+async function settle(
+  ctx: DrContext,
+  own: Ownership,
+  primary: string,
+  runs: SdrRun[],
+  kind: DrOperation["kind"],
+): Promise<Observed> {
+  const standby = ctx.names.find((n) => n !== primary)!;
+  const w = await waitFor(
+    () => observe(ctx, own),
+    (o) => o[primary]!.view.stat === "archive" && o[standby]!.view.stat === "recovery",
+    { timeoutMs: SETTLE_MS, intervalMs: 3000 },
+  );
+  const o = w.state;
+  const established =
+    ["archive", "archive_fail"].includes(o[primary]!.view.stat ?? "") &&
+    ["recovery", "recovery_fail"].includes(o[standby]!.view.stat ?? "");
+  if (!established) {
     throw new OperationFailed(
       new StateError(
-        `gs_sdr ${kind} exited 0 but the clusters are ${ctx.names.map((n) => `${n}=${live.stats[n]}`).join(", ")} (expected ${primary}=archive)`,
+        `gs_sdr ${kind} exited 0 but after ${SETTLE_MS / 1000} s the clusters are ${statsLine(o)} (expected ${primary}=archive, ${standby}=recovery)`,
         {
-          where: { step: `confirm ${kind}` },
+          where: { step: `settle ${kind}` },
           hint: "Run `pulumi refresh` to see the live state, then `pulumi up` to resume.",
         },
       ),
-      operation(kind, "failed", runs),
+      operation(kind, "failed", runs, primary),
     );
+  }
+  return o;
+}
+
+async function clearOurLocks(ctx: DrContext, obs: Observed, locks: LockView[], name: string): Promise<void> {
+  for (const o of Object.values(obs)) {
+    if (!o.view.reachable) continue;
+    const mine = locks.filter((l) => o.view.locks.includes(l));
+    await clearStale(ctx, o, mine, (line) => progress(name, line));
   }
 }
 
-async function switchover(
+async function forgetStartSteps(
   ctx: DrContext,
-  from: string,
-  to: string,
-  owned: string[],
+  cluster: string,
+  steps: string[],
   name: string,
-): Promise<DrOperation> {
-  const reads = await Promise.all(ctx.names.map((n) => readCluster(ctx, n, { query: false })));
-  for (const r of reads) await clearOwnStaleLocks(ctx, r, owned, name);
-  const runs = await runPair(
-    ctx,
-    { cluster: from, task: { task: "switchover", mode: "disaster_standby" } },
-    { cluster: to, task: { task: "switchover", mode: "primary" } },
-    name,
-  );
-  throwIfFailed(
-    runs,
-    "switchover",
-    "Fix the cause, then run `pulumi up`: both sides re-run and resume from their step files.",
-  );
-  await confirm(ctx, to, runs, "switchover");
-  return operation("switchover", "succeeded", runs);
-}
-
-async function failover(
-  ctx: DrContext,
-  to: string,
-  lastRpo: number | null,
-  name: string,
-): Promise<DrOperation> {
+): Promise<void> {
+  if (steps.length === 0) return;
+  const files = steps
+    .map((s) => `"$PGHOST/streaming_cabin/.streaming_${s.replace(/[^a-z_]/g, "")}.step"`)
+    .join(" ");
+  await batch(ctx, cluster, runNode(ctx, cluster).sshIp, { rm: `rm -f ${files}` }, "forget start step files");
   progress(
     name,
-    `failover to ${to}: transactions not yet replicated are lost (last known RPO: ${lastRpo ?? "unknown"} s)`,
+    `${cluster}: removed leftover ${steps.map((s) => `.streaming_${s}.step`).join(", ")} (as gs_sdr -f does)`,
   );
-  const run = await runSdr(ctx, to, { task: "failover" }, name);
-  if (run.exitCode !== 0) {
-    throw new OperationFailed(
-      sdrFailure(run, "gs_sdr failover", "Run `pulumi up` again to resume the failover."),
-      operation("failover", "failed", [run]),
-    );
-  }
-  progress(name, `${to} is primary; the relationship must be rebuilt: the next \`pulumi up\` rebuilds it`);
-  return operation("failover", "rebuild-needed", [run]);
 }
 
-/** Dissolves what exists: failover on the DR side, then stop on the primary side. */
-async function dissolve(ctx: DrContext, name: string): Promise<DrOperation> {
-  const q = await Promise.all(ctx.names.map((n) => queryCluster(ctx, n)));
-  const live = liveOf(ctx.names, Object.fromEntries(ctx.names.map((n, i) => [n, q[i]!])));
-  const runs: SdrRun[] = [];
-  const drSide = ctx.names.find(
-    (n) => DR_SIDE.has(live.stats[n]!) || live.stats[n] === "promote" || live.stats[n] === "promote_fail",
-  );
-  if (drSide) {
-    const r = await runSdr(ctx, drSide, { task: "failover" }, name);
-    runs.push(r);
-    if (r.exitCode !== 0) throw sdrFailure(r, "gs_sdr failover", "Run `pulumi destroy` again to resume.");
-  }
-  const pSide = ctx.names.find((n) => PRIMARY_SIDE.has(live.stats[n]!));
-  if (pSide) {
-    await placeDrXml(ctx, pSide);
-    const r = await runSdr(ctx, pSide, { task: "stop" }, name);
-    runs.push(r);
-    if (r.exitCode !== 0) throw sdrFailure(r, "gs_sdr stop", "Run `pulumi destroy` again to resume.");
-  }
-  return operation("dissolve", "succeeded", runs);
+async function startSides(
+  ctx: DrContext,
+  primary: string,
+  standby: string,
+  sides: Array<"primary" | "standby">,
+  name: string,
+): Promise<SdrRun[]> {
+  await Promise.all([primary, standby].map((n) => placeDrXml(ctx, n)));
+  const p = { cluster: primary, task: { task: "start", mode: "primary" } as SdrTask };
+  const s = { cluster: standby, task: { task: "start", mode: "disaster_standby" } as SdrTask };
+  if (sides.length === 2) return runPair(ctx, p, s, name);
+  const one = sides[0] === "primary" ? p : s;
+  return [await runSdr(ctx, one.cluster, one.task, name)];
 }
 
-async function liveOutputs(ctx: DrContext, fallbackPrimary?: string): Promise<Record<string, unknown>> {
-  const q = await Promise.all(ctx.names.map((n) => queryCluster(ctx, n)));
-  const live = liveOf(ctx.names, Object.fromEntries(ctx.names.map((n, i) => [n, q[i]!])));
-  const primary = live.established ? live.primary : fallbackPrimary;
+/** Runs the decided operation; returns the record of what ran and the observation after it. */
+async function execute(
+  ctx: DrContext,
+  op: Operation,
+  obs: Observed,
+  own: Ownership,
+  name: string,
+): Promise<{ op: DrOperation | null; after: Observed }> {
+  switch (op.kind) {
+    case "noop":
+      for (const w of op.warnings) progress(name, `warning: ${w}`);
+      return { op: null, after: obs };
+    case "wait":
+      throw new LockedError(`${op.reason}`, { hint: "Wait for it to finish, then run `pulumi up` again." });
+    case "blocked":
+      throw new StateError(`${op.property}: ${op.reason}`, { hint: op.hint });
+    case "start": {
+      await clearOurLocks(ctx, obs, op.clearLocks, name);
+      const runs = await startSides(ctx, op.primary, op.standby, op.sides, name);
+      throwIfFailed(
+        runs,
+        "start",
+        op.primary,
+        "Fix the cause, then run `pulumi up`: it resumes on the same node from gs_sdr's step files.",
+      );
+      const after = await settle(ctx, own, op.primary, runs, "start");
+      return { op: operation("start", "succeeded", runs, op.primary), after };
+    }
+    case "switchover": {
+      await clearOurLocks(ctx, obs, op.clearLocks, name);
+      const runs = await runPair(
+        ctx,
+        { cluster: op.from, task: { task: "switchover", mode: "disaster_standby" } },
+        { cluster: op.to, task: { task: "switchover", mode: "primary" } },
+        name,
+      );
+      throwIfFailed(
+        runs,
+        "switchover",
+        op.to,
+        "Each side finished or rolled itself back; run `pulumi up` again to resume (preview shows what will run).",
+      );
+      const after = await settle(ctx, own, op.to, runs, "switchover");
+      return { op: operation("switchover", "succeeded", runs, op.to), after };
+    }
+    case "failover": {
+      await clearOurLocks(ctx, obs, op.clearLocks, name);
+      progress(
+        name,
+        `failover to ${op.to} (${op.why}): transactions not yet replicated are lost (last known RPO: ${op.rpoSeconds ?? "unknown"} s)`,
+      );
+      const run = await runSdr(ctx, op.to, { task: "failover" }, name);
+      if (run.detached || run.exitCode !== 0) {
+        throw new OperationFailed(
+          sdrFailure(
+            run,
+            "gs_sdr failover",
+            "Run `pulumi up` again to resume the failover from its step file.",
+          ),
+          operation("failover", "failed", [run], op.to),
+        );
+      }
+      progress(
+        name,
+        `${op.to} is primary on its own; the pair must be rebuilt: the next \`pulumi up\` with ${op.from} reachable rebuilds it`,
+      );
+      return { op: operation("failover", "rebuild-needed", [run], op.to), after: await observe(ctx, own) };
+    }
+    case "rebuild": {
+      await clearOurLocks(ctx, obs, op.clearLocks, name);
+      await forgetStartSteps(ctx, op.stop, op.forgetStartSteps, name);
+      await placeDrXml(ctx, op.stop);
+      const stop = await runSdr(ctx, op.stop, { task: "stop" }, name);
+      if (stop.detached || stop.exitCode !== 0) {
+        throw new OperationFailed(
+          sdrFailure(stop, "gs_sdr stop", "Run `pulumi up` again: the rebuild resumes with stop."),
+          operation("rebuild", "failed", [stop], op.primary),
+        );
+      }
+      const runs = await startSides(ctx, op.primary, op.standby, ["primary", "standby"], name);
+      throwIfFailed(
+        [stop, ...runs].slice(1),
+        "rebuild",
+        op.primary,
+        "Fix the cause, then run `pulumi up`: the start resumes from gs_sdr's step files.",
+      );
+      const after = await settle(ctx, own, op.primary, runs, "rebuild");
+      return { op: operation("rebuild", "succeeded", [stop, ...runs], op.primary), after };
+    }
+  }
+}
+
+/** Outputs from an observation: real primary, per-cluster stat, RPO/RTO, health. */
+function outputsOf(ctx: DrContext, obs: Observed, fallbackPrimary?: string): Record<string, unknown> {
+  const views = viewsOf(ctx, obs);
+  const health: Health = assessHealth(views);
+  const p = views.find((v) => v.reachable && (v.stat === "archive" || v.stat === "archive_fail"));
+  const d = views.find((v) => v.reachable && (v.stat === "recovery" || v.stat === "recovery_fail"));
+  const alone = views.find((v) => v.reachable && v.stat === "normal");
+  const other = (v: ClusterView) => views.find((x) => x !== v)!;
+  let primary: string | undefined;
+  if (p && (d || !other(p).reachable)) primary = p.name;
+  else if (d && !other(d).reachable) primary = other(d).name;
+  else if (
+    alone &&
+    (!other(alone).reachable || other(alone).stat === "archive_fail" || other(alone).stat === "archive")
+  )
+    primary = fallbackPrimary ?? alone.name;
+  else primary = fallbackPrimary;
+  const stats = Object.fromEntries(
+    views.map((v) => [v.name, v.reachable ? (v.stat ?? "unknown") : "unreachable"]),
+  );
+  const rpoFrom = p ?? views.find((v) => v.rpoSeconds !== null);
   return {
     ...(primary ? { primary } : {}),
-    hadrClusterStat: live.stats,
-    rpoSeconds: live.rpoSeconds,
-    rtoSeconds: live.rtoSeconds,
+    hadrClusterStat: stats,
+    rpoSeconds: rpoFrom?.rpoSeconds ?? null,
+    rtoSeconds: rpoFrom?.rtoSeconds ?? null,
+    health: health.summary,
   };
 }
 
-/** Runs whatever brings the pair to the desired state, from the live state. */
-async function converge(
+/** create/update: observe, decide, compare with preview, act, wait. */
+async function apply(
   ctx: DrContext,
   olds: Record<string, unknown>,
+  news: Record<string, unknown>,
   name: string,
-): Promise<DrOperation | null> {
-  const q = await Promise.all(ctx.names.map((n) => queryCluster(ctx, n)));
-  const live = liveOf(ctx.names, Object.fromEntries(ctx.names.map((n, i) => [n, q[i]!])));
-  const desired = ctx.args.primary;
-  const owned = ownTraces(olds);
-  if (live.established && live.primary === desired) return null;
-  if (live.primary !== null && live.drSide !== null && live.primary !== desired) {
-    const from = live.primary;
-    const reads = await Promise.all(
-      ctx.names.map((n) => readCluster(ctx, n, { query: false }).catch(() => null)),
+): Promise<{ op: DrOperation | null; after: Observed }> {
+  const own = ownership(ctx, olds, name);
+  const obs = await observe(ctx, own);
+  const op = decide(decisionInput(ctx, obs, olds));
+  const previewed = previewedKey(news["plan"]);
+  const now = operationKey(op);
+  if (
+    previewed !== undefined &&
+    previewed !== now &&
+    !(previewed === "noop" && (op.kind === "wait" || op.kind === "blocked"))
+  ) {
+    throw new StateError(
+      `state changed since preview: preview said "${previewed}", now "${now}" (${statsLine(obs)}); nothing was run`,
+      { hint: "Run `pulumi preview` again to see what would run now, then `pulumi up`." },
     );
-    const blocked = ctx.names.filter(
-      (_n, i) => !reads[i] || !["Normal", "Degraded"].includes(reads[i]!.status.status),
-    );
-    if (blocked.length === 0 && live.established) return switchover(ctx, from, desired, owned, name);
-    if (!ctx.args.allowDataLoss) {
-      throw new StateError(
-        `a switchover to ${desired} is impossible now (${blocked.length ? `cluster ${blocked.join(", ")} is not Normal` : "the relationship is not healthy"})`,
-        {
-          where: { cluster: blocked[0] ?? from, step: "switchover" },
-          hint: `Set allowDataLoss: true to fail over instead (last known RPO: ${live.rpoSeconds ?? (olds["rpoSeconds"] as number | null) ?? "unknown"} s).`,
-        },
-      );
-    }
-    return failover(ctx, desired, (olds["rpoSeconds"] as number | null) ?? live.rpoSeconds, name);
   }
-  const last = olds["lastOperation"] as DrOperation | undefined;
-  if (last?.kind === "switchover" && last.status === "failed") {
-    const to = desired;
-    return switchover(ctx, other(ctx, to), to, owned, name);
-  }
-  // After a failover (or any half state) the old primary side must be stopped before a fresh start.
-  const stale = ctx.names.find((n) => n !== desired && PRIMARY_SIDE.has(live.stats[n]!));
-  if (stale && live.stats[desired] === "normal") {
-    await placeDrXml(ctx, stale);
-    const r = await runSdr(ctx, stale, { task: "stop" }, name);
-    if (r.exitCode !== 0) {
-      throw new OperationFailed(
-        sdrFailure(r, "gs_sdr stop", "Run `pulumi up` again."),
-        operation("rebuild", "failed", [r]),
-      );
-    }
-  }
-  return start(ctx, owned, name);
-}
-
-function idOf(args: DrRelationshipArgs): string {
-  return `dr:${Object.keys(args.clusters).join(":")}`;
+  return execute(ctx, op, obs, own, name);
 }
 
 function recordOrSurface(
@@ -435,23 +510,108 @@ function recordOrSurface(
   base: Record<string, unknown>,
 ): Error {
   if (e instanceof OperationFailed) {
-    return partialFailure(e.failure, id, { ...base, lastOperation: e.op }, inputs);
+    return partialFailure(e.failure, id, { ...base, plan: [], lastOperation: e.op }, inputs);
   }
   return surface(e);
 }
 
+/** Reports what a dissolve leaves on the clusters and removes the provider's own files. */
+async function afterDissolve(ctx: DrContext, obs: Observed, name: string): Promise<void> {
+  for (const n of ctx.names) {
+    if (!obs[n]!.view.reachable) continue;
+    const peer = ctx.topologies[ctx.names.find((x) => x !== n)!]!;
+    const peerIps = peer.dataNodes.flatMap((d) => [d.sshIp, d.backIp]);
+    const t = ctx.topologies[n]!;
+    for (const d of t.dataNodes) {
+      try {
+        const out = await batch(
+          ctx,
+          n,
+          d.sshIp,
+          {
+            hba: `grep -E '^[[:space:]]*host[[:space:]]' ${JSON.stringify(`${d.dataDir}/pg_hba.conf`)} 2>/dev/null; true`,
+            rm: 'rm -rf "$HOME/.pulumi-hadr"',
+          },
+          "after dissolve",
+        );
+        const left = (out["hba"] ?? "").split("\n").filter((l) => peerIps.some((ip) => l.includes(`${ip}/`)));
+        for (const l of left)
+          progress(
+            name,
+            `left behind on ${n}/${d.name} pg_hba.conf (gs_sdr does not remove it): ${l.trim().replace(/\s+/g, " ")}`,
+          );
+      } catch {
+        // a node that does not answer keeps its files; destroy does not fail for a report
+      }
+    }
+    progress(
+      name,
+      `${n}: removed the provider's own files (~/.pulumi-hadr); most_available_sync stays on where gs_sdr set it (≤ 2 DNs)`,
+    );
+  }
+}
+
+async function dissolve(ctx: DrContext, olds: Record<string, unknown>, name: string): Promise<void> {
+  const own = ownership(ctx, olds, name);
+  const obs = await observe(ctx, own);
+  const d = decideDissolve(viewsOf(ctx, obs));
+  if ("kind" in d) {
+    if (d.kind === "wait")
+      throw new LockedError(d.reason, { hint: "Wait for it to finish, then run `pulumi destroy` again." });
+    if (d.kind === "blocked") throw new StateError(`${d.property}: ${d.reason}`, { hint: d.hint });
+    return;
+  }
+  await clearOurLocks(ctx, obs, d.clearLocks, name);
+  for (const c of d.failover) {
+    const r = await runSdr(ctx, c, { task: "failover" }, name);
+    if (r.detached || r.exitCode !== 0)
+      throw sdrFailure(r, "gs_sdr failover", "Run `pulumi destroy` again to resume.");
+  }
+  for (const c of d.stop) {
+    await forgetStartSteps(ctx, c, d.forgetStartSteps[c] ?? [], name);
+    await placeDrXml(ctx, c);
+    const r = await runSdr(ctx, c, { task: "stop" }, name);
+    if (r.detached || r.exitCode !== 0)
+      throw sdrFailure(r, "gs_sdr stop", "Run `pulumi destroy` again to resume.");
+  }
+  await afterDissolve(ctx, obs, name);
+  if (d.unreachable.length > 0) {
+    throw new StateError(
+      `dissolved what could be reached; ${d.unreachable.join(", ")} cannot be reached and still holds its DR settings`,
+      {
+        hint: "Run `pulumi destroy` again when it is back (it then fails it over and cleans up), or `pulumi state delete` to forget the relationship.",
+      },
+    );
+  }
+}
+
 /** The `DrRelationship` hooks. */
 export const drRelationshipController: pulumi.dynamic.ResourceProvider = {
-  async check(_olds, news) {
+  async check(olds, news) {
     const raw = userInputs(news, DR_OUTPUTS);
     if (containsUnknown(raw)) return { inputs: { ...news, plan: UNKNOWN } };
     const v = validateDrRelationship(raw);
     if (v.failures.length > 0 || !v.args) return { failures: v.failures };
     const ctx = drContext(v.args, v.topologies);
+    const name = resourceName(news);
     try {
-      const d = await decide(ctx);
-      if (d.failures.length > 0) return { failures: d.failures };
-      return { inputs: { ...news, plan: d.plan } };
+      const obs = await observe(ctx, ownership(ctx, olds, name));
+      const op = decide(decisionInput(ctx, obs, olds));
+      if (op.kind === "blocked")
+        return { failures: [{ property: op.property, reason: `${op.reason}. ${op.hint}` }] };
+      if (op.kind === "wait") {
+        return {
+          failures: [
+            { property: "clusters", reason: `${op.reason}: wait for it to finish, then run preview again` },
+          ],
+        };
+      }
+      if (op.kind === "noop") for (const w of op.warnings) progress(name, `warning: ${w}`);
+      const plan = await planOf(ctx, op);
+      if (plan.failures.length > 0) return { failures: plan.failures };
+      // The whole plan, every time: `preview --diff` alone shows only what differs from the stored plan.
+      for (const line of plan.lines) progress(name, `plan: ${line}`);
+      return { inputs: { ...news, plan: plan.lines } };
     } catch (e) {
       const where = e instanceof HadrError ? e.where.cluster : undefined;
       return { failures: [{ property: where ? `clusters.${where}` : "clusters", reason: describeError(e) }] };
@@ -472,9 +632,7 @@ export const drRelationshipController: pulumi.dynamic.ResourceProvider = {
     const keys = ["clusters", "primary", "drUser", "allowDataLoss", "timeoutSeconds"];
     const changed = keys.filter((k) => stableJson(olds[k]) !== stableJson(news[k]));
     const pending = news["plan"] === UNKNOWN || (Array.isArray(news["plan"]) && news["plan"].length > 0);
-    const last = olds["lastOperation"] as DrOperation | undefined;
-    const resume = last !== undefined && last.status !== "succeeded";
-    if (changed.length === 0) return { changes: pending || resume };
+    if (changed.length === 0) return { changes: pending };
     return { changes: undefined, replaces, deleteBeforeReplace: true };
   },
 
@@ -484,10 +642,11 @@ export const drRelationshipController: pulumi.dynamic.ResourceProvider = {
     const name = resourceName(inputs);
     return withContext(inputs, async (ctx) => {
       try {
-        const op = await converge(ctx, {}, name);
+        const { op, after } = await apply(ctx, {}, inputs, name);
         const outs = {
           ...inputs,
-          ...(await liveOutputs(ctx, ctx.args.primary)),
+          ...outputsOf(ctx, after, ctx.args.primary),
+          plan: [],
           lastOperation: op ?? operation("adopt", "succeeded", []),
         };
         return { id, outs };
@@ -501,10 +660,11 @@ export const drRelationshipController: pulumi.dynamic.ResourceProvider = {
     const name = resourceName(news);
     return withContext(news, async (ctx) => {
       try {
-        const op = await converge(ctx, olds, name);
+        const { op, after } = await apply(ctx, olds, news, name);
         const outs = {
           ...news,
-          ...(await liveOutputs(ctx, ctx.args.primary)),
+          ...outputsOf(ctx, after, ctx.args.primary),
+          plan: [],
           lastOperation:
             op ?? (olds["lastOperation"] as DrOperation | undefined) ?? operation("adopt", "succeeded", []),
         };
@@ -518,15 +678,18 @@ export const drRelationshipController: pulumi.dynamic.ResourceProvider = {
   async read(id, props) {
     try {
       return await withContext(props, async (ctx) => {
-        const live = await liveOutputs(ctx);
+        const obs = await observe(ctx, ownership(ctx, props, resourceName(props)));
+        const live = outputsOf(ctx, obs);
         // The stored inputs get the real primary too: the engine diffs inputs, so an out-of-band switchover
-        // then previews as `~ primary: "B" => "A"` (an update back), never as a replacement.
+        // then previews as `~ primary: "B" => "A"` (an update back), never as a replacement. The stored plan
+        // is emptied so the next preview shows the whole plan of whatever runs next.
         const inputs: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(props)) {
-          if (!(DR_OUTPUTS as readonly string[]).includes(k) || k === "plan") inputs[k] = v;
+          if (!(DR_OUTPUTS as readonly string[]).includes(k)) inputs[k] = v;
         }
+        inputs["plan"] = [];
         if (live["primary"] !== undefined) inputs["primary"] = live["primary"];
-        return { id, props: { ...props, ...live }, inputs };
+        return { id, props: { ...props, ...live, plan: [] }, inputs };
       });
     } catch (e) {
       throw surface(e);
@@ -536,9 +699,13 @@ export const drRelationshipController: pulumi.dynamic.ResourceProvider = {
   async delete(_id, props) {
     const name = resourceName(props);
     try {
-      await withContext(props, (ctx) => dissolve(ctx, name));
+      await withContext(props, (ctx) => dissolve(ctx, props, name));
     } catch (e) {
       throw surface(e);
     }
   },
 };
+
+function idOf(args: DrRelationshipArgs): string {
+  return `dr:${Object.keys(args.clusters).join(":")}`;
+}

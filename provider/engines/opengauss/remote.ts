@@ -74,7 +74,7 @@ export async function onNode(
 const MARK = "@@HADR@@";
 
 /** Runs several read commands in one round trip and returns each one's stdout by key. */
-async function batch(
+export async function batch(
   ctx: DrContext,
   cluster: string,
   host: string,

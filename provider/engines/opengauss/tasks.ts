@@ -3,12 +3,14 @@
  * through gs_sdr's own interactive prompts on a PTY (never argv), progress lines are relayed live, and our
  * own deadline bounds every run. Also clears stale gs_sdr locks — only ours, only when no gs_sdr runs.
  */
-import { LockedError, ToolError } from "../../errors";
+import { randomBytes } from "node:crypto";
+import { DeadlineError, ToolError } from "../../errors";
 import { progress } from "../../resources/hooks";
 import { shellQuote } from "../../transport/redact";
 import { renderDrXml } from "./drParams";
+import { RUNS_DIR } from "./observe";
 import { classifySdrLine, type SdrRunSummary, summarizeSdrOutput } from "./parsers/sdrOutput";
-import { type ClusterRead, type DrContext, onNode, READ_TIMEOUT_MS, runNode } from "./remote";
+import { type DrContext, onNode, READ_TIMEOUT_MS, runNode } from "./remote";
 
 /** Where the DR-extended XML is placed on the run node. */
 export function drXmlPath(cluster: string): string {
@@ -44,8 +46,10 @@ export interface SdrRun {
   node: string;
   exitCode: number | null;
   summary: SdrRunSummary;
-  /** True when it was stopped because the other side failed. */
-  aborted: boolean;
+  /** True when our deadline passed: gs_sdr was left running (never killed) and may still finish. */
+  detached: boolean;
+  /** The copy of its output on the run node. */
+  outputFile: string;
 }
 
 /** A gs_sdr invocation. */
@@ -70,64 +74,132 @@ function commandOf(ctx: DrContext, cluster: string, t: SdrTask): string {
   }
 }
 
-/** Our deadline for a task: gs_sdr's own `--time-out` plus room for the stages it does not bound. */
-function deadlineMs(ctx: DrContext, t: SdrTask): number {
-  const base = ctx.args.timeoutSeconds * 1000;
-  return t.task === "start" || t.task === "switchover" ? base + 300_000 : base;
+/**
+ * Our deadline for one gs_sdr run, in seconds: gs_sdr's own `--time-out` (T) where it uses it, plus the
+ * waits it hard-codes (spec §10): start primary T + 900; start disaster_standby 2T + 1800 (key build up to
+ * T, full build, stop by node up to 1800 s); switchover demote T + 1200 (truncation) + 900 (three cluster
+ * stop/starts of 300 s); switchover promote 600 (Normal wait) + T (barrier) + 600; failover 2100
+ * (600 + 600 for pending/notify, 300 to start, margin; it ignores T); stop 900.
+ */
+export function deadlineSeconds(t: SdrTask, timeoutSeconds: number): number {
+  const T = timeoutSeconds;
+  switch (t.task) {
+    case "start":
+      return t.mode === "primary" ? T + 900 : 2 * T + 1800;
+    case "switchover":
+      return t.mode === "disaster_standby" ? T + 2100 : T + 1200;
+    case "failover":
+      return 2100;
+    case "stop":
+      return 900;
+  }
+}
+
+/** Tag written in our run markers: ties a gs_sdr run (and its trace id) to this resource. */
+export function ownerTag(ctx: DrContext, name: string): string {
+  return `pulumi-hadr/${name}/${ctx.names.join("/")}`.replace(/[^A-Za-z0-9_./-]/g, "_");
+}
+
+/**
+ * The shell line around gs_sdr. gs_sdr stays in the foreground of our PTY (its password prompts need one)
+ * but survives our hang-up: SIGHUP is ignored and its output goes through `tee` into a file on the node, so
+ * neither a killed \`pulumi up\` nor our own deadline ends it half-way (which would skip its rollback and
+ * leave its lock). Before it starts, a marker records its pid (the subshell's, kept by `exec`) and our
+ * owner tag; the trace id is added when the header is seen, and the observation also finds it in gs_sdr's
+ * log by pid.
+ */
+function wrapped(command: string, marker: string, owner: string, task: string): string {
+  return [
+    "set -o pipefail",
+    `mkdir -p ${RUNS_DIR} && chmod 700 "$HOME/.pulumi-hadr" ${RUNS_DIR}`,
+    "trap '' HUP",
+    `( echo "owner=${owner} pid=$BASHPID task=${task} started=$(date +%s)" > "${marker}.run"; export PYTHONUNBUFFERED=1; exec ${command} ) 2>&1 | tee --output-error=warn -a "${marker}.out"`,
+  ].join("; ");
 }
 
 /**
  * Runs one gs_sdr task on the cluster's run node and returns its outcome (it throws only for transport
- * failures and our deadline; a gs_sdr failure is in `exitCode`/`summary`).
+ * failures; a gs_sdr failure is in `exitCode`/`summary`, our deadline in `detached`).
  */
-export async function runSdr(
-  ctx: DrContext,
-  cluster: string,
-  t: SdrTask,
-  name: string,
-  signal?: AbortSignal,
-): Promise<SdrRun> {
+export async function runSdr(ctx: DrContext, cluster: string, t: SdrTask, name: string): Promise<SdrRun> {
   const node = runNode(ctx, cluster);
   const user = ctx.args.drUser.name;
   const password = ctx.args.drUser.password;
   const label = `${cluster}/${node.name}`;
+  const marker = `${RUNS_DIR}/${Date.now()}-${t.task}-${randomBytes(3).toString("hex")}`;
+  const session = await ctx.fleet.session(node.sshIp);
   progress(name, `${label}: ${commandOf(ctx, cluster, t).replace(/"\$HOME/g, '"~')}`);
-  const r = await onNode(ctx, cluster, node.sshIp, commandOf(ctx, cluster, t), {
-    timeoutMs: deadlineMs(ctx, t),
-    step: `gs_sdr -t ${t.task}${"mode" in t ? ` -m ${t.mode}` : ""}`,
-    pty: true,
-    ...(signal ? { signal } : {}),
-    prompts:
-      t.task === "start"
-        ? [
-            {
-              match: new RegExp(`Please enter password for \\[${escapeRegExp(user)}\\]:\\s*$`),
-              answer: password,
-            },
-            {
-              match: new RegExp(`Please repeat enter for password for \\[${escapeRegExp(user)}\\]:\\s*$`),
-              answer: password,
-            },
-          ]
-        : [],
-    onLine: (line) => {
-      const c = classifySdrLine(line);
-      if (c.kind === "rule" || c.kind === "traceback" || line.trim() === "") return;
-      progress(name, `${label}: ${c.text}`);
+  let traceSeen = false;
+  const r = await onNode(
+    ctx,
+    cluster,
+    node.sshIp,
+    wrapped(commandOf(ctx, cluster, t), marker, ownerTag(ctx, name), t.task),
+    {
+      timeoutMs: deadlineSeconds(t, ctx.args.timeoutSeconds) * 1000,
+      onDeadline: "detach",
+      step: `gs_sdr -t ${t.task}${"mode" in t ? ` -m ${t.mode}` : ""}`,
+      pty: true,
+      prompts:
+        t.task === "start"
+          ? [
+              {
+                match: new RegExp(`Please enter password for \\[${escapeRegExp(user)}\\]:\\s*$`),
+                answer: password,
+              },
+              {
+                match: new RegExp(`Please repeat enter for password for \\[${escapeRegExp(user)}\\]:\\s*$`),
+                answer: password,
+              },
+            ]
+          : [],
+      onLine: (line) => {
+        const c = classifySdrLine(line);
+        if (c.kind === "header" && !traceSeen) {
+          traceSeen = true;
+          // Recorded at once, so a run killed from here on is still known as ours.
+          session
+            .exec(`echo "trace=${c.traceId}" >> "${marker}.run"`, {
+              timeoutMs: READ_TIMEOUT_MS,
+              step: "record trace",
+            })
+            .catch(() => undefined);
+        }
+        if (c.kind === "rule" || c.kind === "traceback" || line.trim() === "") return;
+        progress(name, `${label}: ${c.text}`);
+      },
     },
+  ).catch((e: unknown) => {
+    if (e instanceof DeadlineError) return null;
+    throw e;
   });
+  if (r === null) {
+    return {
+      cluster,
+      node: node.sshIp,
+      exitCode: null,
+      summary: summarizeSdrOutput(""),
+      detached: true,
+      outputFile: `${marker}.out`,
+    };
+  }
+  await session
+    .exec(`rm -f "${marker}.run"`, { timeoutMs: READ_TIMEOUT_MS, step: "remove run marker" })
+    .catch(() => undefined);
   return {
     cluster,
     node: node.sshIp,
     exitCode: r.code,
     summary: summarizeSdrOutput(r.stdout),
-    aborted: r.aborted === true,
+    detached: false,
+    outputFile: `${marker}.out`,
   };
 }
 
 /**
- * Runs two gs_sdr tasks at the same time (start and switchover need both sides at once). When one fails,
- * the other is stopped instead of waiting out its timeout; gs_sdr's step files let the next run resume.
+ * Runs two gs_sdr tasks at the same time (start and switchover need both sides at once) and waits for both.
+ * A side that fails is never a reason to stop the other: each finishes or rolls itself back (the demote
+ * side of a switchover returns its cluster to primary), and the next observation decides what follows.
  */
 export async function runPair(
   ctx: DrContext,
@@ -135,74 +207,50 @@ export async function runPair(
   b: { cluster: string; task: SdrTask },
   name: string,
 ): Promise<[SdrRun, SdrRun]> {
-  const ac = new AbortController();
-  const one = (x: { cluster: string; task: SdrTask }) =>
-    runSdr(ctx, x.cluster, x.task, name, ac.signal).then(
-      (r) => {
-        if (r.exitCode !== 0 && !r.aborted) ac.abort();
-        return r;
-      },
-      (e: unknown) => {
-        ac.abort();
-        throw e;
-      },
-    );
-  return Promise.all([one(a), one(b)]);
+  return Promise.all([runSdr(ctx, a.cluster, a.task, name), runSdr(ctx, b.cluster, b.task, name)]);
 }
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** The error for a failed gs_sdr run: its own GAUSS message, and what to do. */
+/** The last line of a run's output that says something: a traceback's last line, else the last info/error line. */
+export function lastMeaningfulLine(summary: SdrRunSummary): string | null {
+  const lines = summary.lines.map((l) => l.text.trim()).filter((t) => t !== "" && !/^-{20,}$/.test(t));
+  const tb = summary.lines.findIndex((l) => l.kind === "traceback");
+  if (tb >= 0) {
+    const after = summary.lines
+      .slice(tb + 1)
+      .map((l) => l.text.trim())
+      .filter((t) => t !== "" && !t.startsWith("File "));
+    const last = after.at(-1);
+    if (last) return last;
+  }
+  return lines.filter((t) => !/^\d{1,3}%$/.test(t) && !/^Please (repeat )?enter/.test(t)).at(-1) ?? null;
+}
+
+/** The error for a failed gs_sdr run: its own GAUSS message (or last meaningful line), where, and what to do. */
 export function sdrFailure(run: SdrRun, what: string, hint: string): ToolError {
+  const where = { cluster: run.cluster, node: run.node, tool: "gs_sdr", step: what };
+  const trace = run.summary.traceId ? `, trace ${run.summary.traceId}` : "";
+  if (run.detached) {
+    return new ToolError(
+      `${what} on ${run.cluster} (${run.node}) passed our deadline and was left running (never killed)`,
+      "deadline",
+      {
+        where,
+        hint: `It keeps running and holds its lock (streaming_lock_*) until it ends; its output continues in ${run.outputFile.replace("$HOME", "~")} on ${run.node}. Run \`pulumi up\` when it has finished: preview shows "wait" while it runs. Raise timeoutSeconds if this cluster needs longer.`,
+        retryable: true,
+      },
+    );
+  }
   const last = run.summary.errors.at(-1);
-  const msg = last ? `[${last.code}] ${last.message}` : `exit ${run.exitCode}`;
-  return new ToolError(`${what} failed on ${run.cluster} (${run.node}): ${msg}`, msg, {
-    where: { cluster: run.cluster, node: run.node, tool: "gs_sdr", step: what },
+  const msg = last
+    ? `[${last.code}] ${last.message}`
+    : (lastMeaningfulLine(run.summary) ?? `exit ${run.exitCode}`);
+  return new ToolError(`${what} failed on ${run.cluster} (${run.node}${trace}): ${msg}`, msg, {
+    where,
     ...(last ? { vendorCode: last.code } : {}),
     hint,
   });
-}
-
-/**
- * Removes `streaming_lock_<trace>` files that carry one of our own trace ids on nodes where no gs_sdr
- * process is alive; any other lock stops the operation with what to do.
- */
-export async function clearOwnStaleLocks(
-  ctx: DrContext,
-  read: ClusterRead,
-  ours: string[],
-  name: string,
-): Promise<void> {
-  for (const [host, traces] of Object.entries(read.locks)) {
-    for (const trace of traces) {
-      const mine = ours.includes(trace);
-      if (mine && !read.sdrRunning.includes(host)) {
-        await onNode(
-          ctx,
-          read.cluster,
-          host,
-          `rm -f "$PGHOST/streaming_lock_${trace.replace(/[^0-9a-f]/g, "")}"`,
-          {
-            timeoutMs: READ_TIMEOUT_MS,
-            step: "remove stale lock",
-          },
-        );
-        progress(name, `${read.cluster}/${host}: removed our stale gs_sdr lock streaming_lock_${trace}`);
-        continue;
-      }
-      throw new LockedError(
-        mine
-          ? `gs_sdr (trace ${trace}) is still running on ${host}`
-          : `another gs_sdr operation holds ${host}: lock streaming_lock_${trace} is not ours`,
-        {
-          where: { cluster: read.cluster, node: host, tool: "gs_sdr" },
-          hint: mine
-            ? "Wait for it to finish, then run `pulumi up` again."
-            : `Finish that operation; if you are sure no gs_sdr runs on any node, remove $PGHOST/streaming_lock_${trace} on ${host} and run \`pulumi up\` again.`,
-        },
-      );
-    }
-  }
 }

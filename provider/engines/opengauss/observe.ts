@@ -1,0 +1,226 @@
+/**
+ * One observation of both clusters, for the decision core: per cluster, in parallel, one round trip per
+ * node. A cluster whose run node does not answer SSH (connect refused, no route, timeout) or that has no
+ * DN running is observed as unreachable — a state, never an error, because the primary site being gone is
+ * exactly when a failover is needed. Host-key and authentication failures stay errors: they are never a
+ * reason to fail over.
+ */
+import { SshConnectError } from "../../errors";
+import { shellQuote } from "../../transport/redact";
+import type { ClusterView, LockView } from "./decide";
+import { type OmClusterStatus, parseOmStatus } from "./parsers/omStatus";
+import { parseQueryOutput, type SdrQueryResult } from "./parsers/query";
+import { batch, type DrContext, runNode } from "./remote";
+
+/** Where our run markers and gs_sdr output copies live on a run node (`runs/<stamp>-<task>.run|.out`). */
+export const RUNS_DIR = "$HOME/.pulumi-hadr/runs";
+
+/** What our own runs are known by: trace ids recorded in state, and the owner tag written in run markers. */
+export interface Ownership {
+  traces: string[];
+  owner: string;
+}
+
+/** One cluster as observed, with the raw reads kept for outputs and messages. */
+export interface ClusterObservation {
+  view: ClusterView;
+  status: OmClusterStatus | null;
+  query: SdrQueryResult | null;
+  /** Our run markers on the run node: file → {pid, task, trace}. */
+  markers: RunMarker[];
+}
+
+/** A run marker left by {@link RUNS_DIR} before gs_sdr started. */
+export interface RunMarker {
+  file: string;
+  owner: string;
+  pid: string;
+  task: string;
+  trace: string | null;
+  alive: boolean;
+}
+
+/** The ps probe: only gs_sdr's own process of a mutating task (never a shell that mentions `gs_sdr -t query`). */
+export const RUNNING_PROBE =
+  "ps -eo pid=,args= | grep -E '[g]s_sdr(\\.py|\\.js)? +-t +(start|stop|switchover|failover)' | sed -E 's/^ *([0-9]+) .* -t +([a-z]+).*/\\1 \\2/'";
+
+const MARKERS = `for f in ${RUNS_DIR}/*.run; do [ -f "$f" ] || continue; p=$(sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' "$f"); t=$(grep -ho "^\\[[0-9a-f]\\{32\\}\\]\\[[^]]*\\]\\[$p\\]" "\${GAUSSLOG:-/nonexistent}"/om/gs_sdr-*.log 2>/dev/null | head -1 | cut -c2-33); a=dead; [ -n "$p" ] && grep -aq gs_sdr "/proc/$p/cmdline" 2>/dev/null && a=alive; echo "file=$f $(tr '\\n' ' ' < "$f") logtrace=$t state=$a"; done; true`;
+
+function field(line: string, key: string): string | null {
+  const m = new RegExp(`(?:^| )${key}=(\\S*)`).exec(line);
+  return m?.[1] ? m[1] : null;
+}
+
+/** Parses the marker lines of {@link MARKERS}. */
+export function parseMarkers(text: string): RunMarker[] {
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith("file="))
+    .map((l) => ({
+      file: field(l, "file") ?? "",
+      owner: field(l, "owner") ?? "",
+      pid: field(l, "pid") ?? "",
+      task: field(l, "task") ?? "",
+      trace: field(l, "trace") ?? field(l, "logtrace"),
+      alive: field(l, "state") === "alive",
+    }));
+}
+
+const STEP_FILES = `ls -a "$PGHOST/streaming_cabin" 2>/dev/null | sed -n 's/^\\.streaming_\\(.*\\)\\.step$/\\1/p'`;
+const AGENT_BACKUP_OPEN = `d=$(cm_ctl view 2>/dev/null | sed -n 's/^cmDataPath *: *//p' | head -1); [ -n "$d" ] && grep -E '^ *agent_backup_open' "$d/cm_agent/cm_agent.conf" 2>/dev/null; true`;
+
+function lines(text: string | undefined): string[] {
+  return (text ?? "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+function unreachable(name: string, reason: string): ClusterObservation {
+  return {
+    view: {
+      name,
+      reachable: false,
+      unreachableReason: reason,
+      stat: null,
+      status: null,
+      clusterState: null,
+      allDnNormal: false,
+      disasterCluster: false,
+      stepFiles: [],
+      locks: [],
+      running: [],
+      rpoSeconds: null,
+      rtoSeconds: null,
+    },
+    status: null,
+    query: null,
+    markers: [],
+  };
+}
+
+const LIVE_DN_STATES = ["Primary", "Standby", "Main Standby", "Cascade Standby"];
+
+/** Observes one cluster: the run node's status, query, step files and markers, and every node's locks and gs_sdr processes. */
+export async function observeCluster(
+  ctx: DrContext,
+  cluster: string,
+  own: Ownership,
+): Promise<ClusterObservation> {
+  const t = ctx.topologies[cluster]!;
+  const run = runNode(ctx, cluster);
+  const perNode = {
+    locks: `ls "$PGHOST" 2>/dev/null | sed -n 's/^streaming_lock_//p'`,
+    running: RUNNING_PROBE,
+  };
+  const head = {
+    ...perNode,
+    status: "gs_om -t status --all",
+    query: "gs_sdr -t query",
+    steps: STEP_FILES,
+    agent: AGENT_BACKUP_OPEN,
+    markers: MARKERS,
+  };
+  const hosts = t.dataNodes.map((d) => d.sshIp);
+  const reads = await Promise.all(
+    hosts.map((h) =>
+      batch(ctx, cluster, h, h === run.sshIp ? head : perNode, "observe").then(
+        (out) => ({ host: h, out, error: null as unknown }),
+        (error: unknown) => ({ host: h, out: null, error }),
+      ),
+    ),
+  );
+  const runRead = reads.find((r) => r.host === run.sshIp)!;
+  if (!runRead.out) {
+    if (runRead.error instanceof SshConnectError) return unreachable(cluster, runRead.error.message);
+    throw runRead.error;
+  }
+  const out = runRead.out;
+  let status: OmClusterStatus | null = null;
+  try {
+    status = parseOmStatus(out["status"]!);
+  } catch {
+    status = null;
+  }
+  let query: SdrQueryResult | null = null;
+  try {
+    query = parseQueryOutput(out["query"]!);
+  } catch {
+    query = null;
+  }
+  const liveDns = status?.datanodes.filter((d) => LIVE_DN_STATES.includes(d.instanceState ?? "")) ?? [];
+  if (status && liveDns.length === 0 && status.status === "Abnormal") {
+    return unreachable(cluster, `no DN of ${cluster} runs (cluster_state ${status.clusterState})`);
+  }
+  const markers = parseMarkers(out["markers"]!).filter((m) => m.owner === own.owner);
+  const ourTraces = new Set([...own.traces, ...markers.map((m) => m.trace).filter((x): x is string => !!x)]);
+  const locks: LockView[] = [];
+  const running: string[] = [];
+  for (const r of reads) {
+    if (!r.out) continue; // a standby host that does not answer: its locks cannot be seen (gs_sdr skips it too)
+    for (const trace of lines(r.out["locks"]))
+      locks.push({ node: r.host, trace, ours: ourTraces.has(trace) });
+    for (const p of lines(r.out["running"])) running.push(`${p.split(" ")[1] ?? "gs_sdr"}@${r.host}`);
+  }
+  const agent = /agent_backup_open\s*=\s*(\d)/.exec(out["agent"] ?? "")?.[1];
+  return {
+    view: {
+      name: cluster,
+      reachable: true,
+      stat: query?.hadrClusterStat ?? null,
+      status: status?.status ?? null,
+      clusterState: status?.clusterState ?? null,
+      allDnNormal:
+        status !== null &&
+        status.datanodes.length > 0 &&
+        status.datanodes.every((d) => status!.normalDnIds.includes(d.instanceId)),
+      disasterCluster: agent === "1" || agent === "2",
+      stepFiles: lines(out["steps"]),
+      locks,
+      running,
+      rpoSeconds: query?.rpoSeconds ?? null,
+      rtoSeconds: query?.rtoSeconds ?? null,
+    },
+    status,
+    query,
+    markers,
+  };
+}
+
+/** Observes both clusters in parallel. */
+export async function observe(ctx: DrContext, own: Ownership): Promise<Record<string, ClusterObservation>> {
+  const obs = await Promise.all(ctx.names.map((n) => observeCluster(ctx, n, own)));
+  return Object.fromEntries(obs.map((o) => [o.view.name, o]));
+}
+
+/** Removes our stale locks (ours, no gs_sdr alive on the cluster) and our finished run markers. */
+export async function clearStale(
+  ctx: DrContext,
+  obs: ClusterObservation,
+  locks: LockView[],
+  progressLine: (line: string) => void,
+): Promise<void> {
+  for (const l of locks) {
+    const trace = l.trace.replace(/[^0-9a-f]/g, "");
+    await batch(
+      ctx,
+      obs.view.name,
+      l.node,
+      { rm: `rm -f "$PGHOST/streaming_lock_${trace}"` },
+      "remove stale lock",
+    );
+    progressLine(
+      `${obs.view.name}/${l.node}: removed our stale gs_sdr lock streaming_lock_${trace} (no gs_sdr runs)`,
+    );
+  }
+  const dead = obs.markers.filter((m) => !m.alive).map((m) => shellQuote(m.file));
+  if (dead.length > 0) {
+    await batch(
+      ctx,
+      obs.view.name,
+      runNode(ctx, obs.view.name).sshIp,
+      { rm: `rm -f ${dead.join(" ")}` },
+      "remove run markers",
+    );
+  }
+}

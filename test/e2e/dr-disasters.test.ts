@@ -1,0 +1,164 @@
+/**
+ * When disaster strikes, through the real Pulumi CLI on the lab: the DR link cut, the DR site gone, a
+ * switchover asked of a Degraded cluster, and the primary site gone (without and with allowDataLoss, then
+ * the rebuild when it is back). Sites go down the way machines do: their addresses stop answering.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { labCli } from "../lab/fixture";
+import { DrHarness } from "./dr-support";
+
+let h: DrHarness;
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T = await probe();
+  while (!ok(last)) {
+    if (Date.now() > end) assert.fail(`${what}: still ${JSON.stringify(last)} after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 2000));
+    last = await probe();
+  }
+  return last;
+}
+
+const stats = async () => ({ A: await h.stat("A"), B: await h.stat("B") });
+const healthy = (s: { A: string; B: string }) =>
+  (s.A === "archive" && s.B === "recovery") || (s.A === "recovery" && s.B === "archive");
+
+async function fault(...args: string[]): Promise<void> {
+  const r = await labCli(["fault", ...args]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+}
+
+/** An operation ran if gs_sdr was started by the provider (it relays `<cluster>/<node>: gs_sdr -t …`). */
+const RAN_SDR = /\b[AB]\/og[ab]\d: gs_sdr -t (start|switchover|failover|stop)/;
+
+async function writeRow(ip: string, tag: string): Promise<void> {
+  const r = await h.gsql(
+    ip,
+    `CREATE TABLE IF NOT EXISTS disaster_rows (tag text); INSERT INTO disaster_rows VALUES ('${tag}');`,
+  );
+  assert.equal(r.code, 0, r.out);
+}
+
+describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
+  before(async () => {
+    h = await DrHarness.setup("drdis");
+    await h.pulumi(["up", "--yes", "--skip-preview"]);
+    await until("pair established", stats, healthy);
+  });
+  after(async () => {
+    await labCli(["reset"]);
+    h?.dispose();
+  });
+
+  test("DR link cut: refresh shows degraded, preview has nothing to run, up changes nothing; link back: healthy", {
+    timeout: 600_000,
+  }, async () => {
+    const [a1, b1] = [h.hosts("A")[0]!, h.hosts("B")[0]!];
+    await fault("dr-link-cut", a1, b1);
+    await until("link down seen by query", stats, (s) => s.A === "archive_fail" || s.B === "recovery_fail");
+    await h.pulumi(["refresh", "--yes", "--skip-preview"]);
+    assert.match(String((await h.outputs())["health"]), /^degraded: DR link down/);
+    const pre = await h.pulumi(["preview", "--diff"]);
+    assert.doesNotMatch(pre, /operation: /);
+    assert.doesNotMatch(pre, /DrRelationship: \((update|replace|create)\)/);
+    const up = await h.pulumi(["up", "--yes", "--skip-preview"]);
+    assert.doesNotMatch(up, RAN_SDR, "no gs_sdr task ran on a degraded pair");
+    await fault("dr-link-restore", a1, b1);
+    await until("link back", stats, healthy, 180_000);
+    await h.pulumi(["refresh", "--yes", "--skip-preview"]);
+    assert.match(String((await h.outputs())["health"]), /^healthy/);
+  });
+
+  test("DR site down: refresh reports it, the primary keeps serving writes, up runs nothing and warns", {
+    timeout: 600_000,
+  }, async () => {
+    await fault("site-down", "B");
+    await h.pulumi(["refresh", "--yes", "--skip-preview"]);
+    const o = await h.outputs();
+    assert.match(String(o["health"]), /DR cluster B unreachable/);
+    assert.equal((o["hadrClusterStat"] as Record<string, string>)["B"], "unreachable");
+    await writeRow(h.hosts("A")[0]!, "while-B-down");
+    const up = await h.pulumi(["up", "--yes", "--skip-preview"]);
+    assert.match(up, /warning: DR cluster B is unreachable/);
+    assert.doesNotMatch(up, RAN_SDR);
+    await fault("site-up", "B");
+    await until("B back in the pair", stats, healthy, 240_000);
+  });
+
+  test("a switchover asked while A is Degraded is refused with a clear message, nothing touched", {
+    timeout: 600_000,
+  }, async () => {
+    await fault("pg-stop", h.hosts("A")[1]!);
+    await h.setSpec({ primary: "B" });
+    const r = await h.pulumiRun(["preview"]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.out, /allowDataLoss/);
+    assert.match(r.out, /switchover to B is impossible now \(A (is Degraded|has a DN that is not normal)/);
+    assert.deepEqual(await stats(), { A: "archive", B: "recovery" });
+    const up = await h.pulumiRun(["up", "--yes"]);
+    assert.notEqual(up.code, 0);
+    assert.doesNotMatch(up.out, RAN_SDR);
+    await h.setSpec();
+    assert.equal((await labCli(["reset"])).code, 0);
+    await until("healthy again", stats, healthy, 180_000);
+  });
+
+  test("primary site down, no allowDataLoss: preview fails naming allowDataLoss and the last RPO; nothing changes", {
+    timeout: 600_000,
+  }, async () => {
+    await h.pulumi(["refresh", "--yes", "--skip-preview"]);
+    await fault("site-down", "A");
+    await h.setSpec({ primary: "B" });
+    const r = await h.pulumiRun(["preview"]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.out, /allowDataLoss/);
+    assert.match(r.out, /last known RPO: (\d+ s|unknown)/);
+    const up = await h.pulumiRun(["up", "--yes"]);
+    assert.notEqual(up.code, 0);
+    assert.doesNotMatch(up.out, RAN_SDR);
+    assert.match(await h.stat("B"), /^recovery/, "B is still the DR side");
+  });
+
+  test("primary site down, allowDataLoss: B fails over and takes writes; A back: preview shows the rebuild, up rebuilds, B's rows reach every A node", {
+    timeout: 1_200_000,
+  }, async () => {
+    await h.setSpec({ primary: "B", allowDataLoss: true });
+    const pre = await h.pulumi(["preview", "--diff"]);
+    assert.match(pre, /operation: failover to B/);
+    assert.match(pre, /last known RPO: (\d+ s|unknown)/);
+    await h.pulumi(["up", "--yes", "--skip-preview"]);
+    const o = await h.outputs();
+    assert.equal(o["primary"], "B");
+    assert.equal((o["lastOperation"] as { status: string }).status, "rebuild-needed");
+    assert.match(String(o["health"]), /rebuild needed/);
+    await writeRow(h.hosts("B")[0]!, "after-failover");
+
+    // While A is still gone, nothing more can run: up is a no-op that says why.
+    const wait = await h.pulumi(["up", "--yes", "--skip-preview"]);
+    assert.doesNotMatch(wait, RAN_SDR);
+
+    await fault("site-up", "A");
+    const rebuild = await h.pulumi(["preview", "--diff"]);
+    assert.match(rebuild, /operation: rebuild: stop A, start B->A/);
+    await h.pulumi(["up", "--yes", "--skip-preview"]);
+    assert.deepEqual(await stats(), { A: "recovery", B: "archive" });
+    await writeRow(h.hosts("B")[0]!, "after-rebuild");
+    for (const ip of h.hosts("A")) {
+      await until(
+        `rows on ${ip}`,
+        () =>
+          h.gsql(ip, "SELECT count(*) FROM disaster_rows WHERE tag IN ('after-failover','after-rebuild')"),
+        (r) => r.out.trim() === "2",
+        60_000,
+      );
+    }
+    assert.equal((await h.outputs())["primary"], "B");
+  });
+});

@@ -1,0 +1,194 @@
+/**
+ * What the DrRelationship end-to-end files share: the user's program, a harness holding the lab, the SSH
+ * key and a test project, and helpers to run SQL and gs_sdr on lab hosts and to read the state.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { ensureLab, labCli, sshExec } from "../lab/fixture";
+import type { LabInfo } from "../lab/types";
+import { TestProject } from "../support/project";
+
+/** A user's program: one DrRelationship from stack config, its outputs exported. */
+export const DR_PROGRAM = `
+const pulumi = require("@pulumi/pulumi");
+const { DrRelationship } = require("pulumi-hadr");
+const cfg = new pulumi.Config();
+const key = cfg.requireSecret("sshKey");
+const spec = cfg.requireObject("dr");
+const clusters = {};
+for (const [n, c] of Object.entries(spec.clusters)) clusters[n] = { ...c, ssh: { ...c.ssh, privateKey: key } };
+const dr = new DrRelationship("dr", {
+  ...spec,
+  clusters,
+  drUser: { name: spec.drUser, password: cfg.requireSecret("drPassword") },
+});
+exports.primary = dr.primary;
+exports.rpoSeconds = dr.rpoSeconds;
+exports.rtoSeconds = dr.rtoSeconds;
+exports.hadrClusterStat = dr.hadrClusterStat;
+exports.health = dr.health;
+`;
+
+/** The DR user's password in the lab tests (a lab-only value). */
+export const DR_PASSWORD = "Dr_e2e_Pw_4821";
+/** HA port of the lab's DNs (gsql as the OS user). */
+export const HA_PORT = 26001;
+
+/** Lab + key + project for one test file. */
+export class DrHarness {
+  readonly cliOutput: string[] = [];
+
+  private constructor(
+    readonly lab: LabInfo,
+    readonly key: string,
+    readonly project: TestProject,
+  ) {}
+
+  /** Brings the lab up, undoes every fault, dissolves any leftover pair, (re)creates the DR user and a project. */
+  static async setup(name: string, extra: Record<string, unknown> = {}): Promise<DrHarness> {
+    const lab = await ensureLab({ engines: ["opengauss"] });
+    const key = fs.readFileSync(lab.clientKeyPath, "utf8");
+    assert.equal((await labCli(["reset"])).code, 0);
+    const h = new DrHarness(lab, key, await TestProject.create(name, DR_PROGRAM));
+    await h.dissolveLeftovers();
+    const u = await h.gsql(
+      h.hosts("A")[0]!,
+      `DO $$BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname='druser') THEN ALTER USER druser WITH REPLICATION PASSWORD '${DR_PASSWORD}'; ELSE CREATE USER druser WITH REPLICATION PASSWORD '${DR_PASSWORD}'; END IF; END$$;`,
+    );
+    assert.equal(u.code, 0, u.out);
+    await h.project.config("sshKey", key, true);
+    await h.project.config("drPassword", DR_PASSWORD, true);
+    await h.setSpec(extra);
+    return h;
+  }
+
+  /** Addresses of a cluster's hosts, node 1 first. */
+  hosts(cluster: string): string[] {
+    return this.lab.clusters[cluster]!.hosts.map((h) => h.ip);
+  }
+
+  /** Runs SQL (from stdin, never argv) through the lab's gsql on a node. */
+  async gsql(ip: string, sql: string): Promise<{ code: number; out: string }> {
+    const r = await sshExec(
+      this.lab,
+      ip,
+      "omm",
+      `. ~/.bashrc; gsql -d postgres -p ${HA_PORT} -t -A -X -f /dev/stdin`,
+      {
+        input: `${sql}\n`,
+        timeoutMs: 60_000,
+      },
+    );
+    return { code: r.code, out: `${r.stdout}${r.stderr}`.trim() };
+  }
+
+  /** Runs gs_sdr by hand on a node (as an operator would). */
+  async sdr(ip: string, args: string): Promise<{ code: number; out: string }> {
+    const r = await sshExec(this.lab, ip, "omm", `. ~/.bashrc; gs_sdr ${args}`, { timeoutMs: 600_000 });
+    return { code: r.code, out: r.stdout + r.stderr };
+  }
+
+  /** `hadr_cluster_stat` of a cluster (`unknown` when the query fails). */
+  async stat(cluster: string): Promise<string> {
+    const r = await this.sdr(this.hosts(cluster)[0]!, "-t query").catch(() => ({ code: 1, out: "" }));
+    return /'hadr_cluster_stat': '([^']*)'/.exec(r.out)?.[1] ?? "unknown";
+  }
+
+  /** Brings both clusters back to two independent primaries (dissolving any relationship left behind). */
+  async dissolveLeftovers(): Promise<void> {
+    const stats = { A: await this.stat("A"), B: await this.stat("B") };
+    for (const c of ["A", "B"] as const) {
+      const s = stats[c];
+      if (s.startsWith("recovery") || s.startsWith("restore") || s.startsWith("promote"))
+        await this.sdr(this.hosts(c)[0]!, "-t failover");
+    }
+    for (const c of ["A", "B"] as const) {
+      const ip = this.hosts(c)[0]!;
+      // leftovers of earlier tests: start step files block stop
+      await sshExec(
+        this.lab,
+        ip,
+        "omm",
+        ". ~/.bashrc; rm -f $PGHOST/streaming_cabin/.streaming_start_*.step",
+        { timeoutMs: 30_000 },
+      );
+      const s = await this.stat(c);
+      if (s.startsWith("archive") || s.startsWith("full_backup") || s.startsWith("backup")) {
+        await this.placeXml(c);
+        await this.sdr(ip, `-t stop -X /home/omm/.pulumi-hadr/dr-${c}.xml`);
+      }
+    }
+  }
+
+  /** Puts a DR XML for `stop` by hand (the provider's copy may have been removed by a destroy). */
+  private async placeXml(c: string): Promise<void> {
+    const ip = this.hosts(c)[0]!;
+    const exists = await sshExec(this.lab, ip, "omm", `test -f /home/omm/.pulumi-hadr/dr-${c}.xml`, {
+      timeoutMs: 30_000,
+    });
+    if (exists.code === 0) return;
+    const other = c === "A" ? "B" : "A";
+    const ipmap = (n: string) =>
+      this.hosts(n)
+        .map((x) => `(${x},${x})`)
+        .join(",");
+    const xml = (this.lab.clusters[c]?.xml ?? "").replace(
+      /(<PARAM name="dataPortBase" value="(\d+)"\/>)/,
+      `$1<PARAM name="localStreamIpmap1" value="${ipmap(c)}"/><PARAM name="remoteStreamIpmap1" value="${ipmap(other)}"/><PARAM name="remotedataPortBase" value="$2"/>`,
+    );
+    await sshExec(this.lab, ip, "omm", "mkdir -p ~/.pulumi-hadr && cat > ~/.pulumi-hadr/dr-" + c + ".xml", {
+      input: xml,
+      timeoutMs: 30_000,
+    });
+  }
+
+  /** The `dr` stack config: both lab clusters, primary A, the lab's host keys. */
+  spec(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    const clusters: Record<string, unknown> = {};
+    for (const n of ["A", "B"]) {
+      const c = this.lab.clusters[n]!;
+      clusters[n] = {
+        xml: c.xml,
+        ssh: {
+          port: c.hosts[0]!.sshPort,
+          hostKeys: Object.fromEntries(c.hosts.map((h) => [h.ip, h.hostKey])),
+        },
+      };
+    }
+    return { primary: "A", drUser: "druser", timeoutSeconds: 240, clusters, ...extra };
+  }
+
+  /** Sets the `dr` config. */
+  async setSpec(extra: Record<string, unknown> = {}): Promise<void> {
+    await this.project.config("dr", JSON.stringify(this.spec(extra)));
+  }
+
+  /** Runs the CLI; throws with its output unless it exits 0. */
+  async pulumi(args: string[], timeoutMs = 900_000): Promise<string> {
+    const r = await this.project.world.ok(args, { timeoutMs });
+    this.cliOutput.push(r.stdout, r.stderr);
+    return r.stdout;
+  }
+
+  /** Runs the CLI and returns exit code and output, whatever the exit code. */
+  async pulumiRun(args: string[], timeoutMs = 900_000): Promise<{ code: number | null; out: string }> {
+    const r = await this.project.world.run(args, { timeoutMs });
+    this.cliOutput.push(r.stdout, r.stderr);
+    return { code: r.code, out: r.stdout + r.stderr };
+  }
+
+  /** The relationship's outputs in the state. */
+  async outputs(): Promise<Record<string, unknown>> {
+    const state = await this.project.world.exportStack();
+    const res = state.deployment.resources?.find(
+      (r) => r["type"] === "pulumi-nodejs:dynamic/hadr:DrRelationship",
+    );
+    assert.ok(res, "the relationship is in the state");
+    return res["outputs"] as Record<string, unknown>;
+  }
+
+  /** Removes the project. */
+  dispose(): void {
+    this.project.dispose();
+  }
+}
