@@ -193,7 +193,9 @@ function sshClientConfig(state: LabState): string {
     "  StrictHostKeyChecking yes",
     "  BatchMode yes",
     `  Port ${state.sshPort}`,
-    "  ConnectTimeout 10",
+    "  ConnectTimeout 5",
+    "  ServerAliveInterval 5",
+    "  ServerAliveCountMax 3",
     "",
   ].join("\n");
 }

@@ -158,7 +158,11 @@ async function killHosts(root: string, hosts: LabHost[], frozen: FrozenProc[]): 
 }
 
 /** The cluster named on a site fault's command line (usage error otherwise). */
-export function siteCluster(clusters: LabClusterSpec[], name: string | undefined, fault: string): LabClusterSpec {
+export function siteCluster(
+  clusters: LabClusterSpec[],
+  name: string | undefined,
+  fault: string,
+): LabClusterSpec {
   const c = clusters.find((x) => x.name === name);
   if (!c) {
     throw new Error(`usage: lab fault ${fault} <cluster> (one of ${clusters.map((x) => x.name).join(", ")})`);
@@ -167,7 +171,11 @@ export function siteCluster(clusters: LabClusterSpec[], name: string | undefined
 }
 
 /** `site-down <cluster>`: routes first (nothing reaches the hosts any more), then freeze their processes. */
-export async function siteDown(root: string, clusters: LabClusterSpec[], name: string | undefined): Promise<string> {
+export async function siteDown(
+  root: string,
+  clusters: LabClusterSpec[],
+  name: string | undefined,
+): Promise<string> {
   const ipBin = requireRouteControl("site-down");
   const c = siteCluster(clusters, name, "site-down");
   const sites = readSites(root);
@@ -186,7 +194,11 @@ export async function siteDown(root: string, clusters: LabClusterSpec[], name: s
  * Powers the hosts of cluster `name` off for real (SIGKILL of what was frozen and of anything else on them)
  * and removes its routes. Does not start anything. Returns the hosts that were down.
  */
-export async function siteRestore(root: string, clusters: LabClusterSpec[], name: string): Promise<LabHost[]> {
+export async function siteRestore(
+  root: string,
+  clusters: LabClusterSpec[],
+  name: string,
+): Promise<LabHost[]> {
   const sites = readSites(root);
   const rec = sites[name];
   const c = clusters.find((x) => x.name === name);
@@ -205,7 +217,11 @@ export async function siteRestore(root: string, clusters: LabClusterSpec[], name
  * Undoes every site-down of the lab (reset, up, down): kills what was frozen, removes the recorded routes,
  * then sweeps the `local` table for unreachable routes of this lab's network. Returns what it did.
  */
-export async function restoreAllSites(root: string, net: number, clusters: LabClusterSpec[]): Promise<string[]> {
+export async function restoreAllSites(
+  root: string,
+  net: number,
+  clusters: LabClusterSpec[],
+): Promise<string[]> {
   const lines: string[] = [];
   for (const name of Object.keys(readSites(root))) {
     const hosts = await siteRestore(root, clusters, name);

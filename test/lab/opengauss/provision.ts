@@ -10,6 +10,7 @@ import type {
 } from "../types";
 import { initialViewConf, initialViewHba, installXml, staticConfigFor } from "./config";
 import { NODE_BIN, PG_BIN, type StaticConfig } from "./layout";
+import { SDR_FAIL_STAGES, sdrFailMarker } from "./sdr/faultpoint";
 
 /** Runs one node-agent request inside a host, as the omm user. */
 async function agent(
@@ -209,6 +210,19 @@ const faults: Record<string, LabFaultHandler> = {
       mustAgent(ctx, b, { op: "link-restore", peer: a.ip }),
     ]);
     return `replication between ${a.ip} and ${b.ip} allowed again (standbys reconnect by themselves)`;
+  },
+  "sdr-fail": async (ctx, clusters, args) => {
+    const h = hostByIp(clusters, args[0]);
+    const key = args[1] ?? "";
+    const stage = args[2] ?? "";
+    if (!SDR_FAIL_STAGES[key]?.includes(stage)) {
+      const known = Object.entries(SDR_FAIL_STAGES)
+        .map(([k, v]) => `${k} ${v.join("|")}`)
+        .join("; ");
+      throw new Error(`usage: sdr-fail <ip> <task>[:<mode>] <stage> (${known})`);
+    }
+    await mustAgent(ctx, h, { op: "fault-mark", name: sdrFailMarker(key), content: stage });
+    return `the next gs_sdr -t ${key.replace(":", " -m ")} on ${h.name} (${h.ip}) fails at stage ${stage} (once; reset removes it)`;
   },
   hang: async (ctx, clusters, args) => {
     const h = hostByIp(clusters, args[0]);

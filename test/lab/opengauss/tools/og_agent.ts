@@ -251,7 +251,8 @@ async function handle(req: Record<string, unknown>): Promise<Record<string, unkn
       return { ...(await applyGucLocal(req["req"] as GucRequest)) };
     case "fault-mark": {
       const dn = LocalDn.here();
-      writeFileAtomic(path.join(faultDir(dn.cfg.labDir), req["name"] as string), "", 0o644);
+      const content = typeof req["content"] === "string" ? `${req["content"]}\n` : "";
+      writeFileAtomic(path.join(faultDir(dn.cfg.labDir), req["name"] as string), content, 0o644);
       return { ok: true };
     }
     case "link-cut": {
