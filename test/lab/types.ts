@@ -110,6 +110,11 @@ export interface EngineProvisioner {
   status(ctx: LabContext, cluster: LabClusterSpec): Promise<string[]>;
   /** Undoes every fault of this engine and brings the cluster back to its `up` state. */
   reset(ctx: LabContext, cluster: LabClusterSpec): Promise<void>;
+  /**
+   * Boots the engine's processes on the cluster's hosts after they were powered off (`site-up`): what the
+   * machines' init and the vendor's cluster manager would start, with the configuration they have now.
+   */
+  siteUp?(ctx: LabContext, cluster: LabClusterSpec): Promise<void>;
   /** Engine-specific faults by name (e.g. `pg-stop`, `dr-link-cut`, `hang`, `stale-lock`). */
   faults: Record<string, LabFaultHandler>;
 }

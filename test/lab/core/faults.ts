@@ -1,13 +1,14 @@
 /**
- * Fault injection: the core's own faults (`sshd-stop`, `sshd-kill`) and dispatch of every other fault
- * name to the provisioner that declares it.
+ * Fault injection: the core's own faults (`sshd-stop`, `sshd-kill`, `site-down`, `site-up`) and dispatch of
+ * every other fault name to the provisioner that declares it.
  */
 import type { EngineProvisioner, LabClusterSpec, LabContext } from "../types";
 import { allHosts, isLoopback } from "./addresses";
-import { stopSshd } from "./sshd";
+import { siteCluster, siteDown, siteRestore } from "./sites";
+import { startSshd, stopSshd } from "./sshd";
 
 /** Names of the faults the core handles itself. */
-export const CORE_FAULTS = ["sshd-stop", "sshd-kill"] as const;
+export const CORE_FAULTS = ["sshd-stop", "sshd-kill", "site-down", "site-up"] as const;
 
 function hostArg(clusters: LabClusterSpec[], args: string[], fault: string) {
   const ip = args[0];
@@ -36,6 +37,8 @@ export async function injectFault(
       ? `${name} ${host.ip}: sshd was not running`
       : `${name} ${host.ip}: sshd (pid ${pid}) ${name === "sshd-stop" ? "stopped" : "killed"}`;
   }
+  if (name === "site-down") return siteDown(ctx.root, clusters, args[0]);
+  if (name === "site-up") return siteUp(ctx, clusters, provisioners, args[0]);
   const candidates = provisioners.filter((p) => Object.hasOwn(p.faults, name));
   if (candidates.length === 0) {
     const known = [...CORE_FAULTS, ...provisioners.flatMap((p) => Object.keys(p.faults))];
@@ -51,4 +54,23 @@ export async function injectFault(
     clusters.filter((c) => c.engine === p.engine),
     args,
   );
+}
+
+/**
+ * `site-up <cluster>`: the machines come back. Whatever was frozen is killed (the power-off), the routes go,
+ * sshd starts, then the engine boots its processes (its provisioner's `siteUp`).
+ */
+async function siteUp(
+  ctx: LabContext,
+  clusters: LabClusterSpec[],
+  provisioners: EngineProvisioner[],
+  name: string | undefined,
+): Promise<string> {
+  const c = siteCluster(clusters, name, "site-up");
+  const hosts = await siteRestore(ctx.root, clusters, c.name);
+  if (hosts.length === 0) return `site ${c.name} was not down`;
+  await Promise.all(c.hosts.map((h) => startSshd(ctx.root, h, ctx.asRoot)));
+  const p = provisioners.find((x) => x.engine === c.engine);
+  if (p?.siteUp) await p.siteUp(ctx, c);
+  return `site ${c.name} up: ${c.hosts.map((h) => h.ip).join(", ")} reachable, sshd started${p?.siteUp ? `, ${c.engine} booted` : ""}`;
 }

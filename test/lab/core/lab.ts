@@ -41,6 +41,7 @@ import {
 import { destroyNamespace, ensureNamespace, holderPid, hostFsDirs, runInHost } from "./namespace";
 import { ensurePackages } from "./packages";
 import { ensureRunSshd, registerLab, removeRegistry, unregisterLab } from "./registry";
+import { readSites, restoreAllSites } from "./sites";
 import { reloadSshd, sshdPid, startSshd, stopSshd, writeSshdConfig } from "./sshd";
 import {
   acquireLock,
@@ -192,7 +193,9 @@ function sshClientConfig(state: LabState): string {
     "  StrictHostKeyChecking yes",
     "  BatchMode yes",
     `  Port ${state.sshPort}`,
-    "  ConnectTimeout 10",
+    "  ConnectTimeout 5",
+    "  ServerAliveInterval 5",
+    "  ServerAliveCountMax 3",
     "",
   ].join("\n");
 }
@@ -290,6 +293,7 @@ export async function labUp(env: LabEnv, opts: UpOptions = {}): Promise<{ info: 
     const sshPort = sshPortFor(asRoot);
     const clusters = topology({ root, net, nodes, sshPort });
     const hosts = allHosts(clusters);
+    if (prev) for (const l of await restoreAllSites(root, net, clustersOf(prev))) log(l);
 
     let outputs = prev?.outputs ?? {};
     if (prev && (prev.nodes !== nodes || prev.portBase !== portBase)) {
@@ -425,6 +429,7 @@ export async function labDown(env: LabEnv): Promise<string[]> {
     try {
       const state = readState(root);
       if (state) {
+        for (const l of await restoreAllSites(root, state.net, clustersOf(state))) log(l);
         const ctx = makeContext(state, log);
         for (const c of clustersOf(state)) {
           try {
@@ -476,9 +481,11 @@ export async function labStatus(env: LabEnv): Promise<string[]> {
   const lines: string[] = [
     `lab ${state.root} (net ${state.net}, nodes ${state.nodes}, portBase ${state.portBase})`,
   ];
+  const down = readSites(state.root);
   for (const c of clusters) {
     const provisioned = state.outputs[c.name] !== undefined;
-    lines.push(`cluster ${c.name} (${c.engine})${provisioned ? "" : " — not provisioned"}`);
+    const site = down[c.name] ? ` — SITE DOWN since ${down[c.name]!.at} (site-up ${c.name} or reset)` : "";
+    lines.push(`cluster ${c.name} (${c.engine})${provisioned ? "" : " — not provisioned"}${site}`);
     for (const h of c.hosts) {
       const pid = sshdPid(state.root, h.ip);
       const ns = state.asRoot ? (holderPid(state.root, h.ip) !== undefined ? " ns up" : " ns DOWN") : "";
@@ -486,7 +493,7 @@ export async function labStatus(env: LabEnv): Promise<string[]> {
         `  ${h.name.padEnd(6)} ${h.ip}:${h.sshPort} sshd ${pid !== undefined ? `up (pid ${pid})` : "down"}${ns} ${h.hostKeyFingerprint}`,
       );
     }
-    if (provisioned) {
+    if (provisioned && !site) {
       try {
         for (const l of await PROVISIONERS[c.engine].status(ctx, c)) lines.push(`  ${l}`);
       } catch (e) {
@@ -503,7 +510,7 @@ export async function labReset(env: LabEnv): Promise<string[]> {
   const release = await acquireLock(env.root);
   try {
     const clusters = clustersOf(state);
-    const lines: string[] = [];
+    const lines: string[] = await restoreAllSites(state.root, state.net, clusters);
     await Promise.all(
       allHosts(clusters).map(async (h) => {
         if (state.asRoot && holderPid(state.root, h.ip) === undefined) {

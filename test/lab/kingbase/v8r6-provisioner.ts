@@ -160,6 +160,10 @@ export const kingbaseV8R6Provisioner: EngineProvisioner = {
   down,
   status,
   reset,
+  /** site-up: the hosts' daemons start again as at boot (`sys_monitor.sh startlocal` on each host). */
+  siteUp: async (ctx, cluster) => {
+    await Promise.all(cluster.hosts.map((h) => startLocal(ctx, h)));
+  },
   faults: {
     "repmgrd-kill": async (_ctx, clusters, args) => {
       const host = hostByIp(clusters, args[0], "repmgrd-kill <ip>");

@@ -1,7 +1,8 @@
 /**
  * Host-side fault markers, files under `<home>/lab/faults/` that the emulated tools honour:
  * `hang_<tool>` (the tool sleeps forever), `cut_<peerIp>` (no replication with that peer, either way),
- * `pg_stopped` (the DN was stopped by a fault), `lock_<trace>` (a stale gs_sdr lock the lab planted).
+ * `pg_stopped` (the DN was stopped by a fault), `lock_<trace>` (a stale gs_sdr lock the lab planted),
+ * `sdrfail_<task>[_<mode>]` (gs_sdr fails once at the stage named inside, see `sdr/faultpoint.ts`).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";

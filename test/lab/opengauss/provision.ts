@@ -10,6 +10,7 @@ import type {
 } from "../types";
 import { initialViewConf, initialViewHba, installXml, staticConfigFor } from "./config";
 import { NODE_BIN, PG_BIN, type StaticConfig } from "./layout";
+import { SDR_FAIL_STAGES, sdrFailMarker } from "./sdr/faultpoint";
 
 /** Runs one node-agent request inside a host, as the omm user. */
 async function agent(
@@ -158,6 +159,23 @@ async function reset(ctx: LabContext, cluster: LabClusterSpec): Promise<void> {
   if (first) await waitState(ctx, first, ["Normal", "Degraded"], 30_000);
 }
 
+/**
+ * `site-up`: the hosts were powered off; CM starts every DN again in the role it decides from the configured
+ * role and the cluster mode (leaders first), without touching any configuration or fault marker, then the
+ * cluster gets up to 20 s to stop being Unavailable.
+ */
+async function siteUp(ctx: LabContext, cluster: LabClusterSpec): Promise<void> {
+  const infos = await Promise.all(
+    cluster.hosts.map(async (h) => ({ h, info: await agent(ctx, h, { op: "dn-info" }).catch(() => ({})) })),
+  );
+  const lead = (i: Record<string, unknown>): boolean =>
+    i["role"] === "primary" || i["role"] === "main_standby";
+  const groups = [infos.filter((x) => lead(x.info)), infos.filter((x) => !lead(x.info))];
+  for (const g of groups) await Promise.all(g.map((x) => mustAgent(ctx, x.h, { op: "boot" })));
+  const first = cluster.hosts[0];
+  if (first) await waitState(ctx, first, ["Normal", "Degraded"], 20_000);
+}
+
 const faults: Record<string, LabFaultHandler> = {
   "pg-stop": async (ctx, clusters, args) => {
     const h = hostByIp(clusters, args[0]);
@@ -181,7 +199,30 @@ const faults: Record<string, LabFaultHandler> = {
       mustAgent(ctx, a, { op: "link-drop", peer: b.ip }),
       mustAgent(ctx, b, { op: "link-drop", peer: a.ip }),
     ]);
-    return `replication between ${a.ip} and ${b.ip} cut (both ways) until reset`;
+    return `replication between ${a.ip} and ${b.ip} cut (both ways) until dr-link-restore or reset`;
+  },
+  "dr-link-restore": async (ctx, clusters, args) => {
+    const a = hostByIp(clusters, args[0]);
+    const b = hostByIp(clusters, args[1]);
+    if (a.ip === b.ip) throw new Error("dr-link-restore needs two different hosts");
+    await Promise.all([
+      mustAgent(ctx, a, { op: "link-restore", peer: b.ip }),
+      mustAgent(ctx, b, { op: "link-restore", peer: a.ip }),
+    ]);
+    return `replication between ${a.ip} and ${b.ip} allowed again (standbys reconnect by themselves)`;
+  },
+  "sdr-fail": async (ctx, clusters, args) => {
+    const h = hostByIp(clusters, args[0]);
+    const key = args[1] ?? "";
+    const stage = args[2] ?? "";
+    if (!SDR_FAIL_STAGES[key]?.includes(stage)) {
+      const known = Object.entries(SDR_FAIL_STAGES)
+        .map(([k, v]) => `${k} ${v.join("|")}`)
+        .join("; ");
+      throw new Error(`usage: sdr-fail <ip> <task>[:<mode>] <stage> (${known})`);
+    }
+    await mustAgent(ctx, h, { op: "fault-mark", name: sdrFailMarker(key), content: stage });
+    return `the next gs_sdr -t ${key.replace(":", " -m ")} on ${h.name} (${h.ip}) fails at stage ${stage} (once; reset removes it)`;
   },
   hang: async (ctx, clusters, args) => {
     const h = hostByIp(clusters, args[0]);
@@ -205,5 +246,6 @@ export const openGaussProvisioner: EngineProvisioner = {
   down,
   status,
   reset,
+  siteUp,
   faults,
 };

@@ -9,7 +9,9 @@
  * - `main_standby`: every `iscrossregion=true` peer (the other cluster), `target_session_attrs=primary`;
  * - `cascade_standby`: the local main standby when known, else the local peers with
  *   `target_session_attrs=standby`.
- * Peers named by a `dr-link-cut` marker are left out. `application_name` is `<cluster>:<node>:<ip>`, which
+ * Peers named by a `dr-link-cut` marker are left out. Timeouts follow openGauss's defaults
+ * (`wal_receiver_timeout` and `wal_sender_timeout` 6 s, TCP keepalives after 5 s), so a dead peer is noticed
+ * within seconds. `application_name` is `<cluster>:<node>:<ip>`, which
  * is how the SQL emulation tells a cross-cluster walsender from a local one.
  */
 
@@ -98,6 +100,10 @@ export function primaryConninfo(inp: RuntimeInput): string | undefined {
     `user=${inp.cfg.user}`,
     `application_name=${inp.cfg.clusterName}:${inp.node.name}:${inp.node.ip}`,
     "connect_timeout=2",
+    "keepalives=1",
+    "keepalives_idle=5",
+    "keepalives_interval=1",
+    "keepalives_count=3",
     `target_session_attrs=${attrs}`,
   ].join(" ");
 }
@@ -125,6 +131,12 @@ export function runtimeConf(inp: RuntimeInput): string {
   set("max_connections", "60");
   set("max_wal_senders", "16");
   set("max_replication_slots", "16");
+  // openGauss defaults (PostgreSQL's are 60 s): a vanished peer is noticed within seconds, as on openGauss
+  set("wal_receiver_timeout", "'6s'");
+  set("wal_sender_timeout", "'6s'");
+  set("tcp_keepalives_idle", "5");
+  set("tcp_keepalives_interval", "1");
+  set("tcp_keepalives_count", "3");
   for (const k of PASSTHROUGH) {
     const v = view.get(k);
     if (v !== undefined) set(k, v.startsWith("'") ? v : q(v));

@@ -5,7 +5,8 @@
  * - streaming from a host of the other cluster → `Main Standby Normal`;
  * - streaming from a local standby → `Cascade Standby Normal`; from the local primary → `Standby Normal`;
  * - in recovery and not streaming → the configured role (`og_lab.role`: Main Standby / Cascade Standby /
- *   Standby / Pending) with `Need repair(Disconnected)` (`(Connecting)` while the walreceiver is starting).
+ *   Standby / Pending) with `Need repair(Disconnected)` (`(Connecting)` while a walreceiver is connected to
+ *   a sender but not streaming yet).
  * Cluster state: a primary cluster is Normal when it has exactly one Primary and every other DN is
  * `Standby Normal`, Degraded when it has one Primary and something else is wrong, else Unavailable.
  * A DR cluster (any Main Standby, no Primary) is Normal when the Main Standby streams and every other DN is
@@ -149,7 +150,9 @@ export function deriveView(cfg: StaticConfig, raws: Array<{ node: OgNode; raw: D
         upstream: rcv.sender_host,
       };
     }
-    const reason = rcv ? "Connecting" : "Disconnected";
+    // Connecting only while a connection to a sender exists (not yet streaming); a walreceiver still trying
+    // to connect (peer gone, no route) is Disconnected, as CM reports a main standby that lost its primary
+    const reason = rcv?.sender_host ? "Connecting" : "Disconnected";
     if (raw.role === "pending") return { node, raw, role: "Pending", ha: "Normal", reason: "Normal" };
     return { node, raw, role: label(raw.role), ha: "Need repair", reason };
   });

@@ -11,6 +11,7 @@ import { type ClusterConf, clusterConfRecord, type DrConf } from "./conf";
 import { CABIN_FILES } from "./consts";
 import { gauss51632, LogExit, SdrException } from "./errors";
 import { type CmdResult, type Runner, type SdrEnv, shq, sleep } from "./exec";
+import { FaultPoints } from "./faultpoint";
 import type { SdrLogger } from "./log";
 import {
   type ClusterStatus,
@@ -40,6 +41,8 @@ export class StreamingBase {
   status: ClusterStatus = { clusterState: "", nodes: [], dns: [] };
   /** DN base port (localClusterConf.port). */
   port = 0;
+  /** Failure points armed by the lab's `sdr-fail` fault for this run. */
+  readonly faults: FaultPoints;
 
   /** Creates the context of one run. */
   constructor(
@@ -50,6 +53,7 @@ export class StreamingBase {
     readonly params: SdrParams,
   ) {
     if (params.conf) this.port = Number(params.conf.localClusterConf.port);
+    this.faults = new FaultPoints(params.task, params.mode);
   }
 
   // ---------------------------------------------------------------- hosts and files
@@ -445,17 +449,22 @@ export class StreamingBase {
     }
   }
 
-  /** Max term over the normal DNs plus 100 (`select term from pg_last_xlog_replay_location();`). */
+  /**
+   * Max term over the normal DNs plus 100 (`select term from pg_last_xlog_replay_location();`); a max of 0
+   * raises the bare `Exception("Failed get term")` of `base.get_term`.
+   */
   async getMaxTerm(): Promise<number> {
     let max = 0;
+    const fault = this.faults.hit("term");
     for (const d of normalDns(this.status)) {
       const r = await this.sql(d, "select term from pg_last_xlog_replay_location();");
       for (const l of lines(r.stdout)) {
-        const n = Number.parseInt(l, 10);
+        const n = fault ? 0 : Number.parseInt(l, 10);
         if (!Number.isNaN(n) && n > max) max = n;
       }
     }
-    if (max === 0) throw new SdrException(gauss51632("get term. Failed get term"));
+    this.logger.debug(`Get max term ${max} in dns`);
+    if (max === 0) throw new SdrException("Failed get term");
     return max + 100;
   }
 

@@ -67,6 +67,9 @@ export function readEnv(): SdrEnv {
   };
 }
 
+/** Upper bound of a remote command that names none (pssh's `-t` of OM's own hops is of this order). */
+const DEFAULT_REMOTE_TIMEOUT_MS = 600_000;
+
 /** Single-quotes a string for bash. */
 export function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -142,7 +145,19 @@ export class Runner {
 
   /** ssh argv for a peer host (BatchMode, the cluster trust key and known_hosts when the lab provides them). */
   sshArgs(host: string): string[] {
-    const args = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR"];
+    // bounded hops: a dead peer fails the connect (5 s) or a silent session (3 keepalives 5 s apart)
+    const args = [
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "ConnectTimeout=5",
+      "-o",
+      "ServerAliveInterval=5",
+      "-o",
+      "ServerAliveCountMax=3",
+      "-o",
+      "LogLevel=ERROR",
+    ];
     if (this.env.labRoot) {
       const key = path.join(this.env.labRoot, "keys", "cluster_ed25519");
       const kh = path.join(this.env.labRoot, "keys", "known_hosts");
@@ -173,7 +188,12 @@ export class Runner {
     const reads = names.map((n) => `IFS= read -r ${n}; export ${n};`).join(" ");
     const input = names.map((n) => `${secret[n]}\n`).join("") + (opts.input ?? "");
     const remote = `${reads} source ${shq(this.env.envFile)} >/dev/null 2>&1; ${cmd}`;
-    return runProcess("ssh", [...this.sshArgs(host), remote], { ...opts, input }, process.env);
+    return runProcess(
+      "ssh",
+      [...this.sshArgs(host), remote],
+      { ...opts, input, timeoutMs: opts.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS },
+      process.env,
+    );
   }
 
   /** Writes `content` to `file` on `host` (mode 0600), creating the parent directory. */

@@ -18,10 +18,13 @@ export async function setReadOnly(base: StreamingBase): Promise<void> {
   await base.gucAll("set", "default_transaction_read_only=on");
 }
 
-/** `default_transaction_read_only=off` (reload) and restores `enable_transaction_read_only`. */
-export async function restoreReadOnly(base: StreamingBase): Promise<void> {
-  const r = await base.gucAll("reload", "default_transaction_read_only=off");
-  if (r.code !== 0) await base.gucAll("set", "default_transaction_read_only=off");
+/**
+ * `default_transaction_read_only=off` (`gs_guc reload`, or `set` as the demote rollback does) and restores
+ * cm_server's `enable_transaction_read_only`.
+ */
+export async function restoreReadOnly(base: StreamingBase, mode: "reload" | "set" = "reload"): Promise<void> {
+  const r = await base.gucAll(mode, "default_transaction_read_only=off");
+  if (r.code !== 0 && mode === "reload") await base.gucAll("set", "default_transaction_read_only=off");
   const saved = readCabin(base.env.pghost, "../.switch_readonly_stat_file");
   const v = saved ? (/"enable_transaction_read_only":\s*"([^"]*)"/.exec(saved)?.[1] ?? "on") : "on";
   await base.gucAll("set", `enable_transaction_read_only=${v}`, "cmserver");
@@ -81,15 +84,21 @@ export async function failoverStages(
         const s = await base.on(d.nodeIp, `gs_ctl start -D ${shq(d.dataPath)} -M pending -t 600`, {
           timeoutMs: 660000,
         });
-        if (s.code !== 0) throw new SdrException(gauss51632(`start dn:${d.instanceId} in pending mode`));
-        const n = await base.on(
-          d.nodeIp,
-          `gs_ctl notify -D ${shq(d.dataPath)} -M primary -T ${term} -t 600`,
-          {
-            timeoutMs: 660000,
-          },
-        );
-        if (n.code !== 0) throw new SdrException(gauss51632(`notify dn:${d.instanceId} to primary`));
+        if (s.code !== 0) {
+          throw new SdrException(
+            gauss51632(`start primary dn ${d.instanceId} with error:${(s.stdout + s.stderr).trim()}`),
+          );
+        }
+        const n = base.faults.hit("notify")
+          ? { code: 1, stdout: "", stderr: "gs_ctl: notify primary failed: the server did not respond" }
+          : await base.on(d.nodeIp, `gs_ctl notify -D ${shq(d.dataPath)} -M primary -T ${term} -t 600`, {
+              timeoutMs: 660000,
+            });
+        if (n.code !== 0) {
+          throw new SdrException(
+            gauss51632(`config primary dn ${d.instanceId} with error:${(n.stdout + n.stderr).trim()}`),
+          );
+        }
       }
     }
     stepDone(base, stepKey, "5_start_primary_dn_done");

@@ -192,7 +192,7 @@ async function waitMainStandbyConnection(base: StreamingBase): Promise<void> {
       if (a.code !== 0 || b.code !== 0 || lines(a.stdout).length === 0 || lines(b.stdout).length === 0)
         all = false;
     }
-    if (all) break;
+    if (all && !base.faults.hit("connection")) break;
     if (Date.now() >= deadline) {
       await base.updateStreamingInfo("cluster", "backup_fail");
       throw new SdrException(
@@ -303,11 +303,13 @@ async function buildMainStandby(base: StreamingBase, d: InstanceStatus): Promise
   let ok = false;
   for (let i = 0; i < 3 && !ok; i++) {
     // Lab deviation: the password is in PGPASSWORD instead of `-P '<pwd>'`, so it never shows in ps.
-    ok = await buildAndWait(
-      base,
-      d,
-      `gs_ctl build -D ${shq(d.dataPath)} -M hadr_main_standby -r 7200 -q -Z datanode -Q force_copy_from_local -U ${shq(base.params.user!)} -t ${MAX_BUILD_TIMEOUT}`,
-    );
+    ok =
+      !base.faults.hit("build") &&
+      (await buildAndWait(
+        base,
+        d,
+        `gs_ctl build -D ${shq(d.dataPath)} -M hadr_main_standby -r 7200 -q -Z datanode -Q force_copy_from_local -U ${shq(base.params.user!)} -t ${MAX_BUILD_TIMEOUT}`,
+      ));
     if (!ok) base.logger.log(`Failed to build main standby dn:${id}. Try next time.`);
   }
   if (!ok) {

@@ -17,6 +17,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { hangIfFaulted } from "../faultmarks";
 import { type SdrParams, StreamingBase } from "../sdr/base";
 import { cabinDir, cabinFile } from "../sdr/cabin";
 import { loadConf, validateClusterConf } from "../sdr/conf";
@@ -43,8 +44,11 @@ import { runStart } from "../sdr/start";
 import { runStop } from "../sdr/stop";
 import { runSwitchover } from "../sdr/switchover";
 
-/** Blanks `-W` and its value (and `-W<pwd>`) in the process title, like OM's `mock_process_user_sensitive_info`. */
-export function hiddenTitle(argv: string[]): string {
+/**
+ * The process title: what `ps` shows for the real tool (`python3 $GPHOME/script/gs_sdr -t …`), with `-W` and
+ * its value (and `-W<pwd>`) blanked like OM's `mock_process_user_sensitive_info`.
+ */
+export function hiddenTitle(argv: string[], script = "gs_sdr"): string {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -55,7 +59,7 @@ export function hiddenTitle(argv: string[]): string {
     if (a.startsWith("-W")) continue;
     out.push(a);
   }
-  return ["gs_sdr", ...out].join(" ");
+  return ["python3", script, ...out].join(" ");
 }
 
 function exit(code: number): never {
@@ -64,7 +68,8 @@ function exit(code: number): never {
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
-  process.title = hiddenTitle(argv);
+  process.title = hiddenTitle(argv, path.join(process.env["GPHOME"] ?? "", "script", "gs_sdr"));
+  await hangIfFaulted("gs_sdr");
   if (typeof process.getuid === "function" && process.getuid() === 0) {
     process.stderr.write("[GAUSS-50105] : Cannot run this script as a user with the root permission.\n");
     return 1;

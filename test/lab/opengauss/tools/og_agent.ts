@@ -251,7 +251,8 @@ async function handle(req: Record<string, unknown>): Promise<Record<string, unkn
       return { ...(await applyGucLocal(req["req"] as GucRequest)) };
     case "fault-mark": {
       const dn = LocalDn.here();
-      writeFileAtomic(path.join(faultDir(dn.cfg.labDir), req["name"] as string), "", 0o644);
+      const content = typeof req["content"] === "string" ? `${req["content"]}\n` : "";
+      writeFileAtomic(path.join(faultDir(dn.cfg.labDir), req["name"] as string), content, 0o644);
       return { ok: true };
     }
     case "link-cut": {
@@ -259,6 +260,23 @@ async function handle(req: Record<string, unknown>): Promise<Record<string, unkn
       writeFileAtomic(path.join(faultDir(dn.cfg.labDir), `cut_${req["peer"] as string}`), "", 0o644);
       await dn.reload();
       return { ok: true, cut: cutPeers(dn.cfg.labDir) };
+    }
+    case "link-restore": {
+      const dn = LocalDn.here();
+      fs.rmSync(path.join(faultDir(dn.cfg.labDir), `cut_${req["peer"] as string}`), { force: true });
+      await dn.reload();
+      return { ok: true, cut: cutPeers(dn.cfg.labDir) };
+    }
+    case "boot": {
+      // the machine came back: start the DN as CM would (a killed postmaster may take a moment to go)
+      const dn = LocalDn.here();
+      if (dn.pid()) return { ok: true, lines: [] };
+      let st = await dn.start();
+      for (let i = 0; i < 20 && !st.ok; i++) {
+        await sleep(500);
+        st = await dn.start();
+      }
+      return { ...st };
     }
     case "link-drop":
       await dropLinks(req["peer"] as string);
