@@ -68,6 +68,9 @@ function exit(code: number): never {
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
+  // python3 keeps a SIGHUP disposition inherited as "ignored"; node resets it at start-up, so the wrapper
+  // tells us (HADR_LAB_SIGHUP_IGN) and we ignore it again: a hung-up terminal must not end the run.
+  if (process.env["HADR_LAB_SIGHUP_IGN"] === "1") process.on("SIGHUP", () => undefined);
   process.title = hiddenTitle(argv, path.join(process.env["GPHOME"] ?? "", "script", "gs_sdr"));
   await hangIfFaulted("gs_sdr");
   if (typeof process.getuid === "function" && process.getuid() === 0) {

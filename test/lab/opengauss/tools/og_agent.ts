@@ -42,7 +42,29 @@ function bashrc(cfg: StaticConfig): string {
 }
 
 function wrapper(cfg: StaticConfig, tool: string): string {
-  return `#!/bin/sh\nexec ${NODE_BIN} ${cfg.toolsDir}/opengauss/tools/${tool}.js "$@"\n`;
+  // SigIgn bit 0 is SIGHUP: passed on, because node resets inherited signal dispositions (python does not).
+  const hup =
+    tool === "gs_sdr"
+      ? `case "$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status)" in *[13579bdfBDF]) export HADR_LAB_SIGHUP_IGN=1 ;; esac\n`
+      : "";
+  return `#!/bin/sh\n${hup}exec ${NODE_BIN} ${cfg.toolsDir}/opengauss/tools/${tool}.js "$@"\n`;
+}
+
+/**
+ * `ps` as one machine sees it: the lab's hosts share this machine's process table, so lines whose first
+ * field is a pid are kept only for processes of this host (HADR_LAB_HOST in their environment).
+ */
+function psWrapper(): string {
+  return [
+    "#!/bin/bash",
+    "# pulumi-hadr lab: this host's processes only (the lab hosts share one machine's process table)",
+    '/bin/ps "$@" | while IFS= read -r line; do',
+    '  read -r pid _ <<< "$line"',
+    '  case "$pid" in ""|*[!0-9]*) printf "%s\\n" "$line"; continue ;; esac',
+    '  grep -qzx "HADR_LAB_HOST=$HADR_LAB_HOST" "/proc/$pid/environ" 2>/dev/null && printf "%s\\n" "$line"',
+    "done",
+    "",
+  ].join("\n");
 }
 
 /** Writes the env file, tool wrappers, static config, version.cfg and CM files of this host. */
@@ -65,6 +87,7 @@ function nodeSetup(cfg: StaticConfig, nodeId: number): Record<string, unknown> {
   writeFileAtomic(path.join(cfg.home, ".bashrc"), bashrc(cfg), 0o644);
   for (const t of BIN_TOOLS) writeFileAtomic(path.join(cfg.gaussHome, "bin", t), wrapper(cfg, t), 0o755);
   writeFileAtomic(path.join(cfg.gpHome, "script", "gs_sdr"), wrapper(cfg, "gs_sdr"), 0o755);
+  writeFileAtomic(path.join(cfg.gaussHome, "bin", "ps"), psWrapper(), 0o755);
   // any other emulated tool the lab ships (gs_encrypt, …) goes next to the core ones
   const toolDir = path.join(cfg.toolsDir, "opengauss", "tools");
   for (const f of fs.existsSync(toolDir) ? fs.readdirSync(toolDir) : []) {
