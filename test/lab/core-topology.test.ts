@@ -12,7 +12,7 @@ import { isLoopback, labNetFromEnv, labRootFromEnv, parseEngines, topology } fro
 import { ensureKeyPair, fingerprintOfFile, knownHostsName } from "./core/keys";
 import { sshdConfig } from "./core/sshd";
 
-test("default topology: clusters, names and 127.<net>.x.y addresses", () => {
+test("default topology: clusters, names and 127.<net>.x.y addresses", { timeout: 30_000 }, () => {
   const c = topology({ root: "/r", net: 20, nodes: 3, sshPort: 22 });
   assert.deepEqual(
     c.map((x) => [x.name, x.engine, x.hosts.map((h) => `${h.name}@${h.ip}`)]),
@@ -29,7 +29,7 @@ test("default topology: clusters, names and 127.<net>.x.y addresses", () => {
   assert.throws(() => topology({ root: "/r", net: 0, nodes: 0, sshPort: 22 }), /1\.\.8/);
 });
 
-test("environment and option parsing", () => {
+test("environment and option parsing", { timeout: 30_000 }, () => {
   assert.equal(labNetFromEnv({}), 0);
   assert.equal(labNetFromEnv({ HADR_LAB_NET: "30" }), 30);
   assert.throws(() => labNetFromEnv({ HADR_LAB_NET: "251" }));
@@ -45,7 +45,7 @@ test("environment and option parsing", () => {
   assert.equal(isLoopback("127.0.300.1"), false);
 });
 
-test("known_hosts names and fingerprints as OpenSSH prints them", async () => {
+test("known_hosts names and fingerprints as OpenSSH prints them", { timeout: 30_000 }, async () => {
   assert.equal(knownHostsName("127.0.1.1", 22), "127.0.1.1");
   assert.equal(knownHostsName("127.0.1.1", 2222), "[127.0.1.1]:2222");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab-keys-"));
@@ -59,7 +59,7 @@ test("known_hosts names and fingerprints as OpenSSH prints them", async () => {
   }
 });
 
-test("sshd config: key-only, pinned paths, SetEnv, root login only where asked", () => {
+test("sshd config: key-only, pinned paths, SetEnv, root login only where asked", { timeout: 30_000 }, () => {
   const [a, , kb3] = topology({ root: "/r", net: 0, nodes: 2, sshPort: 22 });
   const og = sshdConfig({
     root: "/r",

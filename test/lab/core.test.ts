@@ -59,13 +59,19 @@ function tryAuth(
   });
 }
 
-before(async () => {
-  if (!asRoot) return;
-  lab = await ensureLab({ engines: [] });
-});
+before(
+  async () => {
+    if (!asRoot) return;
+    lab = await ensureLab({ engines: [] });
+    const reset = await labCli(["reset"]);
+    assert.equal(reset.code, 0, reset.stderr + reset.stdout);
+  },
+  { timeout: 900_000 },
+);
 
 test("lab.json describes every default host with a pinned fingerprint", {
   skip: !asRoot && "needs root",
+  timeout: 120_000,
 }, () => {
   for (const [name, count] of [
     ["A", lab.nodes],
@@ -90,6 +96,7 @@ test("lab.json describes every default host with a pinned fingerprint", {
 
 test("ssh as omm with the client key works and the host key matches lab.json", {
   skip: !asRoot && "needs root",
+  timeout: 120_000,
 }, async () => {
   const h = hostsOf(lab, "A")[0]!;
   let seen = "";
@@ -121,6 +128,7 @@ test("ssh as omm with the client key works and the host key matches lab.json", {
 
 test("sshExec refuses a host whose key differs from lab.json", {
   skip: !asRoot && "needs root",
+  timeout: 120_000,
 }, async () => {
   const h = hostsOf(lab, "A")[0]!;
   const other = hostsOf(lab, "B")[0]!;
@@ -131,7 +139,10 @@ test("sshExec refuses a host whose key differs from lab.json", {
   assert.match(r.stderr, /does not match lab\.json/);
 });
 
-test("password and keyboard-interactive logins are refused", { skip: !asRoot && "needs root" }, async () => {
+test("password and keyboard-interactive logins are refused", {
+  skip: !asRoot && "needs root",
+  timeout: 120_000,
+}, async () => {
   const h = hostsOf(lab, "A")[0]!;
   const pw = await tryAuth(h, "password");
   assert.equal(pw.ok, false, "password login must fail");
@@ -142,6 +153,7 @@ test("password and keyboard-interactive logins are refused", { skip: !asRoot && 
 
 test("root logs in by key on KingbaseES hosts only; kingbase has sudo -n", {
   skip: !asRoot && "needs root",
+  timeout: 120_000,
 }, async () => {
   const kb = hostsOf(lab, "kbv8r3")[0]!;
   const og = hostsOf(lab, "A")[0]!;
@@ -155,7 +167,10 @@ test("root logs in by key on KingbaseES hosts only; kingbase has sudo -n", {
   assert.equal(sudo.stdout.trim(), "0");
 });
 
-test("/etc/cron.d and /home are private to each host", { skip: !asRoot && "needs root" }, async () => {
+test("/etc/cron.d and /home are private to each host", {
+  skip: !asRoot && "needs root",
+  timeout: 120_000,
+}, async () => {
   const [kb1, kb2] = hostsOf(lab, "kbv8r3");
   const name = `lab-core-test-${process.pid}`;
   const w = await sshExec(lab, kb1!.ip, "root", `echo '* * * * * root true' > /etc/cron.d/${name}`);
@@ -180,6 +195,7 @@ test("/etc/cron.d and /home are private to each host", { skip: !asRoot && "needs
 
 test("HADR_LAB_HOST and HADR_LAB_ROOT are set over ssh and in lab exec", {
   skip: !asRoot && "needs root",
+  timeout: 120_000,
 }, async () => {
   for (const c of Object.values(lab.clusters)) {
     for (const h of c.hosts) {
@@ -197,7 +213,10 @@ test("HADR_LAB_HOST and HADR_LAB_ROOT are set over ssh and in lab exec", {
   assert.equal(code.code, 7);
 });
 
-test("lab exec keeps the script out of every process's argv", { skip: !asRoot && "needs root" }, async () => {
+test("lab exec keeps the script out of every process's argv", {
+  skip: !asRoot && "needs root",
+  timeout: 120_000,
+}, async () => {
   const h = hostsOf(lab, "A")[0]!;
   const marker = `s3cr3t${process.pid}`;
   // The script spells the marker split in two, and looks for it whole in every command line.
@@ -209,6 +228,7 @@ test("lab exec keeps the script out of every process's argv", { skip: !asRoot &&
 
 test("the cluster trust key lets omm and kingbase hop between hosts with pinned host keys", {
   skip: !asRoot && "needs root",
+  timeout: 120_000,
 }, async () => {
   const [a1, a2] = hostsOf(lab, "A");
   const r = await sshExec(lab, a1!.ip, "omm", `ssh ${a2!.ip} 'echo "$HADR_LAB_HOST $(id -un)"'`);
@@ -222,6 +242,7 @@ test("the cluster trust key lets omm and kingbase hop between hosts with pinned 
 
 test("sshd-stop and sshd-kill make connections fail; reset restores them", {
   skip: !asRoot && "needs root",
+  timeout: 120_000,
 }, async () => {
   const h = hostsOf(lab, "B")[0]!;
   for (const fault of ["sshd-stop", "sshd-kill"]) {
@@ -240,7 +261,10 @@ test("sshd-stop and sshd-kill make connections fail; reset restores them", {
   }
 });
 
-test("unknown faults and non-lab addresses are rejected", { skip: !asRoot && "needs root" }, async () => {
+test("unknown faults and non-lab addresses are rejected", {
+  skip: !asRoot && "needs root",
+  timeout: 120_000,
+}, async () => {
   const a = await labCli(["fault", "no-such-fault", hostsOf(lab, "A")[0]!.ip]);
   assert.equal(a.code, 1);
   assert.match(a.stderr, /unknown fault/);
@@ -250,6 +274,7 @@ test("unknown faults and non-lab addresses are rejected", { skip: !asRoot && "ne
 
 test("up twice is idempotent: same fingerprints, same sshd processes", {
   skip: !asRoot && "needs root",
+  timeout: 120_000,
 }, async () => {
   const statusBefore = (await labCli(["status"])).stdout;
   const again = await ensureLab({ engines: [] });

@@ -16,9 +16,14 @@ export const LAB_CLI = path.join(__dirname, "cli.js");
 
 /**
  * Runs the lab CLI (`node dist/test/lab/cli.js …args`) with this process's environment and resolves with
- * its exit code and output (never rejects on a non-zero exit).
+ * its exit code and output (never rejects on a non-zero exit). Bounded: after `timeoutMs` (default 15 min
+ * for `up`, which may install packages, 5 min otherwise) the child is killed and the result is code 124.
  */
-export function labCli(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<LabRunResult> {
+export function labCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<LabRunResult> {
+  const timeoutMs = opts.timeoutMs ?? (args[0] === "up" ? 900_000 : 300_000);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [LAB_CLI, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -26,16 +31,26 @@ export function labCli(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): 
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", reject);
-    child.on("close", (code, signal) =>
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const stderr = Buffer.concat(err).toString("utf8");
       resolve({
-        code: code ?? (signal ? 128 : 1),
+        code: timedOut ? 124 : (code ?? (signal ? 128 : 1)),
         stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
-      }),
-    );
+        stderr: timedOut ? `${stderr}\nlab ${args.join(" ")}: killed after ${timeoutMs} ms\n` : stderr,
+      });
+    });
   });
 }
 
@@ -76,7 +91,7 @@ export function sshFingerprint(key: Buffer): string {
 
 /** Options of {@link sshExec}. */
 export interface SshExecOptions {
-  /** Overall timeout (connect + command), default 60 s. */
+  /** Overall timeout (connect + command), default 60 s; always applied (the session is destroyed). */
   timeoutMs?: number;
   /** Written to the command's stdin. */
   input?: string;
@@ -108,7 +123,8 @@ export function sshExec(
       if (done) return;
       done = true;
       clearTimeout(timer);
-      conn.end();
+      // destroy, not end: a peer that went silent (site-down) would keep an ended socket open
+      conn.destroy();
       resolve(r);
     };
     const fail = (why: string) =>
@@ -153,6 +169,9 @@ export function sshExec(
       username: user,
       privateKey: fs.readFileSync(opts.privateKeyPath ?? lab.clientKeyPath),
       readyTimeout: Math.min(timeoutMs, 20_000),
+      // a silent peer (frozen host, cut network) is dropped after 3 unanswered keepalives 5 s apart
+      keepaliveInterval: 5_000,
+      keepaliveCountMax: 3,
       hostVerifier: (key: Buffer) => {
         presented = sshFingerprint(key);
         return presented === host.hostKey;

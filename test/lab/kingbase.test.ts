@@ -88,16 +88,21 @@ async function waitNewRepmgrd(ip: string, old: number, timeoutMs: number): Promi
   throw new Error(`${ip}: no new repmgrd within ${timeoutMs} ms (old pid ${old})`);
 }
 
-before(async () => {
-  if (!asRoot) return;
-  lab = await ensureLab({ engines: ["kingbase-v8r3", "kingbase-v8r6"] });
-  const reset = await labCli(["reset"]);
-  assert.equal(reset.code, 0, reset.stderr + reset.stdout);
-  r3 = (lab.clusters["kbv8r3"]?.hosts ?? []).map((h) => h.ip);
-  r6 = (lab.clusters["kbv8r6"]?.hosts ?? []).map((h) => h.ip);
-});
+before(
+  async () => {
+    if (!asRoot) return;
+    lab = await ensureLab({ engines: ["kingbase-v8r3", "kingbase-v8r6"] });
+    const reset = await labCli(["reset"]);
+    assert.equal(reset.code, 0, reset.stderr + reset.stdout);
+    r3 = (lab.clusters["kbv8r3"]?.hosts ?? []).map((h) => h.ip);
+    r6 = (lab.clusters["kbv8r6"]?.hosts ?? []).map((h) => h.ip);
+  },
+  { timeout: 900_000 },
+);
 
-test("repmgr.conf parser: last uncommented assignment wins, quotes stripped, comments ignored", () => {
+test("repmgr.conf parser: last uncommented assignment wins, quotes stripped, comments ignored", {
+  timeout: 120_000,
+}, () => {
   const conf = parseRepmgrConf(
     "failover='automatic'\n#recovery='automatic'\nrecovery = 'standby' # trailing\nRECOVERY=manual\nnode_name='it''s'\nbad line = 'x\n",
   );
@@ -108,7 +113,7 @@ test("repmgr.conf parser: last uncommented assignment wins, quotes stripped, com
   assert.equal(parseRepmgrConf("#recovery='automatic'\n")["recovery"], undefined);
 });
 
-test("HAmodule.conf reader: LoadCfg semantics and the vendor truthy set", () => {
+test("HAmodule.conf reader: LoadCfg semantics and the vendor truthy set", { timeout: 120_000 }, () => {
   const conf = parseHaModule(
     '#whether to turn on automatic recovery,0->off,1->on.example:AUTO_PRIMARY_RECOVERY="1"\nAUTO_PRIMARY_RECOVERY=0\nKB_VIP="127.0.3.200/24"\nX=\n',
   );
@@ -128,14 +133,14 @@ test("HAmodule.conf reader: LoadCfg semantics and the vendor truthy set", () => 
   ]);
 });
 
-test("repmgr table layout: padded cells, dashed rule with + at column borders", () => {
+test("repmgr table layout: padded cells, dashed rule with + at column borders", { timeout: 120_000 }, () => {
   assert.equal(
     repmgrTable(["ID", "Name"], [["1", "node243"]]),
     " ID | Name    \n----+---------\n 1  | node243 \n",
   );
 });
 
-test("lab.json describes the KingbaseES clusters", { skip }, () => {
+test("lab.json describes the KingbaseES clusters", { skip, timeout: 120_000 }, () => {
   const c3 = lab.clusters["kbv8r3"];
   const c6 = lab.clusters["kbv8r6"];
   assert.ok(c3 && c6);
@@ -169,6 +174,7 @@ test("lab.json describes the KingbaseES clusters", { skip }, () => {
 
 test("V8R3: KINGBASECRON has the exact vendor lines, root-owned 0644, same file for root and kingbase", {
   skip,
+  timeout: 120_000,
 }, async () => {
   for (const ip of r3) {
     assert.equal(await cronOf(ip), R3_CRON);
@@ -180,6 +186,7 @@ test("V8R3: KINGBASECRON has the exact vendor lines, root-owned 0644, same file 
 
 test("V8R3: HAmodule.conf copies are node-specific, identical, with the misleading comment", {
   skip,
+  timeout: 120_000,
 }, async () => {
   for (const [i, ip] of r3.entries()) {
     const db = await sh(ip, `cat ${R3}/db/etc/HAmodule.conf`);
@@ -217,6 +224,7 @@ test("V8R3: HAmodule.conf copies are node-specific, identical, with the misleadi
 
 test("V8R3: kingbase_monitor.sh stop comments with one #, start restores byte for byte, stop twice gives ##", {
   skip,
+  timeout: 120_000,
 }, async () => {
   const [a] = r3 as [string];
   const before = await Promise.all(r3.map(cronOf));
@@ -248,6 +256,7 @@ test("V8R3: kingbase_monitor.sh stop comments with one #, start restores byte fo
 
 test("V8R3: a single-space rewrite is not recognised by the vendor scripts (start appends a second copy)", {
   skip,
+  timeout: 120_000,
 }, async () => {
   const b = r3[1]!;
   const single = R3_REWIND_LINE.replace("kingbase  ", "kingbase ");
@@ -257,7 +266,10 @@ test("V8R3: a single-space rewrite is not recognised by the vendor scripts (star
   assert.equal(await cronOf(b), `#${single}\n${R3_POOL_LINE}\n${R3_REWIND_LINE}\n`);
 });
 
-test("V8R3: fault kb-monitor-restart re-enables a commented network_rewind line", { skip }, async () => {
+test("V8R3: fault kb-monitor-restart re-enables a commented network_rewind line", {
+  skip,
+  timeout: 120_000,
+}, async () => {
   const a = r3[0]!;
   await sh(a, `sudo -n sed -i '1s/^/#/' ${CRON}`);
   assert.equal(await cronOf(a), `#${R3_CRON}`);
@@ -268,6 +280,7 @@ test("V8R3: fault kb-monitor-restart re-enables a commented network_rewind line"
 
 test("V8R3: network_rewind.sh reads AUTO_PRIMARY_RECOVERY the vendor way and logs to recovery.log", {
   skip,
+  timeout: 120_000,
 }, async () => {
   const b = r3[1]!;
   const log = `${R3}/log/recovery.log`;
@@ -296,7 +309,7 @@ test("V8R3: network_rewind.sh reads AUTO_PRIMARY_RECOVERY the vendor way and log
   assert.equal(await sh(b, `test -f ${R3}/db/data/recovery.conf && echo yes`), "yes\n");
 });
 
-test("V8R6: repmgr cluster show prints the upstream table layout", { skip }, async () => {
+test("V8R6: repmgr cluster show prints the upstream table layout", { skip, timeout: 120_000 }, async () => {
   const out = await sh(r6[0]!, `. /home/kingbase/.bashrc; repmgr cluster show`);
   const t = parseTable(out);
   assert.deepEqual(t.headers, [
@@ -326,6 +339,7 @@ test("V8R6: repmgr cluster show prints the upstream table layout", { skip }, asy
 
 test("V8R6: repmgr service status shows repmgrd running with its pid; ps shows the vendor command line", {
   skip,
+  timeout: 120_000,
 }, async () => {
   const t = parseTable(await sh(r6[1]!, `${R6}/bin/repmgr service status`));
   assert.deepEqual(t.headers, [
@@ -354,7 +368,10 @@ test("V8R6: repmgr service status shows repmgrd running with its pid; ps shows t
   assert.equal(await sh(r6[0]!, `stat -c '%U:%G %a' ${CRON}`), "root:root 644\n");
 });
 
-test("V8R6: kbha restarts a killed repmgrd within 5 s with a later start time", { skip }, async () => {
+test("V8R6: kbha restarts a killed repmgrd within 5 s with a later start time", {
+  skip,
+  timeout: 120_000,
+}, async () => {
   const ip = r6[1]!;
   const old = await loadedOf(ip);
   assert.equal(old.pid, await repmgrdPid(ip));
@@ -376,7 +393,10 @@ test("V8R6: kbha restarts a killed repmgrd within 5 s with a later start time", 
   await waitNewRepmgrd(ip, pid, 5000);
 });
 
-test("V8R6: a changed recovery is pending until the daemons restart, then loaded", { skip }, async () => {
+test("V8R6: a changed recovery is pending until the daemons restart, then loaded", {
+  skip,
+  timeout: 120_000,
+}, async () => {
   const before = await Promise.all(r6.map(loadedOf));
   for (const l of before) assert.equal(l.recovery, "standby");
   for (const ip of r6) {
@@ -404,7 +424,7 @@ test("V8R6: a changed recovery is pending until the daemons restart, then loaded
   }
 });
 
-test("V8R6: SIGHUP reloads failover but not recovery", { skip }, async () => {
+test("V8R6: SIGHUP reloads failover but not recovery", { skip, timeout: 120_000 }, async () => {
   const ip = r6[0]!;
   const before = await loadedOf(ip);
   await sh(
@@ -426,6 +446,7 @@ test("V8R6: SIGHUP reloads failover but not recovery", { skip }, async () => {
 
 test("lab reset restores every KingbaseES file byte for byte and restarts the daemons", {
   skip,
+  timeout: 120_000,
 }, async () => {
   const r3files = [CRON, `${R3}/db/etc/HAmodule.conf`, `${R3}/kingbasecluster/etc/HAmodule.conf`];
   const r6files = [CRON, `${R6}/etc/repmgr.conf`];
@@ -474,7 +495,7 @@ test("lab reset restores every KingbaseES file byte for byte and restarts the da
   assert.equal(await snap(), first);
 });
 
-test("lab up keeps a test's edit (repairs only missing files)", { skip }, async () => {
+test("lab up keeps a test's edit (repairs only missing files)", { skip, timeout: 120_000 }, async () => {
   const a = r6[0]!;
   await sh(a, `echo '# edited by a test' >> ${R6}/etc/repmgr.conf`);
   await sh(r3[0]!, `rm ${R3}/kingbasecluster/etc/HAmodule.conf`);

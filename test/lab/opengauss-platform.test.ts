@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { ensureLab, labCli, sshExec } from "./fixture";
+import { dissolveDr } from "./og-dr";
 import type { LabInfo, LabRunResult } from "./types";
 
 const asRoot = process.getuid?.() === 0;
@@ -69,19 +70,29 @@ async function waitNormal(ip: string): Promise<{ clusterState: string; dns: Arra
   });
 }
 
-before(async () => {
-  if (!asRoot) return;
-  lab = await ensureLab({ engines: ["opengauss"] });
-  const a = lab.clusters["A"]!;
-  const b = lab.clusters["B"]!;
-  A = a.hosts.map((h) => h.ip);
-  B = b.hosts.map((h) => h.ip);
-  port = lab.portBase;
-  user = a.user;
-  dataDir = String(a.nodes[0]!["dataDir"]);
-});
+before(
+  async () => {
+    if (!asRoot) return;
+    lab = await ensureLab({ engines: ["opengauss"] });
+    // a known start: no fault, no DR pair left by an earlier file
+    const reset = await labCli(["reset"]);
+    assert.equal(reset.code, 0, reset.stderr + reset.stdout);
+    await dissolveDr(lab);
+    const a = lab.clusters["A"]!;
+    const b = lab.clusters["B"]!;
+    A = a.hosts.map((h) => h.ip);
+    B = b.hosts.map((h) => h.ip);
+    port = lab.portBase;
+    user = a.user;
+    dataDir = String(a.nodes[0]!["dataDir"]);
+  },
+  { timeout: 900_000 },
+);
 
-test("gs_om -t status --all: Normal, one Primary, N-1 Standby, 26-char keys", { skip: !asRoot }, async () => {
+test("gs_om -t status --all: Normal, one Primary, N-1 Standby, 26-char keys", {
+  skip: !asRoot,
+  timeout: 180_000,
+}, async () => {
   const r = await omm(A[0]!, "gs_om -t status --all");
   assert.equal(r.code, 0, r.stderr);
   const s = parseAll(r.stdout);
@@ -102,7 +113,10 @@ test("gs_om -t status --all: Normal, one Primary, N-1 Standby, 26-char keys", { 
   assert.equal(short.stdout.trim(), "Normal");
 });
 
-test("a row inserted through gsql on node 1 is readable on node 2", { skip: !asRoot }, async () => {
+test("a row inserted through gsql on node 1 is readable on node 2", {
+  skip: !asRoot,
+  timeout: 180_000,
+}, async () => {
   assert.ok(A.length >= 2, "needs at least 2 nodes");
   const id = Date.now();
   const w = await omm(
@@ -119,7 +133,10 @@ test("a row inserted through gsql on node 1 is readable on node 2", { skip: !asR
   });
 });
 
-test("gs_guc check of an unset replconninfo prints =NULL three times", { skip: !asRoot }, async () => {
+test("gs_guc check of an unset replconninfo prints =NULL three times", {
+  skip: !asRoot,
+  timeout: 180_000,
+}, async () => {
   const r = await omm(A[0]!, `gs_guc check -Z datanode -D ${dataDir} -c "replconninfo7"`);
   assert.equal(r.code, 0, r.stderr);
   assert.equal((r.stdout + r.stderr).match(/=NULL/g)?.length, 3);
@@ -129,6 +146,7 @@ test("gs_guc check of an unset replconninfo prints =NULL three times", { skip: !
 
 test("gs_guc reload of replconninfo7, then check returns it; reset brings NULL back", {
   skip: !asRoot,
+  timeout: 180_000,
 }, async () => {
   const value = `'localhost=${A[0]} localport=${port + 1} localheartbeatport=${port + 5} localservice=${port + 4} remotehost=127.254.0.1 remoteport=${port + 1} remoteheartbeatport=${port + 5} remoteservice=${port + 4} iscascade=false iscrossregion=true'`;
   const set = await omm(A[0]!, `gs_guc reload -Z datanode -D ${dataDir} -c ${shq(`replconninfo7=${value}`)}`);
@@ -146,6 +164,7 @@ test("gs_guc reload of replconninfo7, then check returns it; reset brings NULL b
 
 test("gs_guc -h adds an sha256 line PostgreSQL accepts, and -h without method comments it out", {
   skip: !asRoot,
+  timeout: 180_000,
 }, async () => {
   const peer = B[0] ?? "127.254.0.2";
   const line = `host all all ${peer}/32 sha256`;
@@ -180,6 +199,7 @@ test("gs_guc -h adds an sha256 line PostgreSQL accepts, and -h without method co
 
 test("cm_ctl stop then cm_ctl start: everything Down, then Normal with the roles kept", {
   skip: !asRoot,
+  timeout: 180_000,
 }, async () => {
   const stop = await omm(A[0]!, "cm_ctl stop -m i -t 120");
   assert.equal(stop.code, 0, stop.stderr + stop.stdout);
@@ -196,7 +216,10 @@ test("cm_ctl stop then cm_ctl start: everything Down, then Normal with the roles
     assert.equal(s.dns.find((d) => d["node_ip"] === ip)!["instance_state"], "Standby");
 });
 
-test("pg-kill makes cluster_state not Normal; reset restores it", { skip: !asRoot }, async () => {
+test("pg-kill makes cluster_state not Normal; reset restores it", {
+  skip: !asRoot,
+  timeout: 180_000,
+}, async () => {
   const k = await labCli(["fault", "pg-kill", A[0]!]);
   assert.equal(k.code, 0, k.stderr + k.stdout);
   const s = await statusAll(A[A.length - 1]!);

@@ -9,7 +9,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, test } from "node:test";
 import { Client } from "ssh2";
-import { ensureLab, labHost, sshExec, sshFingerprint } from "./fixture";
+import { ensureLab, labCli, labHost, sshExec, sshFingerprint } from "./fixture";
+import { dissolveDr } from "./og-dr";
 import type { LabInfo, LabRunResult } from "./types";
 
 const asRoot = process.getuid?.() === 0;
@@ -136,30 +137,40 @@ function ptyExec(
   });
 }
 
-before(async () => {
-  if (!asRoot) return;
-  lab = await ensureLab({ engines: ["opengauss"] });
-  const a = lab.clusters["A"];
-  const b = lab.clusters["B"];
-  assert.ok(a && b, "clusters A and B");
-  user = a.user;
-  A = a.hosts.map((h) => h.ip);
-  B = b.hosts.map((h) => h.ip);
-  port = lab.portBase;
-  xmlA = drXml(a.xml ?? "", A, B, lab.portBase);
-  xmlB = drXml(b.xml ?? "", B, A, lab.portBase);
-  for (const [ip, xml] of [
-    [A[0]!, xmlA],
-    [B[0]!, xmlB],
-  ] as const) {
-    const w = await omm(ip, "cat > ~/sdr_test.xml", { input: xml });
-    assert.equal(w.code, 0, w.stderr);
-  }
-});
+before(
+  async () => {
+    if (!asRoot) return;
+    lab = await ensureLab({ engines: ["opengauss"] });
+    // a known start: no fault, no DR pair left by an earlier file
+    const reset = await labCli(["reset"]);
+    assert.equal(reset.code, 0, reset.stderr + reset.stdout);
+    await dissolveDr(lab);
+    const a = lab.clusters["A"];
+    const b = lab.clusters["B"];
+    assert.ok(a && b, "clusters A and B");
+    user = a.user;
+    A = a.hosts.map((h) => h.ip);
+    B = b.hosts.map((h) => h.ip);
+    port = lab.portBase;
+    xmlA = drXml(a.xml ?? "", A, B, lab.portBase);
+    xmlB = drXml(b.xml ?? "", B, A, lab.portBase);
+    for (const [ip, xml] of [
+      [A[0]!, xmlA],
+      [B[0]!, xmlB],
+    ] as const) {
+      const w = await omm(ip, "cat > ~/sdr_test.xml", { input: xml });
+      assert.equal(w.code, 0, w.stderr);
+    }
+  },
+  { timeout: 900_000 },
+);
 
 const skip = asRoot ? false : "needs root (the lab)";
 
-test("bad options give the spec's messages and exit 1; help and version exit 0", { skip }, async () => {
+test("bad options give the spec's messages and exit 1; help and version exit 0", {
+  skip,
+  timeout: 900_000,
+}, async () => {
   const h = A[0]!;
   const cases: Array<[string, RegExp]> = [
     ["", /^\[GAUSS-50001\] : Incorrect parameter\. Parameter '-t' is required\.$/m],
@@ -220,7 +231,7 @@ test("bad options give the spec's messages and exit 1; help and version exit 0",
   assert.match(root.stderr, /\[GAUSS-50105\] : Cannot run this script as a user with the root permission\./);
 });
 
-test("query on a cluster outside DR says normal", { skip }, async () => {
+test("query on a cluster outside DR says normal", { skip, timeout: 900_000 }, async () => {
   const r = await sdr(A[0]!, "-t query", 120_000);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assertSubsequence(
@@ -238,7 +249,7 @@ test("query on a cluster outside DR says normal", { skip }, async () => {
   assert.equal(queryResult(r.stdout).stat, "normal");
 });
 
-test("create the DR user on A's primary", { skip }, async () => {
+test("create the DR user on A's primary", { skip, timeout: 900_000 }, async () => {
   const exists = await sql(A[0]!, `select 1 from pg_user where usename = '${DR_USER}'`);
   const verb = exists.stdout.trim() === "1" ? "ALTER" : "CREATE";
   const r = await sql(A[0]!, `${verb} USER ${DR_USER} WITH REPLICATION PASSWORD '${DR_PWD}'`);
@@ -297,6 +308,7 @@ const STANDBY_START_LINES: Array<string | RegExp> = [
 
 test("start: primary side killed mid-way keeps its lock and step; resumed concurrently with the DR side (PTY prompts)", {
   skip,
+  timeout: 900_000,
 }, async () => {
   const a1 = A[0]!;
   const b1 = B[0]!;
@@ -445,7 +457,10 @@ test("start: primary side killed mid-way keeps its lock and step; resumed concur
   assert.equal(leak.stdout.trim(), "", "the password is in no log or cabin file");
 });
 
-test("DR replication: a row written on A's primary is readable on every node of B", { skip }, async () => {
+test("DR replication: a row written on A's primary is readable on every node of B", {
+  skip,
+  timeout: 900_000,
+}, async () => {
   const c = await sql(
     A[0]!,
     "create table if not exists sdr_probe(id int primary key, v text); insert into sdr_probe values (1, 'from A') on conflict do nothing;",
@@ -474,7 +489,10 @@ test("DR replication: a row written on A's primary is readable on every node of 
   );
 });
 
-test("query: archive with integer RPO/RTO on A, recovery with empty RPO/RTO on B", { skip }, async () => {
+test("query: archive with integer RPO/RTO on A, recovery with empty RPO/RTO on B", {
+  skip,
+  timeout: 900_000,
+}, async () => {
   const a = await sdr(A[0]!, "-t query", 120_000);
   assert.equal(a.code, 0, a.stdout);
   const qa = queryResult(a.stdout);
@@ -492,6 +510,7 @@ test("query: archive with integer RPO/RTO on A, recovery with empty RPO/RTO on B
 
 test("switchover (both sides concurrently) moves writes to B and loses no committed row", {
   skip,
+  timeout: 900_000,
 }, async () => {
   const mk = await sql(A[0]!, "create table if not exists sdr_w(id bigint primary key)");
   assert.equal(mk.code, 0, mk.stderr);
@@ -585,7 +604,7 @@ test("switchover (both sides concurrently) moves writes to B and loses no commit
   assert.equal(qb.stat, "archive");
 });
 
-test("failover on the DR cluster (A) promotes it without waiting", { skip }, async () => {
+test("failover on the DR cluster (A) promotes it without waiting", { skip, timeout: 900_000 }, async () => {
   const f = await sdr(A[0]!, "-t failover");
   assert.equal(f.code, 0, `failover:\n${f.stdout}${f.stderr}`);
   assertSubsequence(
@@ -616,7 +635,7 @@ test("failover on the DR cluster (A) promotes it without waiting", { skip }, asy
   assert.doesNotMatch(repl.stdout, /iscrossregion=true/);
 });
 
-test("stop on the primary cluster (B) removes the relationship", { skip }, async () => {
+test("stop on the primary cluster (B) removes the relationship", { skip, timeout: 900_000 }, async () => {
   const s = await sdr(B[0]!, "-t stop -X ~/sdr_test.xml");
   assert.equal(s.code, 0, `stop:\n${s.stdout}${s.stderr}`);
   assertSubsequence(

@@ -27,7 +27,7 @@ function processesMentioning(text: string): number[] {
   return out;
 }
 
-test("lab down removes every trace", { skip: !asRoot && "needs root" }, async () => {
+test("lab down removes every trace", { skip: !asRoot && "needs root", timeout: 300_000 }, async () => {
   const lab = await ensureLab({ engines: [] });
   const root = labRootFromEnv();
   assert.equal(lab.root, root);

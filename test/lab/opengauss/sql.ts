@@ -35,7 +35,13 @@ LANGUAGE sql STABLE AS $$
     r.sent_lsn::text, r.sent_lsn::text, r.sent_lsn::text, r.sent_lsn::text,
     r.write_lsn::text, r.write_lsn::text, r.flush_lsn::text, r.replay_lsn::text,
     CASE WHEN r.state = 'streaming' THEN '100%' ELSE '0%' END,
-    initcap(r.sync_state), r.sync_priority, 'Off',
+    -- openGauss (synchronous_standby_names '*'): the first local standby of a primary is Sync, the others
+    -- Potential; a cross-cluster (DR) or cascade walsender is always Async
+    CASE WHEN og_lab.is_cross_cluster_app(r.application_name) OR pg_is_in_recovery() THEN 'Async'
+         WHEN r.application_name = (SELECT min(x.application_name) FROM pg_stat_replication x
+                                    WHERE NOT og_lab.is_cross_cluster_app(x.application_name)) THEN 'Sync'
+         ELSE 'Potential' END,
+    r.sync_priority, 'Off',
     current_setting('listen_addresses') || ':' || current_setting('port') || '-->' || r.application_name
   FROM pg_stat_replication r $$;
 
