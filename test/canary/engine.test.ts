@@ -24,14 +24,14 @@ before(async () => {
   await world.ok(["stack", "init", "canary"]);
   await world.ok(["config", "set", "value", "hello"]);
   await world.ok(["config", "set", "dir", traces]);
-});
+}, { timeout: 600_000 });
 
 after(() => {
   if (world) {
     fs.rmSync(world.projectDir, { recursive: true, force: true });
     world.dispose();
   }
-});
+}, { timeout: 600_000 });
 
 test("the CLI is the pinned version", async () => {
   const r = await world.ok(["version"]);

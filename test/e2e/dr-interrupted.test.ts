@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { labCli } from "../lab/fixture";
+import { labCli, sshExec } from "../lab/fixture";
 import { DrHarness } from "./dr-support";
 
 let h: DrHarness;
@@ -37,13 +37,29 @@ async function converge(): Promise<string> {
     const r = await h.pulumiRun(["up", "--yes", "--skip-preview"]);
     if (r.code === 0) return r.out;
     last = r.out;
-    if (/pending operations?/i.test(r.out))
+    // What Pulumi itself needs after its CLI was killed (its own stack lock, pending operations): no host step.
+    if (/stack is currently locked/.test(r.out)) await h.pulumiRun(["cancel", "--yes"]);
+    else if (/pending operations?/i.test(r.out))
       await h.pulumiRun(["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
     else if (!/gs_sdr is running|HADR_LOCKED|state changed since preview/.test(r.out))
       assert.fail(`up failed:\n${r.out}`);
     await new Promise((res) => setTimeout(res, 5000));
   }
   assert.fail(`up did not converge:\n${last}`);
+}
+
+/** No gs_sdr lock is left on any node of either cluster. */
+async function noLocks(): Promise<void> {
+  for (const ip of [...h.hosts("A"), ...h.hosts("B")]) {
+    const r = await sshExec(
+      h.lab,
+      ip,
+      "omm",
+      ". ~/.bashrc; ls $PGHOST | grep -c '^streaming_lock_' || true",
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(r.stdout.trim(), "0", `lock left on ${ip}`);
+  }
 }
 
 async function rows(ip: string): Promise<number> {
@@ -102,6 +118,7 @@ describe("interrupted runs", { timeout: 45 * 60_000 }, () => {
     await converge();
     await until("A primary again", stats, (s) => s.A === "archive" && s.B === "recovery", 300_000);
     assert.equal(await rows(h.hosts("A")[0]!), 501);
+    await noLocks();
   });
 
   test("the CLI killed mid-create: the next up converges, no step on any host", {
@@ -116,5 +133,6 @@ describe("interrupted runs", { timeout: 45 * 60_000 }, () => {
     assert.notEqual(killed.code, 0, "the CLI was killed");
     await converge();
     await until("pair established", stats, (s) => s.A === "archive" && s.B === "recovery", 300_000);
+    await noLocks();
   });
 });

@@ -139,27 +139,33 @@ function logicalPlan(lines: string[]): string[] {
   return out;
 }
 
-before(async () => {
-  lab = await ensureLab({ engines: ["opengauss"] });
-  key = fs.readFileSync(lab.clientKeyPath, "utf8");
-  await labCli(["reset"]);
-  await dissolveLeftovers();
-  const u = await gsql(
-    hosts("A")[0]!,
-    `DO $$BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname='druser') THEN ALTER USER druser WITH REPLICATION PASSWORD '${PASSWORD}'; ELSE CREATE USER druser WITH REPLICATION PASSWORD '${PASSWORD}'; END IF; END$$;`,
-  );
-  assert.equal(u.code, 0, u.out);
-  project = await TestProject.create("dr", PROGRAM);
-  await project.config("sshKey", key, true);
-  await project.config("drPassword", PASSWORD, true);
-  await project.config("dr", JSON.stringify(spec()));
-});
+before(
+  async () => {
+    lab = await ensureLab({ engines: ["opengauss"] });
+    key = fs.readFileSync(lab.clientKeyPath, "utf8");
+    await labCli(["reset"]);
+    await dissolveLeftovers();
+    const u = await gsql(
+      hosts("A")[0]!,
+      `DO $$BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname='druser') THEN ALTER USER druser WITH REPLICATION PASSWORD '${PASSWORD}'; ELSE CREATE USER druser WITH REPLICATION PASSWORD '${PASSWORD}'; END IF; END$$;`,
+    );
+    assert.equal(u.code, 0, u.out);
+    project = await TestProject.create("dr", PROGRAM);
+    await project.config("sshKey", key, true);
+    await project.config("drPassword", PASSWORD, true);
+    await project.config("dr", JSON.stringify(spec()));
+  },
+  { timeout: 600_000 },
+);
 
-after(async () => {
-  project?.dispose();
-});
+after(
+  async () => {
+    project?.dispose();
+  },
+  { timeout: 600_000 },
+);
 
-describe("bad input fails at preview, naming the property, touching nothing", () => {
+describe("bad input fails at preview, naming the property, touching nothing", { timeout: 1_200_000 }, () => {
   let bad: TestProject;
   before(async () => {
     bad = await TestProject.create("drbad", PROGRAM);
@@ -189,14 +195,19 @@ describe("bad input fails at preview, naming the property, touching nothing", ()
   });
 });
 
-describe("the life of a DR pair", () => {
+describe("the life of a DR pair", { timeout: 1_200_000 }, () => {
   let previewPlan: string[] = [];
 
   test("preview shows the per-node GUC and pg_hba plan and changes nothing", async () => {
     const before = await allConfig();
     const out = await pulumi(["preview", "--diff"]);
     assert.match(out, /A\/oga1 replconninfo2:/);
-    assert.match(out, /B\/ogb1 pg_hba \+ host {4}all {4}omm {4}127\.0\.1\.1\/32 {4}trust/);
+    assert.match(
+      out,
+      new RegExp(
+        `B/ogb1 pg_hba \\+ host {4}all {4}omm {4}${hosts("A")[0]!.replace(/\./g, "\\.")}/32 {4}trust`,
+      ),
+    );
     assert.match(out, /gs_sdr -t start -m primary/);
     assert.deepEqual(await allConfig(), before, "no file or GUC changed");
     const state = await project.world.run(["stack", "export"]);
@@ -380,7 +391,15 @@ describe("the life of a DR pair", () => {
   });
 
   test("destroy dissolves: both sides normal, DR entries and pg_hba lines reverted", async () => {
-    await pulumi(["destroy", "--yes", "--skip-preview"]);
+    const out = await pulumi(["destroy", "--yes", "--skip-preview"]);
+    assert.match(out, /removed the provider's own files/);
+    const files = await sshExec(
+      lab,
+      hosts("A")[0]!,
+      "omm",
+      "test -e ~/.pulumi-hadr && echo left || echo gone",
+    );
+    assert.equal(files.stdout.trim(), "gone", "the provider's own files are removed");
     assert.equal(await stat("A"), "normal");
     assert.equal(await stat("B"), "normal");
     for (const ip of [...hosts("A"), ...hosts("B")]) {
@@ -388,10 +407,10 @@ describe("the life of a DR pair", () => {
       assert.doesNotMatch(live, /iscrossregion=true/, `${ip} has no cross-region replconninfo left`);
       const active = live
         .split("\n")
-        .filter((l) => /^host\s+all\s+all\s+127\.0\.[12]\.\d\/32\s+sha256/.test(l));
-      const remote = ip.startsWith("127.0.1.") ? "127.0.2." : "127.0.1.";
+        .filter((l) => /^host\s+all\s+all\s+127\.\d+\.[12]\.\d\/32\s+sha256/.test(l));
+      const remote = hosts("A").includes(ip) ? hosts("B") : hosts("A");
       assert.ok(
-        !active.some((l) => l.includes(remote)),
+        !active.some((l) => remote.some((r) => l.includes(`${r}/`))),
         `${ip} has no active DR hba line for the other cluster`,
       );
     }
@@ -407,7 +426,7 @@ describe("the life of a DR pair", () => {
   });
 });
 
-describe("a start that fails part-way", () => {
+describe("a start that fails part-way", { timeout: 1_200_000 }, () => {
   let p: TestProject;
   after(async () => {
     await labCli(["reset"]);
@@ -452,7 +471,7 @@ describe("a start that fails part-way", () => {
   });
 });
 
-describe("failover with allowDataLoss", () => {
+describe("failover with allowDataLoss", { timeout: 1_200_000 }, () => {
   let p: TestProject;
   after(async () => {
     await labCli(["reset"]);

@@ -67,14 +67,17 @@ async function policyOutputs(p: TestProject): Promise<Record<string, unknown>> {
   return res["outputs"] as Record<string, unknown>;
 }
 
-before(async () => {
-  lab = await ensureLab({ engines: ["kingbase-v8r3", "kingbase-v8r6"] });
-  key = fs.readFileSync(lab.clientKeyPath, "utf8");
-  const r = await labCli(["reset"]);
-  assert.equal(r.code, 0, r.stderr);
-});
+before(
+  async () => {
+    lab = await ensureLab({ engines: ["kingbase-v8r3", "kingbase-v8r6"] });
+    key = fs.readFileSync(lab.clientKeyPath, "utf8");
+    const r = await labCli(["reset"]);
+    assert.equal(r.code, 0, r.stderr);
+  },
+  { timeout: 600_000 },
+);
 
-describe("V8R3: manual mode through preview, up, drift, refresh, destroy", () => {
+describe("V8R3: manual mode through preview, up, drift, refresh, destroy", { timeout: 1_200_000 }, () => {
   let p: TestProject;
   let pristine: Record<string, string>;
 
@@ -159,7 +162,7 @@ describe("V8R3: manual mode through preview, up, drift, refresh, destroy", () =>
   });
 });
 
-describe("V8R6: automatic mode restarts the daemons, destroy restores", () => {
+describe("V8R6: automatic mode restarts the daemons, destroy restores", { timeout: 1_200_000 }, () => {
   let p: TestProject;
   let pristine: Record<string, string>;
 
@@ -203,7 +206,9 @@ describe("V8R6: automatic mode restarts the daemons, destroy restores", () => {
   });
 });
 
-describe("bad input fails at preview with the property named, touching nothing", () => {
+describe("bad input fails at preview with the property named, touching nothing", {
+  timeout: 1_200_000,
+}, () => {
   let p: TestProject;
   before(async () => {
     p = await TestProject.create("kbbad", PROGRAM);
@@ -228,7 +233,7 @@ describe("bad input fails at preview with the property named, touching nothing",
   });
 });
 
-describe("a node whose sshd is down", () => {
+describe("a node whose sshd is down", { timeout: 1_200_000 }, () => {
   let p: TestProject;
   after(async () => {
     await labCli(["reset"]);

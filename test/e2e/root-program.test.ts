@@ -62,30 +62,39 @@ async function files(): Promise<Record<string, string>> {
   return out;
 }
 
-before(async () => {
-  lab = await ensureLab({ engines: ["kingbase-v8r3"] });
-  key = fs.readFileSync(lab.clientKeyPath, "utf8");
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "hadr-root-program-"));
-  fs.writeFileSync(
-    path.join(dir, "Pulumi.yaml"),
-    `name: hadr\nruntime: nodejs\nmain: ${path.join(REPO_ROOT, "dist", "index.js")}\n`,
-  );
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "hadr-root", private: true }));
-  fs.mkdirSync(path.join(dir, "node_modules"));
-  fs.symlinkSync(REPO_ROOT, path.join(dir, "node_modules", "pulumi-hadr"));
-  fs.symlinkSync(path.join(REPO_ROOT, "node_modules", "@pulumi"), path.join(dir, "node_modules", "@pulumi"));
-  world = new PulumiWorld(dir);
-  await world.ok(["stack", "init", "test"]);
-  await world.ok(["config", "set", "--secret", "hadr:sshPrivateKey"], { input: key });
-  await world.ok(["config", "set", "--secret", "hadr:kbNode2Key"], { input: key });
-});
+before(
+  async () => {
+    lab = await ensureLab({ engines: ["kingbase-v8r3"] });
+    key = fs.readFileSync(lab.clientKeyPath, "utf8");
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "hadr-root-program-"));
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.yaml"),
+      `name: hadr\nruntime: nodejs\nmain: ${path.join(REPO_ROOT, "dist", "index.js")}\n`,
+    );
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "hadr-root", private: true }));
+    fs.mkdirSync(path.join(dir, "node_modules"));
+    fs.symlinkSync(REPO_ROOT, path.join(dir, "node_modules", "pulumi-hadr"));
+    fs.symlinkSync(
+      path.join(REPO_ROOT, "node_modules", "@pulumi"),
+      path.join(dir, "node_modules", "@pulumi"),
+    );
+    world = new PulumiWorld(dir);
+    await world.ok(["stack", "init", "test"]);
+    await world.ok(["config", "set", "--secret", "hadr:sshPrivateKey"], { input: key });
+    await world.ok(["config", "set", "--secret", "hadr:kbNode2Key"], { input: key });
+  },
+  { timeout: 600_000 },
+);
 
-after(() => {
-  world?.dispose();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+after(
+  () => {
+    world?.dispose();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  },
+  { timeout: 600_000 },
+);
 
-describe("config shape errors stop the program, naming the config key", () => {
+describe("config shape errors stop the program, naming the config key", { timeout: 1_200_000 }, () => {
   // One failing preview covers every case: a failing program costs ~30 s with this CLI/language host.
   test("a private key in plain config, a bad mode, xml and xmlFile together, a missing xmlFile", async () => {
     const bad = v8r3Policy("sometimes") as { nodes: Array<{ ssh: Record<string, unknown> }> };
@@ -119,7 +128,9 @@ describe("config shape errors stop the program, naming the config key", () => {
   });
 });
 
-describe("a RecoveryPolicy-only config through preview, up, no-op preview, destroy", () => {
+describe("a RecoveryPolicy-only config through preview, up, no-op preview, destroy", {
+  timeout: 1_200_000,
+}, () => {
   let pristine: Record<string, string>;
   before(async () => {
     pristine = await files();

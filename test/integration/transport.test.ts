@@ -46,7 +46,7 @@ before(async () => {
     .filter((c) => c.engine !== "opengauss")
     .flatMap((c) => c.hosts);
   assert.ok(hosts.length >= 2, "the lab has KingbaseES hosts");
-});
+}, { timeout: 600_000 });
 
 test("connects with the pinned host key and runs a command", async () => {
   const s = await SshSession.open(target(0), new Redactor([]));
