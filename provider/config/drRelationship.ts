@@ -285,6 +285,13 @@ export function validateDrRelationship(raw: unknown): DrRelationshipValidation {
     const t = topologies[n];
     const c = clusterArgs(n);
     if (!t || !c) continue;
+    if (c.ssh.user === "root") {
+      failures.push({
+        property: propertyPath(["clusters", n, "ssh", "user"]),
+        reason:
+          "gs_sdr refuses to run as root ([GAUSS-50105]); log in as the cluster's OS user (the owner of the install, e.g. omm)",
+      });
+    }
     if (c.node !== undefined && !t.devices.some((d) => d.name === c.node || d.sshIp === c.node)) {
       failures.push({
         property: propertyPath(["clusters", n, "node"]),

@@ -40,6 +40,20 @@ export function failuresOf(err: unknown, at: string): PropertyFailure[] {
   return [{ property: at, reason: describeError(err) }];
 }
 
+/**
+ * Check failures safe to show: the CLI prints the value of a failure's property when it names a top-level
+ * input, so a failure on a whole object that holds XML or secrets (`clusters`, `drUser`, `nodes`) is moved to
+ * the resource itself, its path kept at the start of the reason. Nested paths print no value and stay.
+ */
+export function narrowFailures(
+  failures: PropertyFailure[],
+  objectKeys: readonly string[],
+): PropertyFailure[] {
+  return failures.map((f) =>
+    objectKeys.includes(f.property) ? { property: "", reason: `${f.property}: ${f.reason}` } : f,
+  );
+}
+
 /** A progress line relayed live by the engine (stdout of the dynamic provider becomes a diagnostic). */
 export function progress(name: string, line: string): void {
   console.log(`[${name}] ${line}`);

@@ -9,6 +9,7 @@ import { describeError, HadrError, StateError, ValidationError } from "../../err
 import {
   containsUnknown,
   failuresOf,
+  narrowFailures,
   partialFailure,
   progress,
   resourceName,
@@ -173,7 +174,7 @@ export const recoveryPolicyController: pulumi.dynamic.ResourceProvider = {
     const raw = userInputs(news, RECOVERY_POLICY_OUTPUTS);
     if (containsUnknown(raw)) return { inputs: { ...news, plan: UNKNOWN, warnings: UNKNOWN } };
     const v = validateRecoveryPolicy(raw);
-    if (!v.ok) return { failures: v.failures };
+    if (!v.ok) return { failures: narrowFailures(v.failures, ["nodes", "paths"]) };
     const args = v.args;
     try {
       return await withFleet(args, async (pf) => {
@@ -192,7 +193,7 @@ export const recoveryPolicyController: pulumi.dynamic.ResourceProvider = {
     } catch (e) {
       const host = e instanceof HadrError ? e.where.node : undefined;
       const i = args.nodes.findIndex((n) => n.host === host);
-      return { failures: failuresOf(e, i >= 0 ? `nodes[${i}].host` : "nodes") };
+      return { failures: narrowFailures(failuresOf(e, i >= 0 ? `nodes[${i}].host` : "nodes"), ["nodes"]) };
     }
   },
 

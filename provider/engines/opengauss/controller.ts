@@ -22,6 +22,7 @@ import { wrapForDisplay } from "../../resources/display";
 import type { DrOperation } from "../../resources/drRelationship";
 import {
   containsUnknown,
+  narrowFailures,
   partialFailure,
   progress,
   resourceName,
@@ -585,39 +586,49 @@ async function dissolve(ctx: DrContext, olds: Record<string, unknown>, name: str
   }
 }
 
+/** Inputs that are whole objects holding XML or secrets: a failure on one of them is reported on the resource. */
+const OBJECT_INPUTS = ["clusters", "drUser"];
+
+/** check(): validate, observe, decide, and show the whole plan of what will run; never writes. */
+async function checkDr(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.CheckResult> {
+  const raw = userInputs(news, DR_OUTPUTS);
+  if (containsUnknown(raw)) return { inputs: { ...news, plan: UNKNOWN } };
+  const v = validateDrRelationship(raw);
+  if (v.failures.length > 0 || !v.args) return { failures: v.failures };
+  const ctx = drContext(v.args, v.topologies);
+  const name = resourceName(news);
+  try {
+    const obs = await observe(ctx, ownership(ctx, olds, name));
+    const op = decide(decisionInput(ctx, obs, olds));
+    if (op.kind === "blocked")
+      return { failures: [{ property: op.property, reason: `${op.reason}. ${op.hint}` }] };
+    if (op.kind === "wait") {
+      return {
+        failures: [{ property: "", reason: `${op.reason}: wait for it to finish, then run preview again` }],
+      };
+    }
+    if (op.kind === "noop") for (const w of op.warnings) progress(name, `warning: ${w}`);
+    const plan = await planOf(ctx, op);
+    if (plan.failures.length > 0) return { failures: plan.failures };
+    // The whole plan, every time: `preview --diff` alone shows only what differs from the stored plan.
+    for (const line of plan.lines) progress(name, `plan: ${line}`);
+    return { inputs: { ...news, plan: plan.lines } };
+  } catch (e) {
+    const where = e instanceof HadrError ? e.where.cluster : undefined;
+    return { failures: [{ property: where ? `clusters.${where}` : "", reason: describeError(e) }] };
+  } finally {
+    await ctx.fleet.close();
+  }
+}
+
 /** The `DrRelationship` hooks. */
 export const drRelationshipController: pulumi.dynamic.ResourceProvider = {
   async check(olds, news) {
-    const raw = userInputs(news, DR_OUTPUTS);
-    if (containsUnknown(raw)) return { inputs: { ...news, plan: UNKNOWN } };
-    const v = validateDrRelationship(raw);
-    if (v.failures.length > 0 || !v.args) return { failures: v.failures };
-    const ctx = drContext(v.args, v.topologies);
-    const name = resourceName(news);
-    try {
-      const obs = await observe(ctx, ownership(ctx, olds, name));
-      const op = decide(decisionInput(ctx, obs, olds));
-      if (op.kind === "blocked")
-        return { failures: [{ property: op.property, reason: `${op.reason}. ${op.hint}` }] };
-      if (op.kind === "wait") {
-        return {
-          failures: [
-            { property: "clusters", reason: `${op.reason}: wait for it to finish, then run preview again` },
-          ],
-        };
-      }
-      if (op.kind === "noop") for (const w of op.warnings) progress(name, `warning: ${w}`);
-      const plan = await planOf(ctx, op);
-      if (plan.failures.length > 0) return { failures: plan.failures };
-      // The whole plan, every time: `preview --diff` alone shows only what differs from the stored plan.
-      for (const line of plan.lines) progress(name, `plan: ${line}`);
-      return { inputs: { ...news, plan: plan.lines } };
-    } catch (e) {
-      const where = e instanceof HadrError ? e.where.cluster : undefined;
-      return { failures: [{ property: where ? `clusters.${where}` : "clusters", reason: describeError(e) }] };
-    } finally {
-      await ctx.fleet.close();
-    }
+    const r = await checkDr(olds, news);
+    return r.failures ? { failures: narrowFailures(r.failures, OBJECT_INPUTS) } : r;
   },
 
   async diff(_id, olds, news) {

@@ -210,3 +210,13 @@ test("user-supplied drParams are checked against the topology", () => {
   );
   assert.equal(f.length, 2, f.join("\n"));
 });
+
+test("root as the SSH user is refused at check, naming clusters.<name>.ssh.user", () => {
+  const v = valid();
+  v["clusters"].B.ssh.user = "root";
+  const out = props(v);
+  assert.ok(
+    out.some((f) => f.startsWith("clusters.B.ssh.user: gs_sdr refuses to run as root")),
+    out.join("\n"),
+  );
+});
