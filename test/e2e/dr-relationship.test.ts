@@ -489,14 +489,14 @@ describe("failover with allowDataLoss", { timeout: 1_200_000 }, () => {
 
     await p.config("dr", JSON.stringify(spec({ primary: "B", allowDataLoss: true })));
     const pre = await p.world.ok(["preview", "--diff"]);
-    assert.match(pre.stdout, /failover: B becomes primary/);
+    assert.match(pre.stdout, /operation: failover to B/);
     const up = await p.world.ok(["up", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
     assert.match(
       up.stdout,
       /transactions not yet replicated are lost/,
       "the data-loss warning is shown before acting",
     );
-    assert.match(up.stdout, /the relationship must be rebuilt/);
+    assert.match(up.stdout, /the pair must be rebuilt/);
     const after = await drOutputs(p);
     assert.equal(after["primary"], "B");
     assert.deepEqual(
@@ -514,7 +514,7 @@ describe("failover with allowDataLoss", { timeout: 1_200_000 }, () => {
 
     assert.equal((await labCli(["reset"])).code, 0);
     const plan = await p.world.ok(["preview", "--diff"]);
-    assert.match(plan.stdout, /rebuild: A still acts as the primary side/);
+    assert.match(plan.stdout, /operation: rebuild: stop A, start B->A/);
     await p.world.ok(["up", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
     assert.equal(await stat("B"), "archive");
     assert.equal(await stat("A"), "recovery");
