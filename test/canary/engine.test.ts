@@ -12,26 +12,32 @@ import { PulumiWorld, pinnedVersion, REPO_ROOT } from "../support/pulumi";
 let world: PulumiWorld;
 let traces: string;
 
-before(async () => {
-  // The project is copied into a temp dir (stack files stay out of the repo) next to a link to node_modules.
-  const src = path.join(REPO_ROOT, "test", "canary", "project");
-  const tmpProject = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "hadr-canary-"));
-  for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(tmpProject, f));
-  fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(tmpProject, "node_modules"));
-  world = new PulumiWorld(tmpProject);
-  traces = path.join(world.dir, "traces");
-  fs.mkdirSync(traces);
-  await world.ok(["stack", "init", "canary"]);
-  await world.ok(["config", "set", "value", "hello"]);
-  await world.ok(["config", "set", "dir", traces]);
-}, { timeout: 600_000 });
+before(
+  async () => {
+    // The project is copied into a temp dir (stack files stay out of the repo) next to a link to node_modules.
+    const src = path.join(REPO_ROOT, "test", "canary", "project");
+    const tmpProject = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "hadr-canary-"));
+    for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(tmpProject, f));
+    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(tmpProject, "node_modules"));
+    world = new PulumiWorld(tmpProject);
+    traces = path.join(world.dir, "traces");
+    fs.mkdirSync(traces);
+    await world.ok(["stack", "init", "canary"]);
+    await world.ok(["config", "set", "value", "hello"]);
+    await world.ok(["config", "set", "dir", traces]);
+  },
+  { timeout: 600_000 },
+);
 
-after(() => {
-  if (world) {
-    fs.rmSync(world.projectDir, { recursive: true, force: true });
-    world.dispose();
-  }
-}, { timeout: 600_000 });
+after(
+  () => {
+    if (world) {
+      fs.rmSync(world.projectDir, { recursive: true, force: true });
+      world.dispose();
+    }
+  },
+  { timeout: 600_000 },
+);
 
 test("the CLI is the pinned version", async () => {
   const r = await world.ok(["version"]);

@@ -6,27 +6,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { labCli } from "../lab/fixture";
-import { DrHarness } from "./dr-support";
+import { DrHarness, until } from "./dr-support";
 
 let h: DrHarness;
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T>,
-  ok: (v: T) => boolean,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T = await probe();
-  while (!ok(last)) {
-    if (Date.now() > end) assert.fail(`${what}: still ${JSON.stringify(last)} after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 2000));
-    last = await probe();
-  }
-  return last;
-}
-
-const stats = async () => ({ A: await h.stat("A"), B: await h.stat("B") });
+const stats = () => h.stats();
 const healthy = (s: { A: string; B: string }) =>
   (s.A === "archive" && s.B === "recovery") || (s.A === "recovery" && s.B === "archive");
 

@@ -9,28 +9,10 @@ import { after, before, describe, test } from "node:test";
 import { ensureLab, labCli, sshExec } from "../lab/fixture";
 import type { LabInfo } from "../lab/types";
 import { TestProject } from "../support/project";
+import { DR_PASSWORD, DR_PROGRAM, HA_PORT } from "./dr-support";
 
-const PROGRAM = `
-const pulumi = require("@pulumi/pulumi");
-const { DrRelationship } = require("pulumi-hadr");
-const cfg = new pulumi.Config();
-const key = cfg.requireSecret("sshKey");
-const spec = cfg.requireObject("dr");
-const clusters = {};
-for (const [n, c] of Object.entries(spec.clusters)) clusters[n] = { ...c, ssh: { ...c.ssh, privateKey: key } };
-const dr = new DrRelationship("dr", {
-  ...spec,
-  clusters,
-  drUser: { name: spec.drUser, password: cfg.requireSecret("drPassword") },
-});
-exports.primary = dr.primary;
-exports.rpoSeconds = dr.rpoSeconds;
-exports.rtoSeconds = dr.rtoSeconds;
-exports.hadrClusterStat = dr.hadrClusterStat;
-`;
-
-const PASSWORD = "Dr_e2e_Pw_4821";
-const HA_PORT = 26001;
+const PROGRAM = DR_PROGRAM;
+const PASSWORD = DR_PASSWORD;
 let lab: LabInfo;
 let key: string;
 let project: TestProject;

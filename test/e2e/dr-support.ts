@@ -34,6 +34,23 @@ export const DR_PASSWORD = "Dr_e2e_Pw_4821";
 /** HA port of the lab's DNs (gsql as the OS user). */
 export const HA_PORT = 26001;
 
+/** Polls `probe` every 2 s until `ok`, failing the test with the last value after `timeoutMs`. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T = await probe();
+  while (!ok(last)) {
+    if (Date.now() > end) assert.fail(`${what}: still ${JSON.stringify(last)} after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 2000));
+    last = await probe();
+  }
+  return last;
+}
+
 /** Lab + key + project for one test file. */
 export class DrHarness {
   readonly cliOutput: string[] = [];
@@ -86,6 +103,11 @@ export class DrHarness {
   async sdr(ip: string, args: string): Promise<{ code: number; out: string }> {
     const r = await sshExec(this.lab, ip, "omm", `. ~/.bashrc; gs_sdr ${args}`, { timeoutMs: 600_000 });
     return { code: r.code, out: r.stdout + r.stderr };
+  }
+
+  /** `hadr_cluster_stat` of both clusters. */
+  async stats(): Promise<{ A: string; B: string }> {
+    return { A: await this.stat("A"), B: await this.stat("B") };
   }
 
   /** `hadr_cluster_stat` of a cluster (`unknown` when the query fails). */

@@ -39,14 +39,17 @@ function target(i: number, over: Partial<SshTarget> = {}): SshTarget {
   };
 }
 
-before(async () => {
-  lab = await ensureLab({ engines: [] });
-  key = fs.readFileSync(lab.clientKeyPath, "utf8");
-  hosts = Object.values(lab.clusters)
-    .filter((c) => c.engine !== "opengauss")
-    .flatMap((c) => c.hosts);
-  assert.ok(hosts.length >= 2, "the lab has KingbaseES hosts");
-}, { timeout: 600_000 });
+before(
+  async () => {
+    lab = await ensureLab({ engines: [] });
+    key = fs.readFileSync(lab.clientKeyPath, "utf8");
+    hosts = Object.values(lab.clusters)
+      .filter((c) => c.engine !== "opengauss")
+      .flatMap((c) => c.hosts);
+    assert.ok(hosts.length >= 2, "the lab has KingbaseES hosts");
+  },
+  { timeout: 600_000 },
+);
 
 test("connects with the pinned host key and runs a command", async () => {
   const s = await SshSession.open(target(0), new Redactor([]));

@@ -8,8 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { ensureLab, labCli, sshExec } from "./fixture";
-import { dissolveDr, omm, sdrQuery, shq, writeDrXml } from "./og-dr";
+import { labCli, sshExec } from "./fixture";
+import { dissolveDr, freshOpenGaussLab, omm, sdrQuery, shq, writeDrXml } from "./og-dr";
 import type { LabInfo, LabRunResult } from "./types";
 
 const asRoot = process.getuid?.() === 0;
@@ -80,10 +80,7 @@ async function startPair(prim: "A" | "B", dr: "A" | "B"): Promise<void> {
 before(
   async () => {
     if (!asRoot) return;
-    lab = await ensureLab({ engines: ["opengauss"] });
-    const r = await labCli(["reset"]);
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    await dissolveDr(lab);
+    lab = await freshOpenGaussLab();
     A = lab.clusters["A"]!.hosts.map((h) => h.ip);
     B = lab.clusters["B"]!.hosts.map((h) => h.ip);
     port = lab.portBase;

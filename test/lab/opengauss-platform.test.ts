@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { ensureLab, labCli, sshExec } from "./fixture";
-import { dissolveDr } from "./og-dr";
+import { labCli, sshExec } from "./fixture";
+import { freshOpenGaussLab } from "./og-dr";
 import type { LabInfo, LabRunResult } from "./types";
 
 const asRoot = process.getuid?.() === 0;
@@ -73,11 +73,7 @@ async function waitNormal(ip: string): Promise<{ clusterState: string; dns: Arra
 before(
   async () => {
     if (!asRoot) return;
-    lab = await ensureLab({ engines: ["opengauss"] });
-    // a known start: no fault, no DR pair left by an earlier file
-    const reset = await labCli(["reset"]);
-    assert.equal(reset.code, 0, reset.stderr + reset.stdout);
-    await dissolveDr(lab);
+    lab = await freshOpenGaussLab();
     const a = lab.clusters["A"]!;
     const b = lab.clusters["B"]!;
     A = a.hosts.map((h) => h.ip);

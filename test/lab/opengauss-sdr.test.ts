@@ -9,8 +9,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, test } from "node:test";
 import { Client } from "ssh2";
-import { ensureLab, labCli, labHost, sshExec, sshFingerprint } from "./fixture";
-import { dissolveDr } from "./og-dr";
+import { labHost, sshExec, sshFingerprint } from "./fixture";
+import { freshOpenGaussLab } from "./og-dr";
 import type { LabInfo, LabRunResult } from "./types";
 
 const asRoot = process.getuid?.() === 0;
@@ -140,11 +140,7 @@ function ptyExec(
 before(
   async () => {
     if (!asRoot) return;
-    lab = await ensureLab({ engines: ["opengauss"] });
-    // a known start: no fault, no DR pair left by an earlier file
-    const reset = await labCli(["reset"]);
-    assert.equal(reset.code, 0, reset.stderr + reset.stdout);
-    await dissolveDr(lab);
+    lab = await freshOpenGaussLab();
     const a = lab.clusters["A"];
     const b = lab.clusters["B"];
     assert.ok(a && b, "clusters A and B");

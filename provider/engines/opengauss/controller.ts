@@ -357,6 +357,30 @@ async function startSides(
   return [await runSdr(ctx, one.cluster, one.task, name)];
 }
 
+const RESUME_HINT: Record<string, string> = {
+  start: "Fix the cause, then run `pulumi up`: it resumes on the same node from gs_sdr's step files.",
+  switchover:
+    "Each side finished or rolled itself back; run `pulumi up` again to resume (preview shows what will run).",
+};
+
+/** Clears our stale locks, runs gs_sdr (both sides at once where needed), then waits for the target state. */
+async function runAndSettle(
+  ctx: DrContext,
+  obs: Observed,
+  own: Ownership,
+  name: string,
+  locks: LockView[],
+  kind: "start" | "switchover",
+  to: string,
+  run: () => Promise<SdrRun[]>,
+): Promise<{ op: DrOperation; after: Observed }> {
+  await clearOurLocks(ctx, obs, locks, name);
+  const runs = await run();
+  throwIfFailed(runs, kind, to, RESUME_HINT[kind]!);
+  const after = await settle(ctx, own, to, runs, kind);
+  return { op: operation(kind, "succeeded", runs, to), after };
+}
+
 /** Runs the decided operation; returns the record of what ran and the observation after it. */
 async function execute(
   ctx: DrContext,
@@ -373,35 +397,19 @@ async function execute(
       throw new LockedError(`${op.reason}`, { hint: "Wait for it to finish, then run `pulumi up` again." });
     case "blocked":
       throw new StateError(`${op.property}: ${op.reason}`, { hint: op.hint });
-    case "start": {
-      await clearOurLocks(ctx, obs, op.clearLocks, name);
-      const runs = await startSides(ctx, op.primary, op.standby, op.sides, name);
-      throwIfFailed(
-        runs,
-        "start",
-        op.primary,
-        "Fix the cause, then run `pulumi up`: it resumes on the same node from gs_sdr's step files.",
+    case "start":
+      return runAndSettle(ctx, obs, own, name, op.clearLocks, "start", op.primary, () =>
+        startSides(ctx, op.primary, op.standby, op.sides, name),
       );
-      const after = await settle(ctx, own, op.primary, runs, "start");
-      return { op: operation("start", "succeeded", runs, op.primary), after };
-    }
-    case "switchover": {
-      await clearOurLocks(ctx, obs, op.clearLocks, name);
-      const runs = await runPair(
-        ctx,
-        { cluster: op.from, task: { task: "switchover", mode: "disaster_standby" } },
-        { cluster: op.to, task: { task: "switchover", mode: "primary" } },
-        name,
+    case "switchover":
+      return runAndSettle(ctx, obs, own, name, op.clearLocks, "switchover", op.to, () =>
+        runPair(
+          ctx,
+          { cluster: op.from, task: { task: "switchover", mode: "disaster_standby" } },
+          { cluster: op.to, task: { task: "switchover", mode: "primary" } },
+          name,
+        ),
       );
-      throwIfFailed(
-        runs,
-        "switchover",
-        op.to,
-        "Each side finished or rolled itself back; run `pulumi up` again to resume (preview shows what will run).",
-      );
-      const after = await settle(ctx, own, op.to, runs, "switchover");
-      return { op: operation("switchover", "succeeded", runs, op.to), after };
-    }
     case "failover": {
       await clearOurLocks(ctx, obs, op.clearLocks, name);
       progress(
