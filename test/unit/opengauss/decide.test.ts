@@ -552,3 +552,112 @@ describe("decideDissolve", () => {
     assert.equal((locked as { kind: string }).kind, "blocked");
   });
 });
+
+describe("decide over every combination of observed states", () => {
+  const STATS = [
+    "normal",
+    "full_backup",
+    "backup_fail",
+    "archive",
+    "archive_fail",
+    "restore",
+    "restore_fail",
+    "recovery",
+    "recovery_fail",
+    "switchover",
+    "promote",
+    "promote_fail",
+    "",
+    null,
+  ];
+  const STEPS: string[][] = [
+    [],
+    ["start_primary"],
+    ["start_standby"],
+    ["switchover_primary"],
+    ["switchover_standby"],
+    ["failover"],
+  ];
+  const variants = (name: string): ClusterView[] => {
+    const out: ClusterView[] = [down(name)];
+    for (const stat of STATS) {
+      for (const stepFiles of STEPS) {
+        out.push(view(name, { stat, stepFiles }));
+      }
+      out.push(view(name, { stat, status: "Degraded", clusterState: "Degraded", allDnNormal: false }));
+      out.push(view(name, { stat, locks: [{ node: "n", trace: "f".repeat(32), ours: false }] }));
+      out.push(view(name, { stat, locks: [{ node: "n", trace: "e".repeat(32), ours: true }] }));
+    }
+    return out;
+  };
+  const lasts: Array<LastOperation | undefined> = [
+    undefined,
+    { kind: "failover", status: "rebuild-needed", to: "B" },
+    { kind: "switchover", status: "failed", to: "B" },
+    { kind: "start", status: "failed", to: "A" },
+  ];
+  const A = variants("A");
+  const B = variants("B");
+
+  test("the invariants hold for every observation (no start on a finished side, no unasked data loss, nothing on an unreachable cluster)", () => {
+    let n = 0;
+    for (const a of A) {
+      for (const b of B) {
+        for (const primary of ["A", "B"]) {
+          for (const allowDataLoss of [false, true]) {
+            for (const last of lasts) {
+              n++;
+              const op = decide({
+                views: [a, b],
+                desiredPrimary: primary,
+                allowDataLoss,
+                lastRpoSeconds: null,
+                ...(last ? { last } : {}),
+              });
+              const ctx = () =>
+                `${a.name}=${a.reachable ? a.stat : "down"}[${a.stepFiles}] ${b.name}=${b.reachable ? b.stat : "down"}[${b.stepFiles}] primary=${primary} allowDataLoss=${allowDataLoss} → ${operationKey(op)}`;
+              const byName = (x: string) => (x === "A" ? a : b);
+              const mutating = ["start", "switchover", "failover", "rebuild"].includes(op.kind);
+              if (mutating) {
+                const involved = op.kind === "failover" ? [byName(op.to)] : [a, b];
+                for (const v of involved) {
+                  assert.ok(v.reachable, `acts on an unreachable cluster: ${ctx()}`);
+                  assert.ok(!v.locks.some((l) => !l.ours), `acts past a foreign lock: ${ctx()}`);
+                }
+              }
+              if (op.kind === "start") {
+                const p = byName(op.primary);
+                const s = byName(op.standby);
+                if (op.sides.includes("primary"))
+                  assert.ok(
+                    !["archive", "archive_fail"].includes(p.stat ?? "") ||
+                      p.stepFiles.includes("start_primary"),
+                    `start on a finished primary side: ${ctx()}`,
+                  );
+                if (op.sides.includes("standby"))
+                  assert.ok(
+                    !["recovery", "recovery_fail"].includes(s.stat ?? "") ||
+                      s.stepFiles.includes("start_standby"),
+                    `start on a finished DR side: ${ctx()}`,
+                  );
+              }
+              if (op.kind === "failover" && !op.resume)
+                assert.ok(allowDataLoss, `failover without allowDataLoss: ${ctx()}`);
+              if (op.kind === "switchover") {
+                const from = byName(op.from);
+                assert.ok(
+                  from.status === "Normal" && from.allDnNormal,
+                  `switchover from a cluster not all Normal: ${ctx()}`,
+                );
+              }
+              if (op.kind === "rebuild" && op.discards)
+                assert.ok(allowDataLoss, `rebuild discarding writes without allowDataLoss: ${ctx()}`);
+              if (op.kind === "blocked") assert.ok(op.reason.length > 0 && op.hint.length > 0, ctx());
+            }
+          }
+        }
+      }
+    }
+    assert.ok(n > 100_000, `${n} combinations`);
+  });
+});
