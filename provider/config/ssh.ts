@@ -34,7 +34,32 @@ export const sshSettingsSchema = z
     /** Seconds to wait for the TCP connection and SSH handshake. */
     connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
   })
-  .strict();
+  .strict()
+  .superRefine((ssh, ctx) => {
+    const problem = privateKeyProblem(ssh.privateKey, ssh.passphrase);
+    if (problem) ctx.addIssue({ code: "custom", path: ["privateKey"], message: problem });
+  });
+
+/**
+ * Parses a private key the way the SSH transport will (ssh2) and says what is wrong in fixed words: the
+ * parser's own message is never used, so no byte of the key can reach a failure.
+ */
+export function privateKeyProblem(key: string, passphrase: string | undefined): string | null {
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) return null; // reported by the schema itself
+  const { utils } = require("ssh2") as typeof import("ssh2");
+  let parsed: ReturnType<typeof utils.parseKey>;
+  try {
+    parsed = utils.parseKey(key, passphrase);
+  } catch {
+    return "is not a usable private key (expected an OpenSSH or PEM ed25519, ecdsa or rsa key)";
+  }
+  if (!(parsed instanceof Error)) return null;
+  if (/passphrase|encrypted/i.test(parsed.message))
+    return passphrase === undefined
+      ? "is encrypted: give its passphrase in ssh.passphrase"
+      : "cannot be decrypted with ssh.passphrase";
+  return "is not a usable private key (expected an OpenSSH or PEM ed25519, ecdsa or rsa key)";
+}
 
 /** Parsed SSH settings. */
 export type SshSettings = z.infer<typeof sshSettingsSchema>;

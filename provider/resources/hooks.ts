@@ -3,6 +3,7 @@
  * provider-computed properties, turning typed errors into check failures, recording partial failures so the
  * next `pulumi up` resumes, and progress lines.
  */
+import { propertyPath } from "../config/issues";
 import { describeError, HadrError, type PropertyFailure, ValidationError } from "../errors";
 
 /** What the engine passes for a value not known during preview. */
@@ -14,6 +15,24 @@ export function containsUnknown(v: unknown): boolean {
   if (Array.isArray(v)) return v.some(containsUnknown);
   if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
   return false;
+}
+
+/** Property paths (as users write them) whose value is unknown at preview. */
+export function unknownPaths(v: unknown, path: PropertyKey[] = []): string[] {
+  if (v === UNKNOWN) return [propertyPath(path)];
+  if (Array.isArray(v)) return v.flatMap((x, i) => unknownPaths(x, [...path, i]));
+  if (v && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => unknownPaths(x, [...path, k]));
+  return [];
+}
+
+/**
+ * The failures that do not depend on a value unknown at preview: a failure at or under an unknown path is
+ * dropped (it is checked again at `up`, when the value is known); every other one stands.
+ */
+export function knownFailures(failures: PropertyFailure[], raw: unknown): PropertyFailure[] {
+  const unknown = unknownPaths(raw);
+  const under = (p: string, u: string) => p === u || p.startsWith(`${u}.`) || p.startsWith(`${u}[`);
+  return failures.filter((f) => !unknown.some((u) => under(f.property, u)));
 }
 
 /** The user's inputs only: drops engine-internal `__*` keys and the listed provider-computed keys. */

@@ -9,6 +9,7 @@ import { describeError, HadrError, StateError, ValidationError } from "../../err
 import {
   containsUnknown,
   failuresOf,
+  knownFailures,
   narrowFailures,
   partialFailure,
   progress,
@@ -172,8 +173,14 @@ async function converge(
 export const recoveryPolicyController: pulumi.dynamic.ResourceProvider = {
   async check(_olds, news) {
     const raw = userInputs(news, RECOVERY_POLICY_OUTPUTS);
-    if (containsUnknown(raw)) return { inputs: { ...news, plan: UNKNOWN, warnings: UNKNOWN } };
     const v = validateRecoveryPolicy(raw);
+    if (containsUnknown(raw)) {
+      // Validate what is known; what depends on an unknown value is checked at `up`, before anything runs.
+      const known = v.ok ? [] : knownFailures(v.failures, raw);
+      return known.length > 0
+        ? { failures: narrowFailures(known, ["nodes", "paths"]) }
+        : { inputs: { ...news, plan: UNKNOWN, warnings: UNKNOWN } };
+    }
     if (!v.ok) return { failures: narrowFailures(v.failures, ["nodes", "paths"]) };
     const args = v.args;
     try {

@@ -22,6 +22,7 @@ import { wrapForDisplay } from "../../resources/display";
 import type { DrOperation } from "../../resources/drRelationship";
 import {
   containsUnknown,
+  knownFailures,
   narrowFailures,
   partialFailure,
   progress,
@@ -47,6 +48,7 @@ import { type ClusterObservation, clearStale, type Ownership, observe } from "./
 import { type DrPlan, planCreate, planSwitchover, renderPlan } from "./plan";
 import { batch, type ClusterRead, type DrContext, drContext, readCluster, runNode } from "./remote";
 import { ownerTag, placeDrXml, runPair, runSdr, type SdrRun, type SdrTask, sdrFailure } from "./tasks";
+import { topologyMismatches } from "./topology";
 
 /** Properties the provider computes (`primary` is an input whose output is the real primary). */
 export const DR_OUTPUTS = [
@@ -156,6 +158,14 @@ function decisionInput(ctx: DrContext, obs: Observed, olds: Record<string, unkno
     lastRpoSeconds: typeof rpo === "number" ? rpo : null,
     ...(last ? { last: { kind: last.kind, status: last.status, ...(last.to ? { to: last.to } : {}) } } : {}),
   };
+}
+
+/** Each reachable cluster's XML compared with the DNs it runs (nothing runs on a mismatch). */
+function topologyFailures(ctx: DrContext, obs: Observed): PropertyFailure[] {
+  return ctx.names.flatMap((n) => {
+    const o = obs[n]!;
+    return o.view.reachable && o.status ? topologyMismatches(n, ctx.topologies[n]!, o.status) : [];
+  });
 }
 
 /** The full per-node reads a plan needs (GUCs, pg_hba, CM settings, DR user, versions). */
@@ -496,6 +506,8 @@ async function apply(
 ): Promise<{ op: DrOperation | null; after: Observed }> {
   const own = ownership(ctx, olds, name);
   const obs = await observe(ctx, own);
+  const mismatches = topologyFailures(ctx, obs);
+  if (mismatches.length > 0) throw new ValidationError(mismatches);
   const op = decide(decisionInput(ctx, obs, olds));
   const previewed = previewedKey(news["plan"]);
   const now = operationKey(op);
@@ -603,13 +615,19 @@ async function checkDr(
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.CheckResult> {
   const raw = userInputs(news, DR_OUTPUTS);
-  if (containsUnknown(raw)) return { inputs: { ...news, plan: UNKNOWN } };
   const v = validateDrRelationship(raw);
+  if (containsUnknown(raw)) {
+    // Validate what is known; what depends on an unknown value is checked at `up`, before anything runs.
+    const known = knownFailures(v.failures, raw);
+    return known.length > 0 ? { failures: known } : { inputs: { ...news, plan: UNKNOWN } };
+  }
   if (v.failures.length > 0 || !v.args) return { failures: v.failures };
   const ctx = drContext(v.args, v.topologies);
   const name = resourceName(news);
   try {
     const obs = await observe(ctx, ownership(ctx, olds, name));
+    const mismatches = topologyFailures(ctx, obs);
+    if (mismatches.length > 0) return { failures: mismatches };
     const op = decide(decisionInput(ctx, obs, olds));
     if (op.kind === "blocked")
       return { failures: [{ property: op.property, reason: `${op.reason}. ${op.hint}` }] };

@@ -1,6 +1,7 @@
 /** Test helpers: read the KingbaseES fixtures (test/fixtures/kingbase) from the compiled test directory. */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { testPrivateKey } from "../../support/keys";
 
 function repoRoot(): string {
   let dir = __dirname;
@@ -20,5 +21,5 @@ export function fixture(rel: string): string {
 /** A pinned-looking host key fingerprint for tests (43 base64 characters). */
 export const FP = "SHA256:abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
 
-/** A syntactically valid private key text for tests (not a real key). */
-export const KEY = `-----BEGIN ${"OPENSSH"} PRIVATE KEY-----\nsecretKeyMaterialXYZ\n-----END ${"OPENSSH"} PRIVATE KEY-----\n`;
+/** A real private key made at run time (the schema parses keys). */
+export const KEY = testPrivateKey();

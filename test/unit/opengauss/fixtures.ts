@@ -1,6 +1,7 @@
 /** Test helpers: recorded outputs under test/fixtures/opengauss and small builders of inputs. */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { testPrivateKey } from "../../support/keys";
 
 /** Directory of the recorded outputs (the tests run from dist/test/unit/opengauss). */
 export const FIXTURES = resolve(__dirname, "../../../../test/fixtures/opengauss");
@@ -51,5 +52,5 @@ export function fingerprint(seed: string): string {
   return `SHA256:${seed.repeat(43).slice(0, 43)}`;
 }
 
-/** A fake private key text that passes the schema's PEM check. */
-export const PRIVATE_KEY = `-----BEGIN ${"OPENSSH"} PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END ${"OPENSSH"} PRIVATE KEY-----\n`;
+/** A real private key made at run time (the schema parses keys). */
+export const PRIVATE_KEY = testPrivateKey();

@@ -1,0 +1,117 @@
+/** Input validation that must hold for every resource: keys parsed at check, unknowns, topology against the live cluster. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseClusterXml } from "../../provider/config/clusterXml";
+import { validateDrRelationship } from "../../provider/config/drRelationship";
+import { privateKeyProblem } from "../../provider/config/ssh";
+import { parseOmStatus } from "../../provider/engines/opengauss/parsers/omStatus";
+import { topologyMismatches } from "../../provider/engines/opengauss/topology";
+import { knownFailures, UNKNOWN, unknownPaths } from "../../provider/resources/hooks";
+import { keyBodyLines, testPrivateKey } from "../support/keys";
+import { fingerprint, fixture } from "./opengauss/fixtures";
+
+function substrings(s: string, n: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + n <= s.length; i++) out.push(s.slice(i, i + n));
+  return out;
+}
+
+test("a garbage key inside valid PEM headers is refused at check, and no 4-character piece of it is in the message", () => {
+  const real = testPrivateKey();
+  const body = keyBodyLines(real);
+  const garbage = real.replace(body[1]!, body[1]!.split("").reverse().join(""));
+  const reason = privateKeyProblem(garbage, undefined);
+  assert.ok(reason, "refused");
+  for (const line of keyBodyLines(garbage)) {
+    for (const piece of substrings(line, 4))
+      assert.ok(!reason.includes(piece), `key piece ${piece} in: ${reason}`);
+  }
+  assert.equal(privateKeyProblem(real, undefined), null, "a real key passes");
+});
+
+test("the key problem is reported at clusters.<name>.ssh.privateKey, the key never quoted", () => {
+  const bad = `-----BEGIN ${"OPENSSH"} PRIVATE KEY-----\nZm9vYmFyYmF6cXV4cXV1eA==\n-----END ${"OPENSSH"} PRIVATE KEY-----\n`;
+  const v = validateDrRelationship({
+    clusters: {
+      A: { xml: fixture("cluster-A.xml"), ssh: { privateKey: bad, insecure: true } },
+      B: { xml: fixture("cluster-B.xml"), ssh: { privateKey: testPrivateKey(), insecure: true } },
+    },
+    primary: "A",
+    drUser: { name: "dr_user", password: "Secret_2024#x" },
+  });
+  const f = v.failures.find((x) => x.property === "clusters.A.ssh.privateKey");
+  assert.ok(f, JSON.stringify(v.failures));
+  assert.ok(!f.reason.includes("Zm9v"));
+});
+
+test("with unknown inputs, the known values are still validated; failures under an unknown are dropped", () => {
+  const raw = {
+    clusters: {
+      A: {
+        xml: fixture("cluster-A.xml"),
+        ssh: {
+          privateKey: testPrivateKey(),
+          hostKeys: { "127.0.1.1": fingerprint("a"), "127.0.1.2": fingerprint("b") },
+        },
+      },
+      B: {
+        xml: fixture("cluster-B.xml"),
+        ssh: {
+          privateKey: UNKNOWN,
+          hostKeys: { "127.0.2.1": fingerprint("c"), "127.0.2.2": fingerprint("d") },
+        },
+      },
+    },
+    primary: "C",
+    drUser: { name: "dr_user", password: UNKNOWN },
+    timeoutSeconds: -5,
+  };
+  assert.deepEqual(unknownPaths(raw), ["clusters.B.ssh.privateKey", "drUser.password"]);
+  const props = knownFailures(validateDrRelationship(raw).failures, raw).map((f) => f.property);
+  assert.ok(props.includes("primary"), props.join(","));
+  assert.ok(props.includes("timeoutSeconds"), props.join(","));
+  assert.ok(
+    !props.some((p) => p.startsWith("clusters.B.ssh.privateKey") || p.startsWith("drUser.password")),
+    props.join(","),
+  );
+});
+
+const STATUS = (dns: Array<[string, string, string]>) =>
+  [
+    "cluster_state             : Normal",
+    "",
+    ...dns.flatMap(([name, ip, dir], i) => [
+      `node                      : ${i + 1}`,
+      `node_name                 : ${name}`,
+      "",
+      `node                      : ${i + 1}`,
+      `instance_id               : ${6001 + i}`,
+      `node_ip                   : ${ip}`,
+      `data_path                 : ${dir}`,
+      "type                      : Datanode",
+      `instance_state            : ${i === 0 ? "Primary" : "Standby"}`,
+      "HA_state                  : Normal",
+      "",
+    ]),
+  ].join("\n");
+
+test("an XML that lists fewer DNs than the cluster runs is a failure on clusters.<name>.xml naming the missing DN", () => {
+  const xml = parseClusterXml(fixture("cluster-A.xml"));
+  const dns = xml.dataNodes.map((d) => [d.name, d.backIp, d.dataDir] as [string, string, string]);
+  assert.deepEqual(
+    topologyMismatches("A", xml, parseOmStatus(STATUS(dns))),
+    [],
+    "the matching cluster passes",
+  );
+  const extra = parseOmStatus(STATUS([...dns, ["oga9", "127.0.1.9", "/home/omm/data/dn1"]]));
+  const [f] = topologyMismatches("A", xml, extra);
+  assert.equal(f?.property, "clusters.A.xml");
+  assert.match(f!.reason, /runs DN oga9 \(127\.0\.1\.9/);
+  const moved = parseOmStatus(STATUS(dns.map(([n, ip], i) => [n, ip, i === 0 ? "/other/dn" : dns[i]![2]])));
+  assert.match(topologyMismatches("A", xml, moved)[0]!.reason, /data dir/);
+  const fewer = parseOmStatus(STATUS(dns.slice(0, 1)));
+  assert.match(
+    topologyMismatches("A", xml, fewer)[0]!.reason,
+    /the XML lists DN .* which the cluster does not run/,
+  );
+});
