@@ -57,8 +57,11 @@ describe("bad input never reaches a host", { timeout: 20 * 60_000 }, () => {
   test("an XML listing fewer DNs than the cluster runs fails at preview on clusters.A.xml; up runs nothing", {
     timeout: 300_000,
   }, async () => {
-    const s = h.spec() as { clusters: Record<string, { xml: string }> };
+    const s = h.spec() as {
+      clusters: Record<string, { xml: string; ssh: { hostKeys: Record<string, string> } }>;
+    };
     s.clusters["A"]!.xml = shortXml();
+    delete s.clusters["A"]!.ssh.hostKeys[h.hosts("A")[1]!];
     await h.project.config("dr", JSON.stringify(s));
     const pre = await h.pulumiRun(["preview"]);
     assert.notEqual(pre.code, 0);
