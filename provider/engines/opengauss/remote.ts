@@ -242,13 +242,3 @@ export async function readCluster(
     sdrRunning,
   };
 }
-
-/** `gs_sdr -t query` on a cluster's run node. */
-export async function queryCluster(ctx: DrContext, cluster: string): Promise<SdrQueryResult> {
-  const run = runNode(ctx, cluster);
-  const r = await onNode(ctx, cluster, run.sshIp, "gs_sdr -t query", {
-    timeoutMs: READ_TIMEOUT_MS,
-    step: "query",
-  });
-  return parseQueryOutput(r.stdout);
-}
