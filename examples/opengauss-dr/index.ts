@@ -42,10 +42,14 @@ const dr = new DrRelationship("dr", {
   // A failover (possible data loss) is only allowed when you say so, e.g. while the primary site is down.
   allowDataLoss: cfg.getBoolean("allowDataLoss") ?? false,
   timeoutSeconds: cfg.getNumber("timeoutSeconds") ?? 1200,
+}, {
+  // `pulumi destroy` dissolves the DR relationship: make that a deliberate two-step act.
+  protect: true,
 });
 
 export const primary = dr.primary;
 export const rpoSeconds = dr.rpoSeconds;
 export const rtoSeconds = dr.rtoSeconds;
 export const hadrClusterStat = dr.hadrClusterStat;
+export const health = dr.health;
 export const lastOperation = dr.lastOperation;

@@ -250,8 +250,8 @@ export const recoveryPolicyController: pulumi.dynamic.ResourceProvider = {
   },
 
   async read(id, props) {
-    const args = argsOf(props);
     try {
+      const args = argsOf(props);
       const snaps = await withFleet(args, (pf) => readSnapshots(pf, args));
       return { id, props: { ...props, ...liveOutputs(args, snaps) } };
     } catch (e) {
