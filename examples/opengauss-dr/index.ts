@@ -35,17 +35,21 @@ for (const [name, c] of Object.entries(cfg.requireObject<Record<string, ClusterC
   };
 }
 
-const dr = new DrRelationship("dr", {
-  clusters,
-  primary: cfg.require("primary"),
-  drUser: { name: cfg.get("drUserName") ?? "druser", password: cfg.requireSecret("drPassword") },
-  // A failover (possible data loss) is only allowed when you say so, e.g. while the primary site is down.
-  allowDataLoss: cfg.getBoolean("allowDataLoss") ?? false,
-  timeoutSeconds: cfg.getNumber("timeoutSeconds") ?? 1200,
-}, {
-  // `pulumi destroy` dissolves the DR relationship: make that a deliberate two-step act.
-  protect: true,
-});
+const dr = new DrRelationship(
+  "dr",
+  {
+    clusters,
+    primary: cfg.require("primary"),
+    drUser: { name: cfg.get("drUserName") ?? "druser", password: cfg.requireSecret("drPassword") },
+    // A failover (possible data loss) is only allowed when you say so, e.g. while the primary site is down.
+    allowDataLoss: cfg.getBoolean("allowDataLoss") ?? false,
+    timeoutSeconds: cfg.getNumber("timeoutSeconds") ?? 1200,
+  },
+  {
+    // `pulumi destroy` dissolves the DR relationship: make that a deliberate two-step act.
+    protect: true,
+  },
+);
 
 export const primary = dr.primary;
 export const rpoSeconds = dr.rpoSeconds;
