@@ -1,7 +1,8 @@
 /**
  * Runs gs_sdr tasks on a cluster's run node: the DR-extended XML is placed first, the DR password goes
- * through gs_sdr's own interactive prompts on a PTY (never argv), progress lines are relayed live, and our
- * own deadline bounds every run. Also clears stale gs_sdr locks — only ours, only when no gs_sdr runs.
+ * through gs_sdr's own interactive prompts on a PTY (never argv), progress lines are relayed live, our own
+ * deadline bounds every wait, and gs_sdr itself is never killed (see {@link runSdr}). Stale locks are
+ * recognised and cleared by the observation (`observe.ts`).
  */
 import { randomBytes } from "node:crypto";
 import { DeadlineError, ToolError } from "../../errors";
