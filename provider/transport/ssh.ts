@@ -42,8 +42,6 @@ export interface ExecOptions {
   onLine?: (line: string) => void;
   /** Name of the step, for error locations. */
   step?: string;
-  /** Aborting kills the remote command and resolves with what it printed so far (`aborted: true`). */
-  signal?: AbortSignal;
   /**
    * At the deadline: `kill` (default) signals the command and closes the channel; `detach` only closes the
    * channel, for commands that are made to survive the hang-up and must never be killed half-way.
@@ -57,8 +55,6 @@ export interface ExecResult {
   signal: string | undefined;
   stdout: string;
   stderr: string;
-  /** True when `signal` aborted the command. */
-  aborted?: boolean;
 }
 
 /** `SHA256:<base64, no padding>` of an SSH public key blob, as OpenSSH prints it. */
@@ -220,27 +216,6 @@ export class SshSession {
       );
     }, opts.timeoutMs);
 
-    const onAbort = () => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      try {
-        stream.signal("KILL");
-      } catch {
-        // closing the channel hangs the session up
-      }
-      stream.close();
-      resolve({
-        code: null,
-        signal: "KILL",
-        stdout: this.redactor.redact(stdout),
-        stderr: this.redactor.redact(stderr),
-        aborted: true,
-      });
-    };
-    if (opts.signal?.aborted) queueMicrotask(onAbort);
-    else opts.signal?.addEventListener("abort", onAbort, { once: true });
-
     const emitLines = (final: boolean) => {
       const parts = pending.split(/\r?\n/);
       pending = final ? "" : (parts.pop() ?? "");
@@ -268,7 +243,6 @@ export class SshSession {
     });
     stream.on("close", (code: number | null, signal?: string) => {
       clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", onAbort);
       emitLines(true);
       if (settled) return;
       settled = true;
