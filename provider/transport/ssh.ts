@@ -136,6 +136,7 @@ export class SshSession {
             new SshConnectError(`cannot reach ${target.host}:${target.port}: ${msg}`, {
               where,
               cause: undefined,
+              hint: "Check the host address and ssh.port in the inputs and that sshd answers there.",
             }),
           );
         }

@@ -231,6 +231,17 @@ describe("bad input fails at preview with the property named, touching nothing",
     assert.notEqual(r.code, 0);
     assert.match(r.stdout + r.stderr, /nodes\[1\]\.ssh\.hostKeys/);
   });
+
+  test("a V8R6 policy pointed at V8R3 hosts says the hosts look like V8R3", async () => {
+    const spec = policySpec("kbv8r3", { engine: "kingbase-v8r6", mode: "manual" }) as {
+      nodes: Array<Record<string, unknown>>;
+    };
+    for (const n of spec.nodes) delete n["rootAccess"];
+    await p.config("policy", JSON.stringify(spec));
+    const r = await p.world.run(["preview"]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stdout + r.stderr, /nodes\[0\].*this looks like a kingbase-v8r3 host; check engine/);
+  });
 });
 
 describe("a node whose sshd is down", { timeout: 1_200_000 }, () => {

@@ -16,7 +16,13 @@ import { isHaTruthy, readAutoPrimaryRecovery, setAutoPrimaryRecovery } from "./h
 import { type FileEdit, joinLines, type LineChange, splitLines } from "./lines";
 import { v8r3KnobsForMode, v8r6RecoveryForMode } from "./modes";
 import { readRepmgrSetting, setRecovery } from "./repmgrConf";
-import { cronSpecFor, effectiveState, type NodeSnapshot, parseRecoveryFlag } from "./snapshot";
+import {
+  cronSpecFor,
+  effectiveState,
+  missingFileReason,
+  type NodeSnapshot,
+  parseRecoveryFlag,
+} from "./snapshot";
 
 /** The files a policy touches. */
 export type PolicyFileKind = "cron" | "haModuleDb" | "haModuleCluster" | "repmgrConf";
@@ -291,7 +297,7 @@ export function planPolicy(args: RecoveryPolicyArgs, snapshots: readonly NodeSna
     const previous: PreviousFile[] = [];
     for (const t of targets) {
       if (t.text === null && t.required) {
-        plan.blockers.push({ host: node.host, reason: `${t.path} does not exist` });
+        plan.blockers.push({ host: node.host, reason: missingFileReason(t.path, s) });
         continue;
       }
       if (t.text === null && t.file !== "cron") continue;
@@ -450,7 +456,7 @@ export function planRestore(previous: PolicyPrevious, snapshots: readonly NodeSn
     for (const f of node.files) {
       const current = textOf(s, f.file);
       if (current === null && f.file !== "cron") {
-        plan.blockers.push({ host: node.host, reason: `${f.path} does not exist` });
+        plan.blockers.push({ host: node.host, reason: missingFileReason(f.path, s) });
         continue;
       }
       const text = current ?? "";

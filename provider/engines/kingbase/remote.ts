@@ -8,13 +8,15 @@ import {
   resolveV8r3Paths,
   resolveV8r6Paths,
   rootSshSettings,
+  V8R3_DEFAULT_PATHS,
+  V8R6_DEFAULT_PATHS,
 } from "../../config/recoveryPolicy";
 import type { SshSettings } from "../../config/ssh";
 import { HadrError, RemoteCommandError, StateError } from "../../errors";
 import { Fleet, fleetOf } from "../../transport/fleet";
 import { shellQuote } from "../../transport/redact";
 import { type FileAccess, readRemoteFiles, sha256Of, writeRemoteFile } from "../../transport/remoteFiles";
-import type { SshTarget } from "../../transport/ssh";
+import type { SshSession, SshTarget } from "../../transport/ssh";
 import type { FileWrite } from "./plan";
 import type { DaemonFacts, NodeSnapshot } from "./snapshot";
 
@@ -106,9 +108,11 @@ export async function readSnapshot(
     if (pid && /^\d+$/.test(pid)) {
       pidAlive = (await user.exec(`kill -0 ${pid}`, { timeoutMs: IO_TIMEOUT_MS })).code === 0;
     }
+    const other = db!.text === null ? await otherEngineFile(user, V8R6_MAIN_FILE) : undefined;
     return {
       engine: "kingbase-v8r3",
       host,
+      ...(other ? { otherEngineFile: other } : {}),
       cronFile: cron!.text,
       haModuleDb: db!.text,
       haModuleCluster: cluster!.text,
@@ -122,14 +126,28 @@ export async function readSnapshot(
     daemonFacts(pf, host, p.repmgrdPidFile),
     daemonFacts(pf, host, p.kbhaPidFile),
   ]);
+  const other = conf!.text === null ? await otherEngineFile(user, V8R3_MAIN_FILE) : undefined;
   return {
     engine: "kingbase-v8r6",
     host,
+    ...(other ? { otherEngineFile: other } : {}),
     repmgrConf: conf!.text,
     repmgrConfMtimeMs: conf!.mtimeMs,
     repmgrd,
     kbha,
   };
+}
+
+/** The other version's vendor-default main file (to tell a wrong `engine` from a wrong path). */
+const V8R6_MAIN_FILE = `${V8R6_DEFAULT_PATHS.installDir}/${V8R6_DEFAULT_PATHS.repmgrConf}`;
+const V8R3_MAIN_FILE = `${V8R3_DEFAULT_PATHS.clusterPath}/${V8R3_DEFAULT_PATHS.dbHaModuleConf}`;
+
+async function otherEngineFile(user: SshSession, path: string): Promise<string | undefined> {
+  const r = await user.exec(`test -e ${shellQuote(path)}`, {
+    timeoutMs: IO_TIMEOUT_MS,
+    step: "probe engine",
+  });
+  return r.code === 0 ? path : undefined;
 }
 
 function rootAccessError(e: unknown, host: string, access: FileAccess): HadrError {

@@ -39,6 +39,8 @@ export interface V8r3NodeSnapshot {
   recoveryFlag: string | null;
   /** Whether the PID on the flag file's second line is alive; null when unknown or not checked. */
   recoveryFlagPidAlive: boolean | null;
+  /** When HAmodule.conf is missing: the V8R6 vendor-default repmgr.conf, if this host has it. */
+  otherEngineFile?: string;
 }
 
 /** Files and daemon facts read from a V8R6 node; a null text means the file does not exist. */
@@ -55,6 +57,8 @@ export interface V8r6NodeSnapshot {
   repmgrd: DaemonFacts | null;
   /** kbha facts, null when not read. */
   kbha: DaemonFacts | null;
+  /** When repmgr.conf is missing: the V8R3 vendor-default HAmodule.conf, if this host has it. */
+  otherEngineFile?: string;
 }
 
 /** Everything read from one node. */
@@ -265,4 +269,13 @@ export function clusterState(
   const agreed = modes.size <= 1;
   const drift = agreed ? [] : [`nodes disagree: ${nodes.map((n) => `${n.host}=${n.mode}`).join(", ")}`];
   return { nodes, agreed, drift };
+}
+
+/** Why a required file is missing, with a hint when the host looks like the other KingbaseES version. */
+export function missingFileReason(path: string, s: NodeSnapshot): string {
+  if (s.otherEngineFile) {
+    const other = s.engine === "kingbase-v8r3" ? "kingbase-v8r6" : "kingbase-v8r3";
+    return `${path} does not exist, but ${s.otherEngineFile} does: this looks like a ${other} host; check engine (and paths)`;
+  }
+  return `${path} does not exist; check engine and paths (vendor defaults unless paths says otherwise)`;
 }

@@ -245,7 +245,12 @@ test("blockers: node not read, missing files, ambiguous cron, CRLF that cannot t
   assert.deepEqual(b1, [{ host: "127.0.3.2", reason: "the node was not read" }]);
   const b2 = planPolicy(args, [v8r3Snap("127.0.3.1", { haModuleDb: null }), v8r3Snap("127.0.3.2")]).plan
     .blockers;
-  assert.deepEqual(b2, [{ host: "127.0.3.1", reason: `${HA_DB} does not exist` }]);
+  assert.deepEqual(b2, [
+    {
+      host: "127.0.3.1",
+      reason: `${HA_DB} does not exist; check engine and paths (vendor defaults unless paths says otherwise)`,
+    },
+  ]);
   const b3 = planPolicy(args, [
     v8r3Snap("127.0.3.1", { cronFile: `#${LINE}\n#${LINE}\n` }),
     v8r3Snap("127.0.3.2"),
@@ -272,7 +277,16 @@ test("blockers: node not read, missing files, ambiguous cron, CRLF that cannot t
     v8r6Snap("127.0.4.1", { repmgrConf: null }),
     v8r6Snap("127.0.4.2"),
   ]).plan.blockers;
-  assert.deepEqual(b6, [{ host: "127.0.4.1", reason: `${REPMGR} does not exist` }]);
+  assert.match(b6[0]!.reason, new RegExp(`^${REPMGR.replace(/[./]/g, "\\$&")} does not exist; check engine`));
+  // A V8R6 policy pointed at a V8R3 host: the reason says which version the host looks like.
+  const wrong = planPolicy(v8r6Args("manual"), [
+    v8r6Snap("127.0.4.1", { repmgrConf: null, otherEngineFile: HA_DB }),
+    v8r6Snap("127.0.4.2"),
+  ]).plan.blockers;
+  assert.match(
+    wrong[0]!.reason,
+    /but .*HAmodule\.conf does: this looks like a kingbase-v8r3 host; check engine/,
+  );
 });
 
 test("the plan never carries file contents or passwords from HAmodule.conf", () => {
