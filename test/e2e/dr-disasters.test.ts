@@ -9,6 +9,8 @@ import { labCli } from "../lab/fixture";
 import { DrHarness, until } from "./dr-support";
 
 let h: DrHarness;
+/** Tags rows of this run only: the clusters keep their data between runs. */
+const RUN = Date.now().toString(36);
 
 const stats = () => h.stats();
 const healthy = (s: { A: string; B: string }) =>
@@ -122,7 +124,7 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     assert.equal(o["primary"], "B");
     assert.equal((o["lastOperation"] as { status: string }).status, "rebuild-needed");
     assert.match(String(o["health"]), /rebuild needed/);
-    await writeRow(h.hosts("B")[0]!, "after-failover");
+    await writeRow(h.hosts("B")[0]!, `after-failover-${RUN}`);
 
     // While A is still gone, nothing more can run: up is a no-op that says why.
     const wait = await h.pulumi(["up", "--yes", "--skip-preview"]);
@@ -133,12 +135,15 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     assert.match(rebuild, /operation: rebuild: stop A, start B->A/);
     await h.pulumi(["up", "--yes", "--skip-preview"]);
     assert.deepEqual(await stats(), { A: "recovery", B: "archive" });
-    await writeRow(h.hosts("B")[0]!, "after-rebuild");
+    await writeRow(h.hosts("B")[0]!, `after-rebuild-${RUN}`);
     for (const ip of h.hosts("A")) {
       await until(
         `rows on ${ip}`,
         () =>
-          h.gsql(ip, "SELECT count(*) FROM disaster_rows WHERE tag IN ('after-failover','after-rebuild')"),
+          h.gsql(
+            ip,
+            `SELECT count(*) FROM disaster_rows WHERE tag IN ('after-failover-${RUN}','after-rebuild-${RUN}')`,
+          ),
         (r) => r.out.trim() === "2",
         60_000,
       );
