@@ -18,5 +18,5 @@ if [ $# -gt 0 ]; then
   files=("${keep[@]}")
 fi
 [ ${#files[@]} -gt 0 ] || { echo "no test files matched"; exit 1; }
-# Every test is bounded: a test without its own timeout gets 15 minutes.
-exec node --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "${files[@]}"
+# Every test is bounded: a test (and a whole file) without its own timeout gets 45 minutes.
+exec node --test --test-concurrency=1 --test-timeout=2700000 --test-reporter=spec "${files[@]}"
