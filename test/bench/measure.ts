@@ -96,7 +96,7 @@ export function printSeries(s: Series): void {
         (c((x) => x.toolConns) > 0 ? ` (+ tools ${c((x) => x.toolConns)}/${c((x) => x.toolCmds)})` : ""),
     );
   }
-  if (s.rssMiB.length > 0) extra.push(`provider peak RSS ${fmt(summary(s.rssMiB).max, 0)} MiB`);
+  if (s.rssMiB.some(Number.isFinite)) extra.push(`provider peak RSS ${fmt(summary(s.rssMiB).max, 0)} MiB`);
   console.log(
     `${s.label.padEnd(W)} ${fmt(t.median).padStart(8)} ${fmt(t.min).padStart(8)} ${fmt(t.max).padStart(8)} ${String(t.n).padStart(3)}  ${extra.join(", ")}`,
   );

@@ -258,36 +258,6 @@ export class Writer {
   }
 }
 
-/**
- * When each line of the CLI's output was first seen (ms since the run started), fed from a `killWhen`
- * watcher (which gets stdout + stderr so far; a line is recorded the first time its text appears).
- */
-export class OutputTimeline {
-  readonly lines: Array<{ ms: number; text: string }> = [];
-  private readonly t0 = performance.now();
-  private readonly seen = new Set<string>();
-
-  /** Feeds the whole output so far; never asks to kill. */
-  readonly watch = (output: string): boolean => {
-    const ms = performance.now() - this.t0;
-    for (const text of output.split("\n").slice(0, -1)) {
-      if (this.seen.has(text)) continue;
-      this.seen.add(text);
-      this.lines.push({ ms, text });
-    }
-    return false;
-  };
-
-  /** Seconds from the start to the first / last line matching `re` (NaN when none). */
-  span(re: RegExp): { first: number; last: number } {
-    const hits = this.lines.filter((l) => re.test(l.text));
-    return {
-      first: hits.length ? hits[0]!.ms / 1000 : Number.NaN,
-      last: hits.length ? hits[hits.length - 1]!.ms / 1000 : Number.NaN,
-    };
-  }
-}
-
 /** Resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
