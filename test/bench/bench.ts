@@ -1,29 +1,69 @@
 /**
- * `npm run bench`: prints the figures the speed and memory targets are judged by. Not a test: it asserts
- * nothing and never fails on a slow machine; it measures and prints.
+ * `npm run bench`: the provider's own share, measured against baselines run side by side and interleaved
+ * (A B A B …), printed as median/min/max with ratios. Not a test: it asserts nothing and never fails on a
+ * slow figure; every wait is bounded and every run cleans up after itself (an interrupted bench leaves a
+ * lab that `lab reset` and the next run's setup bring back).
  *
- *  - lab up from nothing and when already up (target: under a minute from nothing);
- *  - `pulumi preview` of a DrRelationship and of a RecoveryPolicy on the lab (every node read in parallel,
- *    one SSH connection per host);
- *  - computing a create plan for two 4-node openGauss clusters (pure code): time per plan and memory.
+ *  - plan cost (pure code) and lab up;
+ *  - `pulumi preview` of an established DrRelationship and of a RecoveryPolicy vs the same program with no
+ *    resources (the engine's fixed cost), and the floor: one parallel batched read of every node;
+ *  - `pulumi up` create vs the two `gs_sdr -t start` run concurrently by hand;
+ *  - a planned switchover through `pulumi up` vs the two `gs_sdr -t switchover` by hand: wall time, the
+ *    write outage seen by a writer, rows lost;
+ *  - the same at 2×2 and 2×4 nodes (growth ratio); two DR pairs in one stack when the lab has them;
+ *  - per operation: SSH connections and commands (sshd logs) and the provider's peak RSS.
+ *
+ * `--quick`: one run each; `--runs N` (default 3); `--cold`: include a lab up from nothing; `--sizes 2,4`:
+ * the node counts to measure (the lab is put back to 2 nodes at the end).
  */
-import * as fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import { parseClusterXml } from "../../provider/config/clusterXml";
+import { validateDrRelationship } from "../../provider/config/drRelationship";
+import { observe } from "../../provider/engines/opengauss/observe";
 import { planCreate } from "../../provider/engines/opengauss/plan";
-import { labCli, sshExec } from "../lab/fixture";
-import type { LabInfo } from "../lab/types";
+import { drContext, readCluster } from "../../provider/engines/opengauss/remote";
+import { DR_PASSWORD, DrHarness, until } from "../e2e/dr-support";
+import { ensureLab, labCli, sshExec } from "../lab/fixture";
+import { omm, writeDrXml } from "../lab/og-dr";
 import { TestProject } from "../support/project";
+import {
+  heading,
+  interleave,
+  printRatio,
+  printSeries,
+  type Ratio,
+  ratio,
+  row,
+  type Series,
+  series,
+  summary,
+  timed,
+} from "./measure";
+import { RssSampler, SshLogCounter, sleep, Writer } from "./probes";
 
-function row(name: string, value: string): void {
-  console.log(`${name.padEnd(58)} ${value}`);
+/** Command-line options. */
+interface Options {
+  runs: number;
+  cold: boolean;
+  sizes: number[];
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const t0 = performance.now();
-  const v = await fn();
-  return [v, (performance.now() - t0) / 1000];
+function options(argv: string[]): Options {
+  const at = (k: string) => {
+    const i = argv.indexOf(k);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const runs = argv.includes("--quick") ? 1 : Number(at("--runs") ?? 3);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a positive integer");
+  const sizes = (at("--sizes") ?? "2,4").split(",").map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) throw new Error("--sizes takes e.g. 2,4");
+  return { runs, cold: argv.includes("--cold"), sizes };
 }
+
+/** Every ratio, for the final table. */
+const ratios: Ratio[] = [];
+/** Cleanups still to run (projects), also on SIGINT. */
+const cleanups: Array<() => void> = [];
 
 function xmlOf(name: string, prefix: string, net: string, nodes: number): string {
   const names = Array.from({ length: nodes }, (_, i) => `${prefix}${i + 1}`);
@@ -77,9 +117,14 @@ function planBench(): void {
   row("plan: RSS growth over 200 plans", `${((process.memoryUsage().rss - rss0) / 1048576).toFixed(1)} MiB`);
 }
 
-async function previewBench(lab: LabInfo): Promise<void> {
-  const key = fs.readFileSync(lab.clientKeyPath, "utf8");
-  const policyProgram = `
+/** A program that loads the same modules and config as the DR program and declares nothing. */
+const EMPTY_PROGRAM = `
+const pulumi = require("@pulumi/pulumi");
+require("pulumi-hadr");
+new pulumi.Config();
+`;
+
+const POLICY_PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
 const { RecoveryPolicy } = require("pulumi-hadr");
 const cfg = new pulumi.Config();
@@ -87,89 +132,394 @@ const key = cfg.requireSecret("sshKey");
 const spec = cfg.requireObject("policy");
 new RecoveryPolicy("kb", { ...spec, nodes: spec.nodes.map((n) => ({ ...n, ssh: { ...n.ssh, privateKey: key } })) });
 `;
-  const kb = lab.clusters["kbv8r6"];
-  if (kb) {
-    const p = await TestProject.create("benchkb", policyProgram);
-    try {
-      await p.config("sshKey", key, true);
-      await p.config(
-        "policy",
-        JSON.stringify({
-          engine: "kingbase-v8r6",
-          mode: "standby",
-          nodes: kb.hosts.map((h) => ({
-            host: h.ip,
-            ssh: { port: h.sshPort, hostKeys: { [h.ip]: h.hostKey } },
-          })),
-        }),
-      );
-      await p.world.ok(["preview"]);
-      const [, s] = await timed(() => p.world.ok(["preview"]));
-      row(`preview: RecoveryPolicy, ${kb.hosts.length} V8R6 nodes (whole CLI run)`, `${s.toFixed(2)} s`);
-    } finally {
-      p.dispose();
+
+/** A throwaway project removed at the end (and on SIGINT). */
+async function project(name: string, program: string): Promise<TestProject> {
+  const p = await TestProject.create(name, program);
+  cleanups.push(() => p.dispose());
+  return p;
+}
+
+/** Outcome of one measured CLI run. */
+interface CliRun {
+  code: number | null;
+  out: string;
+  /** Epoch ms when the CLI was started and when it exited. */
+  startMs: number;
+  endMs: number;
+}
+
+/**
+ * Runs the CLI once, measured: wall time, SSH counts and the provider's peak RSS go into `s`. Returns the
+ * run so callers can look at its output (a failure is noted in the series, never thrown).
+ */
+async function measuredCli(
+  p: TestProject,
+  args: string[],
+  s: Series,
+  counter: SshLogCounter,
+): Promise<CliRun> {
+  const rss = new RssSampler(p.world.env["PULUMI_HOME"]!);
+  counter.mark();
+  rss.start();
+  const startMs = Date.now();
+  const [r, sec] = await timed(() => p.world.run(args, { timeoutMs: 900_000 }));
+  const endMs = Date.now();
+  s.rssMiB.push(rss.stop());
+  s.ssh.push(counter.count());
+  const out = r.stdout + r.stderr;
+  if (r.code === 0) s.seconds.push(sec);
+  else {
+    s.seconds.push(Number.NaN);
+    s.notes.push(`run failed (exit ${r.code}): ${lastLines(out)}`);
+  }
+  return { code: r.code, out, startMs, endMs };
+}
+
+function lastLines(out: string, n = 3): string {
+  return out.trim().split("\n").slice(-n).join(" | ").slice(0, 400);
+}
+
+/** A DR spec as the DR program gets it, with the key and password in place (for in-process reads). */
+function drArgs(h: DrHarness): Record<string, unknown> {
+  const spec = h.spec() as { clusters: Record<string, { ssh: Record<string, unknown> }> };
+  const clusters: Record<string, unknown> = {};
+  for (const [n, c] of Object.entries(spec.clusters))
+    clusters[n] = { ...c, ssh: { ...c.ssh, privateKey: h.key } };
+  return { ...spec, clusters, drUser: { name: "druser", password: DR_PASSWORD } };
+}
+
+/** In process, on a fresh context (connections included): `fn` against both clusters. */
+async function inProcess(
+  h: DrHarness,
+  fn: (ctx: ReturnType<typeof drContext>) => Promise<unknown>,
+): Promise<void> {
+  const v = validateDrRelationship(drArgs(h));
+  if (!v.args) throw new Error(`the bench's DR spec is invalid: ${JSON.stringify(v.failures)}`);
+  const ctx = drContext(v.args, v.topologies);
+  try {
+    await fn(ctx);
+  } finally {
+    await ctx.fleet.close();
+  }
+}
+
+/** The floor: one parallel observation of both clusters, in process (one connection + one batched read per node). */
+function observeOnce(h: DrHarness): Promise<void> {
+  return inProcess(h, (ctx) => observe(ctx, { traces: [], owner: "bench" }));
+}
+
+/** The full reads a create or switchover plan needs (every GUC, pg_hba, CM setting, DR user), in process. */
+function fullReadsOnce(h: DrHarness): Promise<void> {
+  return inProcess(h, (ctx) => Promise.all(ctx.names.map((n) => readCluster(ctx, n, { query: false }))));
+}
+
+/** Every openGauss node of both clusters, node 1 first. */
+function allNodes(h: DrHarness): string[] {
+  return [...h.hosts("A"), ...h.hosts("B")];
+}
+
+const healthy = (s: { A: string; B: string }) =>
+  (s.A === "archive" && s.B === "recovery") || (s.A === "recovery" && s.B === "archive");
+const dissolved = (s: { A: string; B: string }) => s.A === "normal" && s.B === "normal";
+
+/** Waits (bounded) for a state; a timeout is noted, not thrown. */
+async function settleTo(
+  h: DrHarness,
+  what: string,
+  ok: (s: { A: string; B: string }) => boolean,
+  notes: string[],
+): Promise<boolean> {
+  try {
+    await until(what, () => h.stats(), ok, 180_000);
+    return true;
+  } catch (e) {
+    notes.push(`${what}: ${(e as Error).message.split("\n")[0]}`);
+    return false;
+  }
+}
+
+/** Dissolves whatever pair exists (the stack's first, then anything left) and waits for two plain clusters. */
+async function dissolve(h: DrHarness, notes: string[]): Promise<void> {
+  const d = await h.pulumiRun(["destroy", "--yes", "--skip-preview"]);
+  if (d.code !== 0) notes.push(`destroy failed (exit ${d.code}): ${lastLines(d.out)}`);
+  await h.dissolveLeftovers();
+  await settleTo(h, "two plain clusters", dissolved, notes);
+}
+
+/** Section: preview of an established pair and of a RecoveryPolicy vs the engine's fixed cost, and the floors. */
+async function previewSection(h: DrHarness, opts: Options, withPolicy: boolean, tag: string) {
+  const counter = SshLogCounter.forLab(h.lab);
+  const empty = await project(`benchempty${tag}`, EMPTY_PROGRAM);
+  await empty.config("sshKey", h.key, true);
+  await empty.config("dr", JSON.stringify(h.spec()));
+  await empty.world.ok(["up", "--yes", "--skip-preview"]);
+  const kb = h.lab.clusters["kbv8r6"];
+  let policy: TestProject | undefined;
+  if (withPolicy && kb) {
+    policy = await project(`benchkb${tag}`, POLICY_PROGRAM);
+    await policy.config("sshKey", h.key, true);
+    await policy.config(
+      "policy",
+      JSON.stringify({
+        engine: "kingbase-v8r6",
+        mode: "standby",
+        nodes: kb.hosts.map((x) => ({
+          host: x.ip,
+          ssh: { port: x.sshPort, hostKeys: { [x.ip]: x.hostKey } },
+        })),
+      }),
+    );
+  }
+  const n = allNodes(h).length;
+  const sEmpty = series("pulumi preview, no resources (engine baseline)");
+  const sDr = series(`pulumi preview, established DrRelationship (${n} nodes)`);
+  const sObs = series(`floor: one observe(), in process (${n} nodes)`);
+  const sConn = series(`floor: ssh connect + \`true\` on every node, parallel`);
+  const sFull = series(`(for create/switchover) full plan reads, in process`);
+  const sKb = series(`pulumi preview, RecoveryPolicy (${kb?.hosts.length ?? 0} V8R6 nodes, not in state)`);
+  // warm-up (page cache, plugin load), not counted
+  await empty.world.run(["preview"]);
+  await h.pulumiRun(["preview"]);
+  const floor = async (s: Series, fn: () => Promise<unknown>) => {
+    counter.mark();
+    const [, sec] = await timed(fn);
+    s.ssh.push(counter.count());
+    s.seconds.push(sec);
+  };
+  await interleave(opts.runs, [
+    async () => void (await measuredCli(empty, ["preview"], sEmpty, counter)),
+    async () => {
+      const r = await measuredCli(h.project, ["preview"], sDr, counter);
+      if (/operation: /.test(r.out))
+        sDr.notes.push("note: preview planned an operation (pair not established?)");
+    },
+    () => floor(sObs, () => observeOnce(h)),
+    () => floor(sConn, () => Promise.all(allNodes(h).map((ip) => sshExec(h.lab, ip, "omm", "true")))),
+    () => floor(sFull, () => fullReadsOnce(h)),
+    async () => {
+      if (policy) await measuredCli(policy, ["preview"], sKb, counter);
+    },
+  ]);
+  heading(`preview (${tag})`);
+  for (const s of [sEmpty, sDr, sObs, sConn, sFull, ...(policy ? [sKb] : [])]) printSeries(s);
+  const overhead = sDr.seconds.map((x, i) => x - sEmpty.seconds[i]! - sObs.seconds[i]!);
+  const o = summary(overhead);
+  row(
+    "  provider overhead = DR preview − engine − observe floor",
+    `${o.median.toFixed(2)} s (min ${o.min.toFixed(2)}, max ${o.max.toFixed(2)})`,
+  );
+  const base = sEmpty.seconds.map((x, i) => x + sObs.seconds[i]!);
+  const out: Ratio[] = [
+    ratio(`[${tag}] DR preview / engine baseline`, sDr.seconds, sEmpty.seconds),
+    ratio(`[${tag}] DR preview / (engine + floor)`, sDr.seconds, base, 1.2),
+  ];
+  if (policy)
+    out.push(ratio(`[${tag}] RecoveryPolicy preview / engine baseline`, sKb.seconds, sEmpty.seconds));
+  for (const r of out) printRatio(r);
+  ratios.push(...out);
+}
+
+/**
+ * The phases of one `pulumi up`, from the provider's gs_sdr output copies on the run nodes
+ * (`~/.pulumi-hadr/runs/<epoch ms>-<task>-<hex>.out`: started at the stamp, last written when gs_sdr ended):
+ * before gs_sdr (engine, check, observe, reads), gs_sdr itself, after it (settle, outputs, engine exit).
+ */
+async function phases(h: DrHarness, run: CliRun): Promise<string> {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (const c of ["A", "B"]) {
+    const r = await omm(
+      h.lab,
+      h.hosts(c)[0]!,
+      'for f in ~/.pulumi-hadr/runs/*.out; do [ -f "$f" ] && echo "$(basename "$f") $(stat -c %.3Y "$f")"; done; true',
+      30_000,
+    );
+    for (const m of r.stdout.matchAll(/^(\d+)-[a-z]+-[0-9a-f]+\.out ([\d.]+)$/gm)) {
+      if (Number(m[1]) < run.startMs) continue;
+      starts.push(Number(m[1]));
+      ends.push(Number(m[2]) * 1000);
     }
   }
-  const a = lab.clusters["A"];
-  const b = lab.clusters["B"];
-  if (a && b) {
-    const drProgram = `
-const pulumi = require("@pulumi/pulumi");
-const { DrRelationship } = require("pulumi-hadr");
-const cfg = new pulumi.Config();
-const key = cfg.requireSecret("sshKey");
-const spec = cfg.requireObject("dr");
-const clusters = {};
-for (const [n, c] of Object.entries(spec.clusters)) clusters[n] = { ...c, ssh: { ...c.ssh, privateKey: key } };
-new DrRelationship("dr", { ...spec, clusters, drUser: { name: "druser", password: cfg.requireSecret("pw") } });
-`;
-    const user = await sshExec(
-      lab,
-      a.hosts[0]!.ip,
-      "omm",
-      `. ~/.bashrc; gsql -d postgres -p ${lab.portBase + 1} -f /dev/stdin`,
-      {
-        input:
-          "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='druser') THEN CREATE USER druser WITH REPLICATION PASSWORD 'Bench_pw_1234'; END IF; END$$;\n",
-      },
-    );
-    if (user.code !== 0) throw new Error(`could not create the DR user: ${user.stderr}`);
-    const p = await TestProject.create("benchdr", drProgram);
-    try {
-      await p.config("sshKey", key, true);
-      await p.config("pw", "Bench_pw_1234", true);
-      const clusters: Record<string, unknown> = {};
-      for (const [n, c] of [
-        ["A", a],
-        ["B", b],
-      ] as const) {
-        clusters[n] = {
-          xml: c.xml,
-          ssh: {
-            port: c.hosts[0]!.sshPort,
-            hostKeys: Object.fromEntries(c.hosts.map((h) => [h.ip, h.hostKey])),
-          },
-        };
+  if (starts.length === 0) return "phases: no gs_sdr run of this `up` found on the run nodes";
+  const s0 = Math.min(...starts);
+  const s1 = Math.max(...ends);
+  const f = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  return `phases: before gs_sdr ${f(s0 - run.startMs)}, gs_sdr (${starts.length} runs) ${f(s1 - s0)}, after gs_sdr ${f(run.endMs - s1)}`;
+}
+
+/** Section: `pulumi up` create vs both `gs_sdr -t start` by hand, concurrently. */
+async function createSection(h: DrHarness, opts: Options, tag: string): Promise<{ p: Series; hand: Series }> {
+  const counter = SshLogCounter.forLab(h.lab);
+  const n = allNodes(h).length;
+  const sP = series(`pulumi up (create), ${n} nodes`);
+  const sH = series(`by hand: gs_sdr -t start primary + disaster_standby, concurrently`);
+  const sHs = series(`by hand, until query shows archive/recovery`);
+  const [a1, b1] = [h.hosts("A")[0]!, h.hosts("B")[0]!];
+  const pw = `${DR_PASSWORD}\n${DR_PASSWORD}\n`;
+  await h.setSpec({ primary: "A" });
+  await interleave(opts.runs, [
+    async () => {
+      await dissolve(h, sP.notes);
+      const r = await measuredCli(h.project, ["up", "--yes", "--skip-preview"], sP, counter);
+      sP.notes.push(await phases(h, r));
+      await settleTo(h, "pair established", healthy, sP.notes);
+    },
+    async () => {
+      await dissolve(h, sH.notes);
+      const [xa, xb] = await Promise.all([writeDrXml(h.lab, "A", "B"), writeDrXml(h.lab, "B", "A")]);
+      counter.mark();
+      const t0 = performance.now();
+      const [p, s] = await Promise.all([
+        omm(h.lab, a1, `gs_sdr -t start -m primary -X ${xa} -U druser --time-out=240`, 900_000, pw),
+        omm(h.lab, b1, `gs_sdr -t start -m disaster_standby -X ${xb} -U druser --time-out=240`, 900_000, pw),
+      ]);
+      const sec = (performance.now() - t0) / 1000;
+      sH.ssh.push(counter.count());
+      if (p.code !== 0 || s.code !== 0) {
+        sH.seconds.push(Number.NaN);
+        sH.notes.push(`start failed (exit ${p.code}/${s.code}): ${lastLines(p.stdout + s.stdout)}`);
+        return;
       }
-      await p.config("dr", JSON.stringify({ primary: "A", clusters }));
-      await p.world.run(["preview"]);
-      const [r, s] = await timed(() => p.world.run(["preview"]));
-      const n = a.hosts.length + b.hosts.length;
-      row(
-        `preview: DrRelationship, ${n} nodes (whole CLI run${r.code === 0 ? "" : ", preflight failed"})`,
-        `${s.toFixed(2)} s`,
-      );
-    } finally {
-      p.dispose();
-    }
+      sH.seconds.push(sec);
+      const ok = await settleTo(h, "pair established", healthy, sH.notes);
+      sHs.seconds.push(ok ? (performance.now() - t0) / 1000 : Number.NaN);
+    },
+  ]);
+  await dissolve(h, sP.notes);
+  heading(`create (${tag})`);
+  for (const s of [sP, sH, sHs]) printSeries(s);
+  const r = ratio(`[${tag}] pulumi up create / by hand`, sP.seconds, sH.seconds, 1.1);
+  printRatio(r);
+  ratios.push(r);
+  return { p: sP, hand: sH };
+}
+
+/** One switchover under a writer: wall time, outage and rows lost go into the series. */
+async function underWriter(
+  h: DrHarness,
+  tag: string,
+  to: string,
+  wall: Series,
+  outage: Series,
+  op: () => Promise<boolean>,
+): Promise<void> {
+  const first = h.hosts(to === "A" ? "B" : "A")[0]!;
+  const mk = await h.gsql(first, "CREATE TABLE IF NOT EXISTS bench_writes (run text, n int);");
+  if (mk.code !== 0) throw new Error(`cannot create bench_writes on ${first}: ${mk.out}`);
+  const run = `${tag}-${Date.now()}`;
+  const w = new Writer([h.hosts("A")[0]!, h.hosts("B")[0]!], h.lab.portBase, run);
+  w.start();
+  await sleep(1000);
+  const t0 = performance.now();
+  const ok = await op();
+  const t1 = performance.now();
+  const rep = await w.finish(t0, t1);
+  outage.seconds.push(ok ? rep.outageSeconds : Number.NaN);
+  if (!ok) return;
+  await settleTo(h, "pair established", healthy, wall.notes);
+  const rows = await h.gsql(h.hosts(to)[0]!, `SELECT n FROM bench_writes WHERE run = '${run}';`);
+  const present = new Set(rows.out.split("\n").map((l) => Number(l.trim())));
+  const lost = rep.acked.filter((n) => !present.has(n)).length;
+  outage.notes.push(
+    `run ${outage.seconds.length}: ${rep.acked.length} rows committed, ${lost} lost${rows.code === 0 ? "" : " (count failed)"}, ${rep.failures} refused/failed attempts${rep.neverRecovered ? ", no commit after the operation within 60 s" : ""}`,
+  );
+}
+
+/** Section: planned switchover through `pulumi up` vs both `gs_sdr -t switchover` by hand. */
+async function switchoverSection(
+  h: DrHarness,
+  opts: Options,
+  tag: string,
+): Promise<{ p: Series; hand: Series }> {
+  const counter = SshLogCounter.forLab(h.lab);
+  const n = allNodes(h).length;
+  const sP = series(`pulumi up (switchover A→B), ${n} nodes`);
+  const sPo = series(`  write outage during it`);
+  const sH = series(`by hand: gs_sdr -t switchover B→A, both sides concurrently`);
+  const sHo = series(`  write outage during it`);
+  await h.setSpec({ primary: "A" });
+  await h.pulumi(["up", "--yes", "--skip-preview"]);
+  await settleTo(h, "pair established", healthy, sP.notes);
+  await interleave(opts.runs, [
+    async () => {
+      await h.pulumiRun(["refresh", "--yes", "--skip-preview"]);
+      await h.setSpec({ primary: "B" });
+      let run: CliRun | undefined;
+      await underWriter(h, `${tag}p`, "B", sP, sPo, async () => {
+        run = await measuredCli(h.project, ["up", "--yes", "--skip-preview"], sP, counter);
+        return run.code === 0;
+      });
+      if (run?.code === 0) sP.notes.push(await phases(h, run));
+    },
+    async () => {
+      await settleTo(h, "pair established", healthy, sH.notes);
+      const [a1, b1] = [h.hosts("A")[0]!, h.hosts("B")[0]!];
+      await underWriter(h, `${tag}h`, "A", sH, sHo, async () => {
+        counter.mark();
+        const [[d, p], sec] = await timed(() =>
+          Promise.all([
+            omm(h.lab, b1, "gs_sdr -t switchover -m disaster_standby --time-out=240", 900_000),
+            omm(h.lab, a1, "gs_sdr -t switchover -m primary --time-out=240", 900_000),
+          ]),
+        );
+        sH.ssh.push(counter.count());
+        const ok = d.code === 0 && p.code === 0;
+        if (!ok)
+          sH.notes.push(`switchover failed (exit ${d.code}/${p.code}): ${lastLines(d.stdout + p.stdout)}`);
+        sH.seconds.push(ok ? sec : Number.NaN);
+        return ok;
+      });
+    },
+  ]);
+  await h.pulumiRun(["refresh", "--yes", "--skip-preview"]);
+  await h.setSpec({ primary: "A" });
+  await dissolve(h, sP.notes);
+  heading(`switchover (${tag})`);
+  for (const s of [sP, sPo, sH, sHo]) printSeries(s);
+  const out = [
+    ratio(`[${tag}] switchover wall: pulumi / by hand`, sP.seconds, sH.seconds, 1.1),
+    ratio(`[${tag}] write outage: pulumi / by hand`, sPo.seconds, sHo.seconds, 1.1),
+  ];
+  for (const r of out) printRatio(r);
+  ratios.push(...out);
+  return { p: sP, hand: sH };
+}
+
+/** Everything measured at one topology. */
+async function topologySection(
+  nodes: number,
+  opts: Options,
+): Promise<{ create: { p: Series; hand: Series }; switchover: { p: Series; hand: Series } }> {
+  const tag = `2x${nodes}`;
+  const [lab, s] = await timed(() => ensureLab({ engines: ["opengauss"], nodes }));
+  console.log("");
+  row(`lab up --nodes ${nodes} (rebuilds the engines when the count changes)`, `${s.toFixed(1)} s`);
+  const h = await DrHarness.setup(`bench${nodes}`);
+  cleanups.push(() => h.dispose());
+  try {
+    if (Object.keys(lab.clusters).filter((c) => lab.clusters[c]!.engine === "opengauss").length < 4)
+      row(`[${tag}] two DR pairs in one stack`, "skipped: the lab has one openGauss pair (A, B)");
+    const create = await createSection(h, opts, tag);
+    await h.setSpec({ primary: "A" });
+    await h.pulumi(["up", "--yes", "--skip-preview"]);
+    await settleTo(h, "pair established", healthy, []);
+    await previewSection(h, opts, nodes === 2, tag);
+    await dissolve(h, []);
+    const switchover = await switchoverSection(h, opts, tag);
+    return { create, switchover };
+  } finally {
+    await h.dissolveLeftovers().catch(() => undefined);
   }
 }
 
 async function main(): Promise<void> {
-  console.log("pulumi-hadr benchmark (figures, not pass/fail)");
+  const opts = options(process.argv.slice(2));
+  console.log(
+    `pulumi-hadr benchmark (figures, not pass/fail): ${opts.runs} interleaved run(s) per figure, lab net ${process.env["HADR_LAB_NET"] ?? "0"}`,
+  );
   planBench();
-  const cold = process.argv.includes("--cold");
-  if (cold) {
+  if (opts.cold) {
     await labCli(["down"]);
     const [r, s] = await timed(() => labCli(["up"]));
     if (r.code !== 0) throw new Error(r.stderr);
@@ -178,11 +528,53 @@ async function main(): Promise<void> {
   const [r, s] = await timed(() => labCli(["up"]));
   if (r.code !== 0) throw new Error(r.stderr);
   row("lab up when already up", `${s.toFixed(1)} s`);
-  const lab = JSON.parse(fs.readFileSync(r.stdout.trim().split("\n").pop()!, "utf8")) as LabInfo;
-  await previewBench(lab);
+  const byNodes = new Map<number, Awaited<ReturnType<typeof topologySection>>>();
+  try {
+    for (const nodes of opts.sizes) byNodes.set(nodes, await topologySection(nodes, opts));
+  } finally {
+    if (opts.sizes.some((n) => n !== 2)) await ensureLab({ engines: ["opengauss"], nodes: 2 });
+  }
+  const small = byNodes.get(2);
+  const big = byNodes.get(4);
+  if (small && big) {
+    heading("growth 2×2 → 2×4");
+    const g = (label: string, a: Series, b: Series, target?: number) => {
+      const x = ratio(label, b.seconds, a.seconds, target);
+      printRatio(x);
+      ratios.push(x);
+    };
+    g("pulumi up create, 2×4 / 2×2", small.create.p, big.create.p, 1.3);
+    g("by-hand create, 2×4 / 2×2", small.create.hand, big.create.hand);
+    g("pulumi switchover, 2×4 / 2×2", small.switchover.p, big.switchover.p, 1.3);
+    g("by-hand switchover, 2×4 / 2×2", small.switchover.hand, big.switchover.hand);
+  }
+  heading("all ratios (per-run median/min/max; of medians; target)");
+  for (const x of ratios) printRatio(x);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+function cleanup(): void {
+  for (const c of cleanups.splice(0)) {
+    try {
+      c();
+    } catch {
+      // best effort
+    }
+  }
+}
+
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.once(sig, () => {
+    console.error(
+      `\n${sig}: removing the bench's projects; run \`npm run lab -- reset\` before the next run`,
+    );
+    cleanup();
+    process.exit(130);
+  });
+}
+
+main()
+  .catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(cleanup);
