@@ -14,6 +14,7 @@ import {
   type LastOperation,
   operationKey,
 } from "../../../provider/engines/opengauss/decide";
+import { HADR_CLUSTER_STATS } from "../../../provider/engines/opengauss/parsers/query";
 
 function view(name: string, o: Partial<ClusterView> = {}): ClusterView {
   return {
@@ -554,22 +555,7 @@ describe("decideDissolve", () => {
 });
 
 describe("decide over every combination of observed states", () => {
-  const STATS = [
-    "normal",
-    "full_backup",
-    "backup_fail",
-    "archive",
-    "archive_fail",
-    "restore",
-    "restore_fail",
-    "recovery",
-    "recovery_fail",
-    "switchover",
-    "promote",
-    "promote_fail",
-    "",
-    null,
-  ];
+  const STATS: Array<string | null> = [...HADR_CLUSTER_STATS, "", null];
   const STEPS: string[][] = [
     [],
     ["start_primary"],
