@@ -357,29 +357,29 @@ export function validateDrRelationship(raw: unknown): DrRelationshipValidation {
         [a, b, ta, tb],
         [b, a, tb, ta],
       ];
-      for (const [ln, rn, local, remote] of pairs) {
-        const labels = { local: ln, remote: rn };
-        if (local.drParams) {
-          for (const d of compareDrParams(local.drParams, local, remote, labels)) {
-            failures.push({
-              property: propertyPath(["clusters", ln, "xml"]),
-              reason: `${d.param} ${d.reason}`,
-            });
-          }
-        }
+      // User-supplied drParams replace the XML's (and the derived ones) once they parse; then each side is
+      // checked against the pairs its peer uses.
+      const supplied: Record<string, boolean> = {};
+      for (const [ln, , local] of pairs) {
         const rawDr = (rawClusters![ln] as { drParams?: unknown } | undefined)?.drParams;
-        if (clusterArgs(ln)?.drParams && rawDr) {
-          const sup = suppliedDrParams(clusterArgs(ln)!.drParams);
-          if ("error" in sup) {
-            failures.push({ property: propertyPath(["clusters", ln, "drParams"]), reason: sup.error });
-          } else {
-            for (const d of compareDrParams(sup, local, remote, labels)) {
-              failures.push({
-                property: propertyPath(["clusters", ln, "drParams", d.param]),
-                reason: d.reason,
-              });
-            }
-          }
+        if (!clusterArgs(ln)?.drParams || !rawDr) continue;
+        const sup = suppliedDrParams(clusterArgs(ln)!.drParams);
+        if ("error" in sup) {
+          failures.push({ property: propertyPath(["clusters", ln, "drParams"]), reason: sup.error });
+        } else {
+          local.drParams = sup;
+          supplied[ln] = true;
+        }
+      }
+      for (const [ln, rn, local, remote] of pairs) {
+        if (!local.drParams) continue;
+        for (const d of compareDrParams(local.drParams, local, remote, { local: ln, remote: rn })) {
+          failures.push({
+            property: supplied[ln]
+              ? propertyPath(["clusters", ln, "drParams", d.param])
+              : propertyPath(["clusters", ln, "xml"]),
+            reason: supplied[ln] ? d.reason : `${d.param} ${d.reason}`,
+          });
         }
       }
     }

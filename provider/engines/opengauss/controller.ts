@@ -46,6 +46,7 @@ import {
 } from "./decide";
 import { type ClusterObservation, clearStale, type Ownership, observe } from "./observe";
 import { type DrPlan, planCreate, planSwitchover, renderPlan } from "./plan";
+import { releaseHeader } from "./releases";
 import { batch, type ClusterRead, type DrContext, drContext, readCluster, runNode } from "./remote";
 import { ownerTag, placeDrXml, runPair, runSdr, type SdrRun, type SdrTask, sdrFailure } from "./tasks";
 import { topologyMismatches } from "./topology";
@@ -95,8 +96,18 @@ function planInput(ctx: DrContext, reads: Record<string, ClusterRead>, primary: 
     primary,
     snapshots: ctx.names.flatMap((n) => reads[n]!.snapshots),
     facts: Object.fromEntries(ctx.names.map((n) => [n, reads[n]!.facts])),
+    releases: Object.fromEntries(ctx.names.map((n) => [n, reads[n]!.release.behaviour])),
     runNodes,
   };
+}
+
+/** The plan's release header and a warning line per cluster whose release was assumed. */
+function releaseLines(ctx: DrContext, reads: Record<string, ClusterRead>): string[] {
+  const releases = Object.fromEntries(ctx.names.map((n) => [n, reads[n]!.release]));
+  return [
+    releaseHeader(releases),
+    ...ctx.names.flatMap((n) => (releases[n]!.warning ? [`warning: ${n}: ${releases[n]!.warning}`] : [])),
+  ];
 }
 
 /** Preconditions of `start`, as check failures naming the property to look at. */
@@ -126,9 +137,22 @@ function startPreflight(ctx: DrContext, reads: Record<string, ClusterRead>, plan
   }
   const versions = new Set(ctx.names.flatMap((n) => Object.values(reads[n]!.versions)).filter(Boolean));
   if (versions.size > 1) {
+    const each = ctx.names
+      .map(
+        (n) =>
+          `${n}: ${reads[n]!.release.read ?? "?"} commit ${[...new Set(Object.values(reads[n]!.versions))].join("/")}`,
+      )
+      .join("; ");
     out.push({
       property: "clusters",
-      reason: `the clusters run different openGauss commits (${[...versions].join(", ")}); gs_sdr needs the same version`,
+      reason: `the clusters run different openGauss builds (${each}); gs_sdr start refuses "Different version of cluster and disaster recovery" (GAUSS-51632): upgrade one so both run the same release and commit`,
+    });
+  }
+  const osUsers = new Set(ctx.names.map((n) => reads[n]!.facts.osUser));
+  if (osUsers.size > 1) {
+    out.push({
+      property: `clusters.${ctx.names[1]}.ssh.user`,
+      reason: `the clusters run as different OS users (${ctx.names.map((n) => `${n}: ${reads[n]!.facts.osUser}`).join(", ")}); gs_sdr requires the same cluster user on both sides`,
     });
   }
   for (const p of plan.problems) {
@@ -209,6 +233,7 @@ async function planOf(
       return {
         lines: [
           header,
+          ...releaseLines(ctx, reads),
           ...(op.resume ? ["resume: both sides re-run and continue from their step files"] : []),
           ...lockLines(op.clearLocks),
           ...wrapForDisplay(renderPlan(plan)),
@@ -220,7 +245,7 @@ async function planOf(
     case "rebuild": {
       const reads = await fullReads(ctx);
       const plan = planCreate(planInput(ctx, reads, op.primary));
-      const pre: string[] = [header];
+      const pre: string[] = [header, ...releaseLines(ctx, reads)];
       if (op.kind === "rebuild") {
         pre.push(
           `rebuild: ${op.stop} runs \`gs_sdr -t stop\` first (removes its DR replconninfo entries, pg_hba lines and streaming_cabin)${op.discards ? `; ${op.discards}'s writes since the pair parted are discarded (allowDataLoss)` : ""}`,

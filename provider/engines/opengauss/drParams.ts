@@ -4,10 +4,13 @@
  * for `gs_sdr -X`, the `--json` form (`localClusterConf`/`remoteClusterConf`) and the exact one-line
  * `streaming_cabin/cluster_conf_record` gs_sdr writes. Pure string work: no I/O.
  *
- * Each pair is `(sshIp, dataIp)` where the data (streaming) IP is the node's `backIp1`.
+ * By default each pair is `(sshIp1, backIp1)` of a DN. A user may give other pairs (in the XML or `drParams`), e.g. a
+ * dedicated replication network: gs_sdr only needs the `ip` half of a pair bound on its DN's host (`hostname -I`,
+ * `__get_local_data_ip`); the `dataIp` half is what replconninfo and the DR pg_hba lines use.
  */
 import {
   type ClusterTopology,
+  type DataNode,
   DR_XML_PARAMS,
   formatStreamIpmap,
   readClusterXml,
@@ -42,16 +45,39 @@ export interface ClusterConfPair {
   remoteClusterConf: ClusterConf;
 }
 
-/** `(sshIp, dataIp)` of every DN node of a cluster, in dataNode1 order (dataIp = backIp1). */
-export function streamIpPairs(t: ClusterTopology): StreamIpPair[] {
+/** The default pairs: `(sshIp1, backIp1)` of every DN, in dataNode1 order. */
+export function derivedStreamIpPairs(t: ClusterTopology): StreamIpPair[] {
   return t.dataNodes.map((n) => ({ ip: n.sshIp, dataIp: n.backIp }));
+}
+
+/** This cluster's pairs as gs_sdr uses them: the user's `localStreamIpmap1` when given, else the derived ones. */
+export function streamIpPairs(t: ClusterTopology): StreamIpPair[] {
+  return t.drParams?.localStreamIpmap1 ?? derivedStreamIpPairs(t);
+}
+
+/** The peer's pairs as `local`'s gs_sdr uses them: `local`'s `remoteStreamIpmap1` when given, else the peer's own. */
+export function remoteStreamIpPairs(local: ClusterTopology, remote: ClusterTopology): StreamIpPair[] {
+  return local.drParams?.remoteStreamIpmap1 ?? streamIpPairs(remote);
+}
+
+/**
+ * The pair of a DN as gs_sdr picks it: the first pair whose `ip` is one of the host's addresses (`hostIps`, its
+ * `hostname -I`; without them, the DN's XML addresses). Undefined when none is bound there.
+ */
+export function pairOfDn(
+  t: ClusterTopology,
+  dn: DataNode,
+  hostIps?: readonly string[],
+): StreamIpPair | undefined {
+  const ips = hostIps && hostIps.length > 0 ? hostIps : [dn.sshIp, dn.backIp];
+  return streamIpPairs(t).find((p) => ips.includes(p.ip));
 }
 
 /** Derives the DR PARAMs of `local` whose peer is `remote`. */
 export function deriveDrParams(local: ClusterTopology, remote: ClusterTopology): DrParams {
   return {
     localStreamIpmap1: formatStreamIpmap(streamIpPairs(local)),
-    remoteStreamIpmap1: formatStreamIpmap(streamIpPairs(remote)),
+    remoteStreamIpmap1: formatStreamIpmap(remoteStreamIpPairs(local, remote)),
     remotedataPortBase: remote.dataPortBase,
   };
 }
@@ -66,10 +92,15 @@ function samePairSet(a: readonly StreamIpPair[], b: readonly StreamIpPair[]): bo
   return ka.length === kb.length && ka.every((k, i) => k === kb[i]);
 }
 
+function duplicate(values: readonly string[]): string | undefined {
+  return values.find((x, i) => values.indexOf(x) !== i);
+}
+
 /**
- * Compares user-supplied DR params with the ones derived from the topology; returns one reason per
- * contradicting PARAM (empty when they agree). Pair order is not significant. `names` labels the clusters in reasons
- * (default: their XML clusterName).
+ * Checks user-supplied DR params of `local` (whose peer is `remote`, with its own effective pairs): one pair per
+ * DN, no address twice, the remote map equal to the pairs the peer uses, the peer's dataPortBase. Returns one
+ * reason per failing PARAM (empty when they hold). Pair order is not significant. Which host each pair's `ip` is
+ * bound on is checked against the hosts before anything runs (preflight), not here.
  */
 export function compareDrParams(
   supplied: XmlDrParams,
@@ -78,17 +109,21 @@ export function compareDrParams(
   names: { local: string; remote: string } = { local: local.name, remote: remote.name },
 ): Array<{ param: (typeof DR_XML_PARAMS)[number]; reason: string }> {
   const out: Array<{ param: (typeof DR_XML_PARAMS)[number]; reason: string }> = [];
-  const derived = deriveDrParams(local, remote);
-  if (!samePairSet(supplied.localStreamIpmap1, streamIpPairs(local))) {
+  const lp = supplied.localStreamIpmap1;
+  const twice = duplicate(lp.map((p) => p.ip)) ?? duplicate(lp.map((p) => p.dataIp));
+  if (lp.length !== local.dataNodes.length) {
     out.push({
       param: "localStreamIpmap1",
-      reason: `contradicts the topology of cluster "${names.local}": expected ${derived.localStreamIpmap1} (sshIp1,backIp1 of each DN), got ${formatStreamIpmap(supplied.localStreamIpmap1)}`,
+      reason: `has ${lp.length} pair(s); cluster "${names.local}" has ${local.dataNodes.length} DN(s): one (ip,dataIp) pair per DN, its ip bound on the DN's host (default ${formatStreamIpmap(derivedStreamIpPairs(local))})`,
     });
+  } else if (twice !== undefined) {
+    out.push({ param: "localStreamIpmap1", reason: `names ${twice} twice: each DN needs its own pair` });
   }
-  if (!samePairSet(supplied.remoteStreamIpmap1, streamIpPairs(remote))) {
+  const peer = streamIpPairs(remote);
+  if (!samePairSet(supplied.remoteStreamIpmap1, peer)) {
     out.push({
       param: "remoteStreamIpmap1",
-      reason: `contradicts the topology of the peer cluster "${names.remote}": expected ${derived.remoteStreamIpmap1}, got ${formatStreamIpmap(supplied.remoteStreamIpmap1)}`,
+      reason: `contradicts the topology of the peer cluster "${names.remote}": expected ${formatStreamIpmap(peer)} (the pairs it uses), got ${formatStreamIpmap(supplied.remoteStreamIpmap1)}`,
     });
   }
   if (supplied.remotedataPortBase !== remote.dataPortBase) {
@@ -104,7 +139,7 @@ export function compareDrParams(
 export function clusterConfPair(local: ClusterTopology, remote: ClusterTopology): ClusterConfPair {
   return {
     localClusterConf: { port: local.dataPortBase, shards: [streamIpPairs(local)] },
-    remoteClusterConf: { port: remote.dataPortBase, shards: [streamIpPairs(remote)] },
+    remoteClusterConf: { port: remote.dataPortBase, shards: [remoteStreamIpPairs(local, remote)] },
   };
 }
 

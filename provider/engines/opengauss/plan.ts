@@ -8,11 +8,12 @@
  * pg_hba edits in the order gs_sdr applies them. Contains no secrets (no password, no key, no DR user name).
  */
 import type { ClusterDevice, ClusterTopology, DataNode } from "../../config/clusterXml";
-import { type DrParams, deriveDrParams } from "./drParams";
+import { type DrParams, deriveDrParams, pairOfDn, remoteStreamIpPairs } from "./drParams";
 import { parseGucBackup, restoredSynchronousCommit } from "./parsers/cabin";
 import { formatGucValue, type GucValue } from "./parsers/gucCheck";
 import { applyHbaOps, type HbaOp } from "./parsers/pgHba";
 import { formatReplConnFields, isCrossRegion, parseReplConnInfo } from "./parsers/replconninfo";
+import { MASTER_BEHAVIOUR, type OmBehaviour } from "./releases";
 
 /** Maximum replconninfo slots of a DN. */
 export const MAX_REPLCONNINFO = 8;
@@ -49,12 +50,16 @@ export interface NodeSnapshot {
   pgHba?: string;
   /** The DN's `instance_state` from `gs_om -t status --all` (Primary, Standby, Main Standby, Cascade Standby, …). */
   dnRole?: string;
+  /** The DN host's addresses (`hostname -I`): gs_sdr picks the DN's stream pair by them. */
+  hostIps?: string[];
 }
 
 /** Facts about one cluster's environment. */
 export interface ClusterFacts {
-  /** PGUSER, the pg_hba user (defaults to the OS user, `omm`). Also the DCC key prefix. */
+  /** PGUSER, the pg_hba user (defaults to the OS user, `omm`). */
   pgUser?: string;
+  /** The OS user gs_sdr runs as: the DCC key prefix (default {@link pgUser}). */
+  osUser?: string;
   /** `IP_TYPE` from the env file; null when it is not exported (gs_sdr then writes an empty CIDR segment). Default ipv4. */
   ipType?: "ipv4" | "ipv6" | null;
   /** Content of `streaming_cabin/.streaming_guc_backup` (delete plans). */
@@ -73,8 +78,8 @@ export interface PlanInput {
   facts?: Record<string, ClusterFacts>;
   /** Node gs_sdr runs on per cluster (default: the master node). */
   runNodes?: Record<string, string>;
-  /** OM flavour: `master` adds/keeps the `host replication <pguser> <dataIp>/32 trust` line (§3.3 B); default master. */
-  omVariant?: "master" | "release";
+  /** Per cluster, what its OM release does differently (releases.ts); default OM master. */
+  releases?: Record<string, OmBehaviour>;
 }
 
 /** A planned value; `unknown` when it was not read. */
@@ -245,8 +250,32 @@ class PlanBuilder {
     return this.input.runNodes?.[c] ?? this.topo(c).masterNode;
   }
 
-  master(): boolean {
-    return (this.input.omVariant ?? "master") === "master";
+  /** The cluster's OM release behaviour. */
+  rel(c: string): OmBehaviour {
+    return this.input.releases?.[c] ?? MASTER_BEHAVIOUR;
+  }
+
+  /** The DCC key failover/promote write the new term to, as this cluster's release does. */
+  termKey(c: string): string {
+    return this.rel(c).dccTermKey;
+  }
+
+  /** The DN's stream data IP (its pair's dataIp); undefined, with a problem recorded, when no pair is bound there. */
+  localDataIp(c: string, dn: DataNode): string | undefined {
+    const snap = this.snap(c, dn.name);
+    const pair = pairOfDn(this.topo(c), dn, snap?.hostIps);
+    if (pair) return pair.dataIp;
+    this.problems.push({
+      cluster: c,
+      node: dn.name,
+      message: `no localStreamIpmap1 pair has its ip bound on this host (hostname -I: ${snap?.hostIps?.join(" ") || "not read"}): gs_sdr fails with "obtain shards from local cluster info"`,
+    });
+    return undefined;
+  }
+
+  /** The peer's data IPs as this cluster's gs_sdr uses them (its remoteStreamIpmap1). */
+  remoteDataIps(c: string): string[] {
+    return remoteStreamIpPairs(this.topo(c), this.topo(this.other(c))).map((p) => p.dataIp);
   }
 
   /** DNs hosting the shard's primary: by the snapshot role, else the XML master. */
@@ -327,7 +356,7 @@ class PlanBuilder {
         cluster: c,
         node: "*",
         component: "dcc",
-        name: `/${this.pgUser(c)}/CMServer/${key}`,
+        name: `/${this.input.facts?.[c]?.osUser ?? this.pgUser(c)}/CMServer/${key}`,
         current: { state: "unknown" },
         planned,
         how: "dcc",
@@ -349,6 +378,10 @@ class PlanBuilder {
   }
 
   segment(c: string, ip: string): string | undefined {
+    if (this.rel(c).segmentSource === "ipv4-split") {
+      const [a, b] = ip.split(".");
+      return `${a}.${b}.0.0/16`;
+    }
     const ipType = this.input.facts?.[c]?.ipType === undefined ? "ipv4" : this.input.facts[c]!.ipType;
     if (ipType === null) return undefined;
     if (ipType === "ipv6") return undefined; // topologies are IPv4-only
@@ -371,7 +404,7 @@ class PlanBuilder {
       ops.push({ kind: "set", line: this.hbaLine("host", "all", u, `${ip}/32`, "trust") });
       ops.push({ kind: "set", line: this.hbaLine("host", "all", "all", `${ip}/32`, "sha256") });
     }
-    if (this.master()) {
+    if (this.rel(c).replicationTrustLines) {
       for (const d of t.dataNodes) {
         ops.push({ kind: "set", line: this.hbaLine("host", "replication", u, `${d.backIp}/32`, "trust") });
       }
@@ -383,12 +416,12 @@ class PlanBuilder {
   drHbaOps(c: string): HbaOp[] {
     const u = this.pgUser(c);
     const ops: HbaOp[] = [];
-    for (const r of this.topo(this.other(c)).dataNodes) {
-      ops.push({ kind: "set", line: this.hbaLine("host", "all", u, `${r.backIp}/32`, "trust") });
-      if (this.master())
-        ops.push({ kind: "set", line: this.hbaLine("host", "replication", u, `${r.backIp}/32`, "trust") });
-      ops.push({ kind: "set", line: this.hbaLine("host", "all", "all", `${r.backIp}/32`, "sha256") });
-      const seg = this.segment(c, r.backIp);
+    for (const ip of this.remoteDataIps(c)) {
+      ops.push({ kind: "set", line: this.hbaLine("host", "all", u, `${ip}/32`, "trust") });
+      if (this.rel(c).replicationTrustLines)
+        ops.push({ kind: "set", line: this.hbaLine("host", "replication", u, `${ip}/32`, "trust") });
+      ops.push({ kind: "set", line: this.hbaLine("host", "all", "all", `${ip}/32`, "sha256") });
+      const seg = this.segment(c, ip);
       if (seg !== undefined)
         ops.push({ kind: "set", line: this.hbaLine("host", "replication", "all", seg, "sha256") });
     }
@@ -399,10 +432,10 @@ class PlanBuilder {
   removeHbaOps(c: string): HbaOp[] {
     const u = this.pgUser(c);
     const ops: HbaOp[] = [];
-    for (const r of this.topo(this.other(c)).dataNodes) {
-      ops.push({ kind: "comment-out", line: this.hbaLine("host", "all", "all", `${r.backIp}/32`) });
-      ops.push({ kind: "comment-out", line: this.hbaLine("host", "all", u, `${r.backIp}/32`) });
-      const seg = this.segment(c, r.backIp);
+    for (const ip of this.remoteDataIps(c)) {
+      ops.push({ kind: "comment-out", line: this.hbaLine("host", "all", "all", `${ip}/32`) });
+      ops.push({ kind: "comment-out", line: this.hbaLine("host", "all", u, `${ip}/32`) });
+      const seg = this.segment(c, ip);
       if (seg !== undefined)
         ops.push({ kind: "comment-out", line: this.hbaLine("host", "replication", "all", seg) });
     }
@@ -495,19 +528,20 @@ class PlanBuilder {
       });
       return;
     }
-    const remote = this.topo(this.other(c));
-    const p = remote.dataPortBase;
-    for (const r of remote.dataNodes) {
+    const localIp = this.localDataIp(c, dn);
+    if (localIp === undefined) return;
+    const p = this.topo(this.other(c)).dataPortBase;
+    for (const remoteIp of this.remoteDataIps(c)) {
       if (k > MAX_REPLCONNINFO) {
         this.problems.push({
           ...where,
-          message: `the DR entry for ${r.name} would need replconninfo${k}; openGauss has only 8 slots`,
+          message: `the DR entry for ${remoteIp} would need replconninfo${k}; openGauss has only 8 slots`,
         });
         return;
       }
       const planned =
-        `localhost=${dn.backIp} localport=${ports[0]} localheartbeatport=${ports[1]} localservice=${ports[2]} ` +
-        `remotehost=${r.backIp} remoteport=${p + 1} remoteheartbeatport=${p + 5} remoteservice=${p + 4} ` +
+        `localhost=${localIp} localport=${ports[0]} localheartbeatport=${ports[1]} localservice=${ports[2]} ` +
+        `remotehost=${remoteIp} remoteport=${p + 1} remoteheartbeatport=${p + 5} remoteservice=${p + 4} ` +
         "iscascade=false iscrossregion=true";
       this.guc({
         ...where,
@@ -696,10 +730,16 @@ export function planCreate(input: PlanInput): DrPlan {
             current,
             planned: set(START_WAL_KEEP_SEGMENTS),
             how: "reload",
-            temporary: {
-              restoredTo: current,
-              when: `when start finishes (recorded in .wal_keep_segments_record on ${b.runNode(c)}; an instance missing from the record gets 128)`,
-            },
+            temporary:
+              b.rel(c).walKeepRestore === "recorded"
+                ? {
+                    restoredTo: current,
+                    when: `when start finishes (recorded in .wal_keep_segments_record on ${b.runNode(c)}; an instance missing from the record gets 128)`,
+                  }
+                : {
+                    restoredTo: set("128"),
+                    when: `when start finishes (OM ${b.rel(c).label} always restores 128: its record lookup never matches)`,
+                  },
           },
           false,
         );
@@ -722,7 +762,7 @@ export function planCreate(input: PlanInput): DrPlan {
       });
     }
     b.applyHba(c, [...b.standardHbaOps(c), ...b.drHbaOps(c)]);
-    if (input.facts?.[c]?.ipType === null) {
+    if (b.rel(c).segmentSource === "ip-type" && input.facts?.[c]?.ipType === null) {
       b.problems.push({
         cluster: c,
         message:
@@ -777,7 +817,7 @@ export function planDelete(input: PlanInput): DrPlan {
       b.allDns(c, "stream_cluster_run_mode", set("cluster_primary"), "set");
       b.cm(c, "0");
       b.dcc(c, "backup_open", set("0"));
-      b.dcc(c, b.master() ? "status_key/dn_term/0" : "status_key/term", set("max DN term + 100"));
+      b.dcc(c, b.termKey(c), set("max DN term + 100"));
       b.applyHba(c, [...b.standardHbaOps(c), ...b.drHbaOps(c), ...b.removeHbaOps(c)]);
       if (b.isDisasterCluster(c) === false) {
         b.problems.push({
@@ -799,10 +839,10 @@ export function planDelete(input: PlanInput): DrPlan {
           "stop leaves stream_cluster_run_mode and cm backup_open/agent_backup_open as they are (cluster_primary / 0)",
       });
     }
-    if (b.master()) {
+    if (b.rel(c).replicationTrustLines) {
       const lines = b
-        .topo(b.other(c))
-        .dataNodes.map((r) => `host    replication    ${b.pgUser(c)}    ${r.backIp}/32    trust`);
+        .remoteDataIps(c)
+        .map((ip) => `host    replication    ${b.pgUser(c)}    ${ip}/32    trust`);
       b.notes.push({
         cluster: c,
         message: `left behind in pg_hba.conf (OM master never removes it): ${lines.join("; ")}`,
@@ -832,9 +872,19 @@ export function planSwitchover(input: PlanInput, newPrimary: string): DrPlan {
     b.missingSnapshots(c);
     b.allDns(c, "stream_cluster_run_mode", set(promote ? "cluster_primary" : "cluster_standby"), "set");
     if (!promote) {
+      // check_dn_instance_params on the demote side (its DNs are the only "Primary" ones): values that differ are
+      // recorded in .streaming_guc_backup and set on every DN.
       const decider = b.primaryDns(c)[0]!;
-      if (!valueIs(b.dnGuc(c, decider, "synchronous_commit"), "on"))
-        b.allDns(c, "synchronous_commit", set("on"), "reload");
+      for (const name of ["synchronous_commit", "most_available_sync"] as const) {
+        if (name === "most_available_sync" && b.topo(c).dataNodes.length > 2) continue;
+        const current = b.dnGuc(c, decider, name);
+        if (valueIs(current, "on")) continue;
+        b.allDns(c, name, set("on"), "reload");
+        b.notes.push({
+          cluster: c,
+          message: `${name} is recorded in .streaming_guc_backup (now ${formatPlanValue(current, name)}); ${name === "most_available_sync" ? "never restored with ≤ 2 DNs" : "stop/failover restore it as on/off, any other value as off"}`,
+        });
+      }
     }
     for (const dn of b.topo(c).dataNodes) {
       b.guc(
@@ -853,7 +903,7 @@ export function planSwitchover(input: PlanInput, newPrimary: string): DrPlan {
     }
     b.cm(c, promote ? "0" : "2");
     b.dcc(c, "backup_open", set(promote ? "0" : "2"));
-    if (promote) b.dcc(c, b.master() ? "status_key/dn_term/0" : "status_key/term", set("max DN term + 100"));
+    if (promote) b.dcc(c, b.termKey(c), set("max DN term + 100"));
     const disaster = b.isDisasterCluster(c);
     if (promote && disaster === false) {
       b.problems.push({

@@ -13,6 +13,7 @@ import { parseGucCheck } from "./parsers/gucCheck";
 import { type OmClusterStatus, parseOmStatus } from "./parsers/omStatus";
 import { parseQueryOutput, type SdrQueryResult } from "./parsers/query";
 import type { ClusterFacts, DnGuc, NodeSnapshot } from "./plan";
+import { type MasterMarkers, type OmRelease, omRelease } from "./releases";
 
 /** Deadline for one read command. */
 export const READ_TIMEOUT_MS = 60_000;
@@ -105,6 +106,28 @@ const SHOW: DnGuc[] = [
   "enable_dcf",
 ];
 
+/**
+ * Counts, in the installed gs_sdr scripts, the lines only OM master has (releases.ts `MasterMarkers`); `-` for a
+ * file that cannot be read.
+ */
+const MARKER_PROBE = [
+  ["impl/streaming_disaster_recovery/streaming_base.py", "status_key/dn_term/0"],
+  ["gspylib/component/Kernel/DN_OLAP/DN_OLAP.py", "host    replication    %s"],
+  ["impl/streaming_disaster_recovery/params_handler.py", "check_db_password"],
+]
+  .map(([file, text]) => {
+    const f = `"$GPHOME/script/${file}"`;
+    return `if [ -r ${f} ]; then grep -cF -- ${shellQuote(text!)} ${f} || true; else echo -; fi`;
+  })
+  .join("; ");
+
+function markers(text: string): MasterMarkers {
+  const [a, b, c] = text.split("\n").map((l) => l.trim());
+  const flag = (v: string | undefined): boolean | null =>
+    v === undefined || v === "-" || !/^\d+$/.test(v) ? null : Number(v) > 0;
+  return { dnTermKey: flag(a), replicationTrust: flag(b), passwordRegex: flag(c) };
+}
+
 /** Everything read from one cluster. */
 export interface ClusterRead {
   cluster: string;
@@ -114,6 +137,8 @@ export interface ClusterRead {
   facts: ClusterFacts;
   /** Third line of `$GPHOME/version.cfg` (commit id), per node. */
   versions: Record<string, string>;
+  /** The cluster's OM release (first node's version.cfg line 1 and installed scripts). */
+  release: OmRelease;
   /** The DR user as `select usename, userepl` sees it on this cluster's primary: null when it does not exist. */
   drUser: { replication: boolean } | null;
   /** `streaming_lock_*` files per node: node → trace ids. */
@@ -143,10 +168,13 @@ async function readNode(
   cmds["cm"] =
     `d=$(cm_ctl view 2>/dev/null | sed -n 's/^cmDataPath *: *//p' | head -1); [ -n "$d" ] && cat "$d/cm_agent/cm_agent.conf" 2>/dev/null | grep -E '^ *agent_backup_open' ; [ -n "$d" ] && cat "$d/cm_server/cm_server.conf" 2>/dev/null | grep -E '^ *backup_open'; true`;
   cmds["version"] = `sed -n 3p "$GPHOME/version.cfg" 2>/dev/null`;
+  cmds["release"] = `sed -n 1p "$GPHOME/version.cfg" 2>/dev/null`;
+  cmds["markers"] = MARKER_PROBE;
+  cmds["hostips"] = "hostname -I 2>/dev/null || true";
   cmds["locks"] = `ls "$PGHOST" 2>/dev/null | sed -n 's/^streaming_lock_//p'`;
   cmds["sdr"] = `ps -eo args | grep -cE '[g]s_sdr(\\.js)? +-t' || true`;
   cmds["facts"] =
-    `echo "pguser=\${PGUSER:-$(id -un)}"; echo "iptype=\${IP_TYPE-__unset__}"; cat "$PGHOST/streaming_cabin/.streaming_guc_backup" 2>/dev/null`;
+    `echo "pguser=\${PGUSER:-$(id -un)}"; echo "iptype=\${IP_TYPE-__unset__}"; echo "osuser=$(id -un)"; cat "$PGHOST/streaming_cabin/.streaming_guc_backup" 2>/dev/null`;
   const out = await batch(ctx, cluster, device.sshIp, cmds, "read node");
   const replconninfo: Record<number, ReturnType<typeof parseGucCheck>> = {};
   for (let i = 1; i <= 8; i++) replconninfo[i] = parseGucCheck(out[`rc${i}`]!, `replconninfo${i}`);
@@ -198,7 +226,8 @@ export async function readCluster(
   const first = nodes[0]!.out["facts"]!;
   const pgUser = /pguser=(.*)/.exec(first)?.[1]?.trim() || "omm";
   const ip = /iptype=(.*)/.exec(first)?.[1]?.trim();
-  const backup = first.split("\n").slice(2).join("\n");
+  const osUser = /osuser=(.*)/.exec(first)?.[1]?.trim() || pgUser;
+  const backup = first.split("\n").slice(3).join("\n");
   const snapshots: NodeSnapshot[] = t.dataNodes.map((d, i) => {
     const n = nodes[i]!;
     const dn = status.datanodes.find(
@@ -212,6 +241,7 @@ export async function readCluster(
       cmAgentBackupOpen: n.agent,
       cmServerBackupOpen: n.server,
       pgHba: n.out["hba"]!,
+      hostIps: n.out["hostips"]!.split(/\s+/).filter(Boolean),
       ...(dn?.instanceState ? { dnRole: dn.instanceState } : {}),
     };
   });
@@ -233,10 +263,12 @@ export async function readCluster(
     snapshots,
     facts: {
       pgUser,
+      osUser,
       ipType: ip === "__unset__" || ip === "" ? null : ip === "ipv6" ? "ipv6" : "ipv4",
       ...(backup.trim() ? { streamingGucBackup: backup } : {}),
     },
     versions,
+    release: omRelease(value(nodes[0]!.out["release"]!), markers(nodes[0]!.out["markers"]!)),
     drUser: userLine ? { replication: userLine.split("|")[1] === "t" } : null,
     locks,
     sdrRunning,

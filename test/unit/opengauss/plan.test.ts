@@ -10,6 +10,7 @@ import {
   planSwitchover,
   renderPlan,
 } from "../../../provider/engines/opengauss/plan";
+import { omRelease } from "../../../provider/engines/opengauss/releases";
 import { fixture, makeXml } from "./fixtures";
 
 const A = parseClusterXml(fixture("cluster-A.xml"));
@@ -163,7 +164,7 @@ test("create: exactly the DR pg_hba lines are added (master variant, /16 segment
     "add host    all    all    127.0.2.2/32    sha256",
   ]);
   assert.ok(renderPlan(plan).includes("B/ogb2 pg_hba + host    all    omm    127.0.1.2/32    trust"));
-  const release = planCreate({ ...baseInput(), omVariant: "release" });
+  const release = planCreate({ ...baseInput(), releases: { A: omRelease("openGauss-6.0.3").behaviour } });
   assert.ok(!release.hba.some((h) => h.line.startsWith("host    replication    omm    127.0.2.")));
   const pgUser = planCreate({ ...baseInput(), facts: { A: { pgUser: "gauss" } } });
   assert.ok(
