@@ -44,6 +44,7 @@ import {
   type Operation,
   operationKey,
 } from "./decide";
+import { remoteStreamIpPairs } from "./drParams";
 import { type ClusterObservation, clearStale, type Ownership, observe } from "./observe";
 import { type DrPlan, planCreate, planSwitchover, renderPlan } from "./plan";
 import { releaseHeader } from "./releases";
@@ -565,9 +566,12 @@ function recordOrSurface(
 async function afterDissolve(ctx: DrContext, obs: Observed, name: string): Promise<void> {
   for (const n of ctx.names) {
     if (!obs[n]!.view.reachable) continue;
-    const peer = ctx.topologies[ctx.names.find((x) => x !== n)!]!;
-    const peerIps = peer.dataNodes.flatMap((d) => [d.sshIp, d.backIp]);
     const t = ctx.topologies[n]!;
+    const peer = ctx.topologies[ctx.names.find((x) => x !== n)!]!;
+    const peerIps = [
+      ...peer.dataNodes.flatMap((d) => [d.sshIp, d.backIp]),
+      ...remoteStreamIpPairs(t, peer).map((p) => p.dataIp),
+    ];
     for (const d of t.dataNodes) {
       try {
         const out = await batch(

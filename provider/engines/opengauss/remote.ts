@@ -9,8 +9,9 @@ import { ParseError } from "../../errors";
 import { type Fleet, fleetOf } from "../../transport/fleet";
 import { shellQuote } from "../../transport/redact";
 import type { ExecOptions, ExecResult, SshSession, SshTarget } from "../../transport/ssh";
-import { parseGucCheck } from "./parsers/gucCheck";
+import type { GucValue } from "./parsers/gucCheck";
 import { type OmClusterStatus, parseOmStatus } from "./parsers/omStatus";
+import { confGucValue } from "./parsers/postgresqlConf";
 import { parseQueryOutput, type SdrQueryResult } from "./parsers/query";
 import type { ClusterFacts, DnGuc, NodeSnapshot } from "./plan";
 import { type MasterMarkers, type OmRelease, omRelease } from "./releases";
@@ -161,8 +162,9 @@ async function readNode(
   haPort: number,
 ) {
   const cmds: Record<string, string> = {};
-  for (let i = 1; i <= 8; i++)
-    cmds[`rc${i}`] = `gs_guc check -Z datanode -D ${shellQuote(dataDir)} -c replconninfo${i}`;
+  // the active replconninfo lines of the file gs_guc check reads (one process instead of eight)
+  cmds["rc"] =
+    `grep -E '^[[:space:]]*replconninfo[0-9]+[[:space:]]*=' ${shellQuote(`${dataDir}/postgresql.conf`)}; true`;
   for (const g of SHOW) cmds[g] = `gsql -d postgres -p ${haPort} -t -A -X -c ${shellQuote(`show ${g}`)}`;
   cmds["hba"] = `cat ${shellQuote(`${dataDir}/pg_hba.conf`)}`;
   cmds["cm"] =
@@ -176,8 +178,8 @@ async function readNode(
   cmds["facts"] =
     `echo "pguser=\${PGUSER:-$(id -un)}"; echo "iptype=\${IP_TYPE-__unset__}"; echo "osuser=$(id -un)"; cat "$PGHOST/streaming_cabin/.streaming_guc_backup" 2>/dev/null`;
   const out = await batch(ctx, cluster, device.sshIp, cmds, "read node");
-  const replconninfo: Record<number, ReturnType<typeof parseGucCheck>> = {};
-  for (let i = 1; i <= 8; i++) replconninfo[i] = parseGucCheck(out[`rc${i}`]!, `replconninfo${i}`);
+  const replconninfo: Record<number, GucValue> = {};
+  for (let i = 1; i <= 8; i++) replconninfo[i] = confGucValue(out["rc"]!, `replconninfo${i}`);
   const gucs: Partial<Record<DnGuc, string | null>> = {};
   for (const g of SHOW) gucs[g] = value(out[g]!.split("\n")[0] ?? "");
   const cm = out["cm"]!;

@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseGucBackup, restoredSynchronousCommit } from "../../../provider/engines/opengauss/parsers/cabin";
-import {
-  gsSdrSeesEmpty,
-  gsSdrSeesUnset,
-  parseGucCheck,
-} from "../../../provider/engines/opengauss/parsers/gucCheck";
 import { parseOmStatus } from "../../../provider/engines/opengauss/parsers/omStatus";
+import { confGucValue } from "../../../provider/engines/opengauss/parsers/postgresqlConf";
 import { parseQueryOutput } from "../../../provider/engines/opengauss/parsers/query";
 import {
   formatReplConnInfo,
@@ -143,34 +139,27 @@ test("gs_om status --all of a DR cluster with Main and Cascade Standby", () => {
   assert.throws(() => parseOmStatus("nothing here"), ParseError);
 });
 
-test("gs_guc check: unset, explicitly empty, set and bare values", () => {
-  assert.deepEqual(parseGucCheck(fixture("guc-check-unset.txt"), "replconninfo3"), { state: "unset" });
-  assert.deepEqual(parseGucCheck(fixture("guc-check-empty.txt"), "replconninfo2"), { state: "empty" });
-  assert.deepEqual(parseGucCheck(fixture("guc-check-set.txt"), "replconninfo1"), {
+test("postgresql.conf lines: the value gs_guc check reports (last active line; unset, empty, set, bare)", () => {
+  const conf = [
+    "#replconninfo1 = 'localhost=127.0.0.9'\t# commented out: not active",
+    "replconninfo1 = 'localhost=127.0.1.1 localport=26001 localheartbeatport=26005 localservice=26004 remotehost=127.0.1.2 remoteport=26001 remoteheartbeatport=26005 remoteservice=26004'\t\t# old",
+    "  replconninfo2 = ''",
+    "replconninfo4 = 'a'",
+    "replconninfo4 = 'it''s # not a comment'   # a comment",
+    "wal_keep_segments = 128 # bare",
+    "REPLCONNINFO5='x'",
+  ].join("\n");
+  assert.deepEqual(confGucValue(conf, "replconninfo1"), {
     state: "set",
     value:
       "localhost=127.0.1.1 localport=26001 localheartbeatport=26005 localservice=26004 remotehost=127.0.1.2 remoteport=26001 remoteheartbeatport=26005 remoteservice=26004",
   });
-  assert.deepEqual(parseGucCheck(fixture("guc-check-number.txt"), "wal_keep_segments"), {
-    state: "set",
-    value: "128",
-  });
-  assert.throws(() => parseGucCheck("Total GUC values: 0.", "replconninfo1"), ParseError);
-});
-
-test("gs_guc check: gs_sdr's counting rules (> 2 NULL, >= 2 '')", () => {
-  assert.equal(gsSdrSeesUnset(fixture("guc-check-unset.txt"), "replconninfo3"), true);
-  assert.equal(
-    gsSdrSeesUnset(fixture("guc-check-set.txt"), "replconninfo1"),
-    false,
-    "one =NULL (stderr) is not unset",
-  );
-  assert.equal(gsSdrSeesEmpty(fixture("guc-check-empty.txt"), "replconninfo2"), true);
-  assert.equal(gsSdrSeesEmpty(fixture("guc-check-unset.txt"), "replconninfo3"), false);
-  // Without the stderr line only two NULLs remain: the check line still says unset.
-  const stdoutOnly = fixture("guc-check-unset.txt").split("\n").slice(1).join("\n");
-  assert.equal(gsSdrSeesUnset(stdoutOnly, "replconninfo3"), false);
-  assert.deepEqual(parseGucCheck(stdoutOnly, "replconninfo3"), { state: "unset" });
+  assert.deepEqual(confGucValue(conf, "replconninfo2"), { state: "empty" });
+  assert.deepEqual(confGucValue(conf, "replconninfo3"), { state: "unset" });
+  assert.deepEqual(confGucValue(conf, "replconninfo4"), { state: "set", value: "it''s # not a comment" });
+  assert.deepEqual(confGucValue(conf, "wal_keep_segments"), { state: "set", value: "128" });
+  assert.deepEqual(confGucValue(conf, "replconninfo5"), { state: "set", value: "x" });
+  assert.deepEqual(confGucValue("", "replconninfo1"), { state: "unset" });
 });
 
 test("replconninfo: gs_sdr's regex, parse and format", () => {
