@@ -21,7 +21,6 @@ export interface ErrorLocation {
 /** Stable error codes; documented in docs/errors.md. */
 export type HadrErrorCode =
   | "HADR_VALIDATION"
-  | "HADR_PREFLIGHT"
   | "HADR_SSH_CONNECT"
   | "HADR_SSH_AUTH"
   | "HADR_HOST_KEY"
@@ -87,13 +86,6 @@ export class ValidationError extends HadrError {
   constructor(failures: PropertyFailure[], opts: HadrErrorOptions = {}) {
     super("HADR_VALIDATION", failures.map((f) => `${f.property}: ${f.reason}`).join("; "), false, opts);
     this.failures = failures;
-  }
-}
-
-/** A precondition on the live clusters does not hold (cluster not Normal, DR user missing, ...). */
-export class PreflightError extends HadrError {
-  constructor(message: string, opts: HadrErrorOptions = {}) {
-    super("HADR_PREFLIGHT", message, false, opts);
   }
 }
 
@@ -177,11 +169,6 @@ export class StateError extends HadrError {
   constructor(message: string, opts: HadrErrorOptions = {}) {
     super("HADR_STATE", message, false, opts);
   }
-}
-
-/** True for errors that say retrying may help; unknown errors are treated as not retryable. */
-export function isRetryable(err: unknown): boolean {
-  return err instanceof HadrError && err.retryable;
 }
 
 /** Turns anything thrown into a one-line description for logs and engine messages. */
