@@ -10,6 +10,7 @@ import { ensureLab, labCli, sshExec } from "../lab/fixture";
 import type { LabInfo } from "../lab/types";
 import { TestProject } from "../support/project";
 import { DR_PASSWORD, DR_PROGRAM, HA_PORT } from "./dr-support";
+import { logicalPlan } from "./plan-live";
 
 const PROGRAM = DR_PROGRAM;
 const PASSWORD = DR_PASSWORD;
@@ -107,18 +108,6 @@ async function drOutputs(p: TestProject = project): Promise<Record<string, unkno
   );
   assert.ok(res, "the relationship is in the state");
   return res["outputs"] as Record<string, unknown>;
-}
-
-/** Joins the preview's wrapped plan lines back into `header: before → after` entries. */
-function logicalPlan(lines: string[]): string[] {
-  const out: string[] = [];
-  for (const l of lines) {
-    if (l.startsWith("  - ")) out[out.length - 1] += ` ${l.slice(4)}`;
-    else if (l.startsWith("  + ")) out[out.length - 1] += ` → ${l.slice(4)}`;
-    else if (l.startsWith("    ")) out[out.length - 1] += ` ${l.slice(4)}`;
-    else out.push(l);
-  }
-  return out;
 }
 
 before(

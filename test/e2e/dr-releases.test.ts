@@ -1,0 +1,156 @@
+/**
+ * Every OM release plans what its own gs_sdr does, through the real CLI on the lab: an OM 5.0.3 pair (no IP_TYPE
+ * in its env files) from preview through up, switchover and destroy, each phase's live GUCs, CM settings, DCC keys
+ * and pg_hba lines equal to what its preview said; and a pair streaming over a dedicated replication network.
+ * (OM master's own preview = live check is in dr-relationship.test.ts.)
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { setOmVersion, sshExec } from "../lab/fixture";
+import type { LabInfo } from "../lab/types";
+import { DrHarness } from "./dr-support";
+import { assertPlanIsLive, planFromPreview } from "./plan-live";
+
+function ipOf(lab: LabInfo, cluster: string, i: number): string {
+  return lab.clusters[cluster]!.hosts[i]!.ip;
+}
+
+describe("OM 5.0.3: preview, up, switchover and destroy do what preview said", { timeout: 1_500_000 }, () => {
+  let h: DrHarness;
+  let lab: LabInfo;
+
+  before(
+    async () => {
+      h = await DrHarness.setup("rel503");
+      lab = await setOmVersion("5.0.3");
+    },
+    { timeout: 600_000 },
+  );
+  after(
+    async () => {
+      await setOmVersion("master").catch(() => undefined);
+      h?.dispose();
+    },
+    { timeout: 120_000 },
+  );
+
+  test("the env files have no IP_TYPE, and preview plans 5.0.3's gs_sdr", async () => {
+    const env = await sshExec(lab, ipOf(lab, "A", 0), "omm", "grep -c IP_TYPE ~/.bashrc || true");
+    assert.equal(env.stdout.trim(), "0", "5.0.x preinstall never exported IP_TYPE");
+    const plan = planFromPreview(await h.pulumi(["preview", "--diff"]));
+    assert.equal(plan[0], "operation: start A->B (primary+standby)");
+    assert.equal(plan[1], "OM release: A 5.0.3 (5.0.x–5.1.x), B 5.0.3 (5.0.x–5.1.x)");
+    assert.ok(!plan.some((l) => /warning:/.test(l)), plan.join("\n"));
+    assert.ok(!plan.some((l) => /host {4}replication {4}omm /.test(l)), "no trust replication lines before master");
+    assert.ok(plan.some((l) => /pg_hba \+ host {4}replication {4}all {4}127\.\d+\.0\.0\/16 {4}sha256/.test(l)));
+    assert.ok(plan.join(" ").includes("always restores 128"), "wal_keep_segments goes back to 128");
+  });
+
+  test("up: the live nodes equal the preview (no IP_TYPE needed)", async () => {
+    const plan = planFromPreview(await h.pulumi(["preview", "--diff"]));
+    await h.pulumi(["up", "--yes", "--skip-preview"]);
+    assert.deepEqual(await h.stats(), { A: "archive", B: "recovery" });
+    const checked = await assertPlanIsLive(lab, plan);
+    assert.ok(checked >= 30, `checked ${checked} plan entries`);
+  });
+
+  test("switchover to B: the live nodes and the DCC term key equal the preview", async () => {
+    await h.setSpec({ primary: "B" });
+    const plan = planFromPreview(await h.pulumi(["preview", "--diff"]));
+    assert.equal(plan[0], "operation: switchover A->B");
+    assert.ok(plan.some((l) => l === "B dcc /omm/CMServer/status_key/term: (unknown) → max DN term + 100"), plan.join("\n"));
+    await h.pulumi(["up", "--yes", "--skip-preview"]);
+    assert.deepEqual(await h.stats(), { A: "recovery", B: "archive" });
+    const checked = await assertPlanIsLive(lab, plan);
+    assert.ok(checked >= 10, `checked ${checked} plan entries`);
+  });
+
+  test("destroy: both clusters normal, no DR line of the other cluster active, nothing left behind", async () => {
+    const out = await h.pulumi(["destroy", "--yes", "--skip-preview"]);
+    assert.doesNotMatch(out, /left behind on/, "5.0.3 writes no trust lines, so none is left");
+    assert.deepEqual(await h.stats(), { A: "normal", B: "normal" });
+    for (const [c, other] of [
+      ["A", "B"],
+      ["B", "A"],
+    ] as const) {
+      for (const host of lab.clusters[c]!.hosts) {
+        const r = await sshExec(lab, host.ip, "omm", "grep -vE '^[[:space:]]*#' /home/omm/data/dn1/pg_hba.conf");
+        for (const peer of lab.clusters[other]!.hosts)
+          assert.ok(!r.stdout.includes(`${peer.ip}/32`), `${host.ip} still accepts ${peer.ip}`);
+      }
+    }
+  });
+});
+
+describe("a dedicated replication network", { timeout: 1_200_000 }, () => {
+  let h: DrHarness;
+  let lab: LabInfo;
+
+  const pairs = (c: string) =>
+    lab.clusters[c]!.hosts.map((x) => {
+      assert.ok(x.streamIp, `the lab gives ${x.ip} a stream address`);
+      return `(${x.ip},${x.streamIp})`;
+    });
+
+  before(
+    async () => {
+      h = await DrHarness.setup("streamnet");
+      lab = h.lab;
+      const spec = h.spec() as { clusters: Record<string, Record<string, unknown>> };
+      for (const [c, other] of [
+        ["A", "B"],
+        ["B", "A"],
+      ] as const) {
+        spec.clusters[c]!["drParams"] = {
+          localStreamIpmap1: pairs(c).join(","),
+          remoteStreamIpmap1: pairs(other).join(","),
+          remotedataPortBase: lab.portBase,
+        };
+      }
+      await h.project.config("dr", JSON.stringify(spec));
+    },
+    { timeout: 600_000 },
+  );
+  after(() => h?.dispose());
+
+  test("replconninfo and the DR pg_hba lines use the stream addresses; a row reaches B over them", async () => {
+    const plan = planFromPreview(await h.pulumi(["preview", "--diff"]));
+    const a1 = lab.clusters["A"]!.hosts[0]!;
+    const b1 = lab.clusters["B"]!.hosts[0]!;
+    assert.ok(
+      plan.some((l) => l.includes(`pg_hba + host    all    all    ${a1.streamIp}/32    sha256`)),
+      plan.join("\n"),
+    );
+    await h.pulumi(["up", "--yes", "--skip-preview"]);
+    assert.deepEqual(await h.stats(), { A: "archive", B: "recovery" });
+    assert.ok((await assertPlanIsLive(lab, plan)) >= 30);
+    const conf = await sshExec(lab, a1.ip, "omm", "grep -E '^replconninfo' /home/omm/data/dn1/postgresql.conf");
+    assert.match(conf.stdout, new RegExp(`localhost=${a1.streamIp!.replace(/\./g, "\\.")} .*remotehost=${b1.streamIp!.replace(/\./g, "\\.")} `));
+    const tag = `stream-${Date.now()}`;
+    const w = await h.gsql(
+      a1.ip,
+      `CREATE TABLE IF NOT EXISTS hadr_stream_probe(v text); INSERT INTO hadr_stream_probe VALUES ('${tag}');`,
+    );
+    assert.equal(w.code, 0, w.out);
+    for (const b of lab.clusters["B"]!.hosts) {
+      const { out } = await h.gsql(b.ip, "SELECT 1");
+      assert.equal(out, "1");
+    }
+    const { until } = await import("./dr-support");
+    await until(
+      `the row reaches ${b1.ip}`,
+      async () => (await h.gsql(b1.ip, `SELECT count(*) FROM hadr_stream_probe WHERE v = '${tag}'`)).out,
+      (v) => v === "1",
+      120_000,
+    );
+  });
+
+  test("destroy removes the stream-address DR lines", async () => {
+    await h.pulumi(["destroy", "--yes", "--skip-preview"]);
+    assert.deepEqual(await h.stats(), { A: "normal", B: "normal" });
+    const b1 = lab.clusters["B"]!.hosts[0]!;
+    const r = await sshExec(lab, b1.ip, "omm", "grep -vE '^[[:space:]]*#' /home/omm/data/dn1/pg_hba.conf");
+    for (const a of lab.clusters["A"]!.hosts)
+      assert.ok(!r.stdout.includes(`host all all ${a.streamIp}/32`.replace(/ /g, "    ")), r.stdout);
+  });
+});
