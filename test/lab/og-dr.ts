@@ -3,7 +3,7 @@
  * openGauss user, build the DR XML of a cluster, parse `query`, and dissolve whatever DR pair an earlier
  * test file left behind (so every file starts from two plain clusters).
  */
-import { ensureLab, labCli, sshExec } from "./fixture";
+import { ensureLab, labCli, type OmVersionChoice, sshExec } from "./fixture";
 import type { LabInfo, LabRunResult } from "./types";
 
 /** Single-quotes for bash. */
@@ -106,9 +106,12 @@ export async function dissolveDr(lab: LabInfo): Promise<string[]> {
   return done;
 }
 
-/** The openGauss lab in a known state: up, every fault undone, no DR pair left by an earlier file. */
-export async function freshOpenGaussLab(): Promise<LabInfo> {
-  const lab = await ensureLab({ engines: ["opengauss"] });
+/**
+ * The openGauss lab in a known state: up with both clusters on OM release `omVersion` (default master),
+ * every fault undone, no DR pair left by an earlier file.
+ */
+export async function freshOpenGaussLab(omVersion: OmVersionChoice = "master"): Promise<LabInfo> {
+  const lab = await ensureLab({ engines: ["opengauss"], omVersion });
   const reset = await labCli(["reset"]);
   if (reset.code !== 0) throw new Error(`lab reset failed: ${reset.stderr}${reset.stdout}`);
   await dissolveDr(lab);
