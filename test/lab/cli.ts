@@ -1,19 +1,33 @@
 /**
  * `npm run lab -- <command>`: the lab CLI (see test/lab/README.md).
  *
- *   up [--nodes N] [--port-base P] [--engines opengauss,kingbase-v8r3,kingbase-v8r6|all|none]
- *   down | status | reset | fault <name> [args…] | exec <ip|name> [--user u] -- cmd…
+ *   up [--nodes N] [--port-base P] [--engines opengauss,kingbase-v8r3,kingbase-v8r6|all|none] [--om-version V]
+ *   om-version V | down | status | reset | fault <name> [args…] | exec <ip|name> [--user u] -- cmd…
  *
  * Environment: HADR_LAB_ROOT (default /var/tmp/pulumi-hadr-lab), HADR_LAB_NET (second octet, default 0).
  */
 import { parseEngines } from "./core/addresses";
-import { labDown, labEnvFromProcess, labExec, labFault, labReset, labStatus, labUp } from "./core/lab";
+import {
+  labDown,
+  labEnvFromProcess,
+  labExec,
+  labFault,
+  labReset,
+  labSetOmVersion,
+  labStatus,
+  labUp,
+} from "./core/lab";
 import { shellQuote } from "./core/proc";
 import type { LabInfo } from "./types";
 
 const USAGE = `usage: lab <command>
-  up [--nodes N] [--port-base P] [--engines LIST]   create or repair the lab (idempotent); prints lab.json's path
+  up [--nodes N] [--port-base P] [--engines LIST] [--om-version V]
+                                                    create or repair the lab (idempotent); prints lab.json's path
                                                     LIST: comma list of opengauss,kingbase-v8r3,kingbase-v8r6, all, none
+                                                    V: emulated openGauss-OM release, for both clusters (5.0.3, 6.0.0,
+                                                    6.0.2, 6.0.3, 7.0.0-RC2, 7.0.0-RC3, master, any X.Y.Z[-RCn]) or
+                                                    per cluster (A=5.0.3,B=master); default: unchanged, first up master
+  om-version V                                      switch the running openGauss clusters to release V (same syntax)
   down                                              remove every trace of the lab (Debian packages stay)
   status                                            each host's sshd, plus the engines' lines
   reset                                             undo every fault
@@ -54,8 +68,14 @@ function intOption(v: string | undefined, name: string): number | undefined {
 function summary(info: LabInfo): string {
   const lines = [`client key: ${info.clientKeyPath}`, `known_hosts: ${info.knownHostsPath}`];
   for (const [name, c] of Object.entries(info.clusters)) {
-    lines.push(`cluster ${name} (${c.engine}${c.provisioned ? "" : ", not provisioned"}) user ${c.user}`);
-    for (const h of c.hosts) lines.push(`  ${h.name.padEnd(6)} ${h.ip}:${h.sshPort} ${h.hostKey}`);
+    const om = c.omVersion ? ` OM ${c.omVersion}` : "";
+    lines.push(
+      `cluster ${name} (${c.engine}${c.provisioned ? "" : ", not provisioned"}) user ${c.user}${om}`,
+    );
+    for (const h of c.hosts) {
+      const s = h.streamIp ? ` stream ${h.streamIp}` : "";
+      lines.push(`  ${h.name.padEnd(6)} ${h.ip}:${h.sshPort}${s} ${h.hostKey}`);
+    }
     if (c.xml) lines.push(`  xml:\n${c.xml.replace(/^/gm, "    ")}`);
   }
   return lines.join("\n");
@@ -66,14 +86,20 @@ async function main(argv: string[]): Promise<number> {
   const env = labEnvFromProcess();
   switch (command) {
     case "up": {
-      const { opts, rest } = parseOptions(words, ["nodes", "port-base", "engines"]);
+      const { opts, rest } = parseOptions(words, ["nodes", "port-base", "engines", "om-version"]);
       if (rest.length) throw new Error(`unexpected arguments: ${rest.join(" ")}`);
       const { info, path } = await labUp(env, {
         nodes: intOption(opts["nodes"], "nodes"),
         portBase: intOption(opts["port-base"], "port-base"),
         engines: parseEngines(opts["engines"]),
+        ...(opts["om-version"] !== undefined ? { omVersion: opts["om-version"] } : {}),
       });
       process.stdout.write(`${summary(info)}\n${path}\n`);
+      return 0;
+    }
+    case "om-version": {
+      if (words.length !== 1) throw new Error("usage: lab om-version <release> | <cluster>=<release>,…");
+      process.stdout.write(`${(await labSetOmVersion(env, words[0]!)).join("\n")}\n`);
       return 0;
     }
     case "down": {

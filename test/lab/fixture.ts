@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "ssh2";
+import { labRootFromEnv } from "./core/addresses";
 import type { LabInfo, LabRunResult } from "./types";
 
 /** Path of the compiled lab CLI (next to this file in dist/test/lab). */
@@ -60,9 +61,10 @@ export function labCli(
  * provisioned by an earlier `up` stay provisioned. Throws with the CLI's output when `up` fails.
  */
 export async function ensureLab(
-  opts: { engines?: string[]; nodes?: number; portBase?: number } = {},
+  opts: { engines?: string[]; nodes?: number; portBase?: number; omVersion?: OmVersionChoice } = {},
 ): Promise<LabInfo> {
   const args = ["up"];
+  if (opts.omVersion !== undefined) args.push("--om-version", omVersionArg(opts.omVersion));
   if (opts.engines) args.push("--engines", opts.engines.length ? opts.engines.join(",") : "none");
   if (opts.nodes !== undefined) args.push("--nodes", String(opts.nodes));
   if (opts.portBase !== undefined) args.push("--port-base", String(opts.portBase));
@@ -70,6 +72,32 @@ export async function ensureLab(
   if (r.code !== 0) throw new Error(`lab ${args.join(" ")} failed (exit ${r.code}):\n${r.stderr}${r.stdout}`);
   const file = r.stdout.trim().split("\n").pop() ?? "";
   return JSON.parse(fs.readFileSync(file, "utf8")) as LabInfo;
+}
+
+/**
+ * An emulated openGauss-OM release choice: one release for both clusters (`"5.0.3"`, `"master"`, …) or per
+ * cluster (`{ A: "5.0.3", B: "master" }`; clusters not named keep theirs).
+ */
+export type OmVersionChoice = string | Record<string, string>;
+
+function omVersionArg(v: OmVersionChoice): string {
+  return typeof v === "string"
+    ? v
+    : Object.entries(v)
+        .map(([c, r]) => `${c}=${r}`)
+        .join(",");
+}
+
+/**
+ * Switches the running lab's openGauss clusters to another emulated OM release (`lab om-version`): rewrites
+ * version.cfg and the env file on their hosts, no re-provisioning (well under a second per cluster). The
+ * next gs_sdr run behaves as that release. Returns the updated lab.json; throws when the CLI fails.
+ */
+export async function setOmVersion(v: OmVersionChoice): Promise<LabInfo> {
+  const r = await labCli(["om-version", omVersionArg(v)], { timeoutMs: 120_000 });
+  if (r.code !== 0)
+    throw new Error(`lab om-version ${omVersionArg(v)} failed (exit ${r.code}):\n${r.stderr}${r.stdout}`);
+  return JSON.parse(fs.readFileSync(path.join(labRootFromEnv(), "lab.json"), "utf8")) as LabInfo;
 }
 
 /** Finds a host of the lab by address or host name, with its ssh port and pinned fingerprint. */

@@ -21,6 +21,8 @@ export interface LabUser {
 export interface LabHost {
   /** Loopback address, 127.0.x.y. */
   ip: string;
+  /** openGauss hosts: the second (replication-network) loopback address, 127.n.(x+10).y. */
+  streamIp?: string;
   /** Host name used in vendor configs, e.g. `oga1`, `ogb2`, `kb3n1`, `kb6n2`. */
   name: string;
   /** Name of the cluster this host belongs to (`A`, `B`, `kbv8r3`, `kbv8r6`). */
@@ -76,6 +78,8 @@ export interface LabContext {
   ): Promise<LabRunResult>;
   /** Progress line for the CLI. */
   log(message: string): void;
+  /** `lab up` only: the OM release per openGauss cluster name (absent → the provisioner's default, master). */
+  omReleases?: Record<string, string>;
 }
 
 /** What a provisioner returns for lab.json; merged into the cluster's entry. */
@@ -86,6 +90,8 @@ export interface LabClusterOutput {
   envFile: string;
   /** openGauss only: the cluster's install XML (content). */
   xml?: string;
+  /** openGauss only: the emulated OM release (`master`, `5.0.3`, `7.0.0-RC2`, …; see opengauss/README.md). */
+  omVersion?: string;
   /** Per-node details (data dir, ports, paths) for tests. */
   nodes: Array<Record<string, unknown> & { host: string }>;
   /** Engine-specific extras (install paths, DR user, ...). */
@@ -140,7 +146,14 @@ export interface LabInfo {
       /** False while the engine's provisioner has not (successfully) run: only the hosts exist. */
       provisioned: boolean;
       /** `hostKey` is the `SHA256:...` fingerprint of the host's ed25519 key. */
-      hosts: Array<{ ip: string; name: string; sshPort: number; hostKey: string }>;
+      hosts: Array<{
+        ip: string;
+        /** openGauss hosts: dedicated replication address (in `hostname -I`, DN listens on it). */
+        streamIp?: string;
+        name: string;
+        sshPort: number;
+        hostKey: string;
+      }>;
     }
   >;
 }

@@ -37,6 +37,19 @@ export function isLoopback(ip: string): boolean {
   return !!m && m.slice(1).every((x) => Number(x) <= 255);
 }
 
+/** Third octet added to an openGauss host's address to get its dedicated replication (stream) address. */
+export const STREAM_IP_OFFSET = 10;
+
+/**
+ * The dedicated replication-network address of an openGauss host (`127.n.1.i` → `127.n.11.i`,
+ * `127.n.2.i` → `127.n.12.i`): a second loopback address the host reports in `hostname -I` and its DN
+ * listens on. Undefined for any other address.
+ */
+export function streamIpFor(ip: string): string | undefined {
+  const m = /^127\.(\d+)\.([12])\.(\d+)$/.exec(ip);
+  return m ? `127.${m[1]}.${Number(m[2]) + STREAM_IP_OFFSET}.${m[3]}` : undefined;
+}
+
 /** Options that fix the topology. */
 export interface TopologyOptions {
   root: string;
@@ -77,8 +90,10 @@ export function topology(opts: TopologyOptions): LabClusterSpec[] {
     const hosts: LabHost[] = [];
     for (let i = 1; i <= c.count(opts.nodes); i++) {
       const ip = `127.${opts.net}.${c.third}.${i}`;
+      const streamIp = c.engine === "opengauss" ? streamIpFor(ip) : undefined;
       hosts.push({
         ip,
+        ...(streamIp ? { streamIp } : {}),
         name: c.hostName(i),
         cluster: c.name,
         index: i,

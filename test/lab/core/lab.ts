@@ -5,7 +5,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { kingbaseV8R3Provisioner, kingbaseV8R6Provisioner } from "../kingbase/provision";
-import { openGaussProvisioner } from "../opengauss/provision";
+import { openGaussProvisioner, setOmRelease } from "../opengauss/provision";
+import { DEFAULT_OM_RELEASE, parseOmVersionOption, versionCfg } from "../opengauss/release";
 import type {
   EngineProvisioner,
   LabClusterSpec,
@@ -73,6 +74,8 @@ export interface UpOptions {
   portBase?: number;
   /** Engines whose provisioners run now (others keep what an earlier `up` gave them). */
   engines?: LabEngine[];
+  /** `--om-version`: `<release>` for every openGauss cluster or `A=<release>,B=<release>`; unnamed clusters keep theirs. */
+  omVersion?: string;
 }
 
 /** Where the lab lives and with which privileges, from the environment. */
@@ -295,6 +298,11 @@ export async function labUp(env: LabEnv, opts: UpOptions = {}): Promise<{ info: 
     const hosts = allHosts(clusters);
     if (prev) for (const l of await restoreAllSites(root, net, clustersOf(prev))) log(l);
 
+    const ogNames = clusters.filter((c) => c.engine === "opengauss").map((c) => c.name);
+    const omReleases: Record<string, string> = {};
+    for (const c of ogNames) omReleases[c] = prev?.outputs[c]?.omVersion ?? DEFAULT_OM_RELEASE;
+    if (opts.omVersion !== undefined)
+      Object.assign(omReleases, parseOmVersionOption(opts.omVersion, ogNames));
     let outputs = prev?.outputs ?? {};
     if (prev && (prev.nodes !== nodes || prev.portBase !== portBase)) {
       log(
@@ -380,7 +388,7 @@ export async function labUp(env: LabEnv, opts: UpOptions = {}): Promise<{ info: 
     copyTools(root);
     t.stage("tools");
 
-    const ctx = makeContext(state, log);
+    const ctx = { ...makeContext(state, log), omReleases };
     const errors: string[] = [];
     await Promise.all(
       engines.map(async (engine) => {
@@ -555,6 +563,47 @@ export async function labFault(env: LabEnv, name: string, args: string[]): Promi
       name,
       args,
     );
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Switches openGauss clusters to another emulated OM release on the running lab (`lab om-version`), without
+ * re-provisioning: rewrites version.cfg and the env file on every host (opengauss/provision.ts) and
+ * records the release in state.json and lab.json. `value` as `--om-version`. Returns what it did.
+ */
+export async function labSetOmVersion(env: LabEnv, value: string): Promise<string[]> {
+  const state = requireState(env.root);
+  const release = await acquireLock(env.root);
+  try {
+    const clusters = clustersOf(state).filter(
+      (c) => c.engine === "opengauss" && state.outputs[c.name] !== undefined,
+    );
+    const wanted = parseOmVersionOption(
+      value,
+      clusters.map((c) => c.name),
+    );
+    const ctx = makeContext(state, env.log);
+    const lines: string[] = [];
+    for (const c of clusters) {
+      const r = wanted[c.name];
+      if (r === undefined) continue;
+      await setOmRelease(ctx, c, r);
+      state.outputs[c.name]!.omVersion = r;
+      lines.push(`${c.name}: OM release ${r} (${versionCfg(r).split("\n")[0]})`);
+    }
+    writeState(state);
+    const k = keyPaths(state.root);
+    writeLabInfo(
+      buildLabInfo(state, clustersOf(state), {
+        clientKeyPath: k.client,
+        clusterKeyPath: k.cluster,
+        knownHostsPath: k.knownHosts,
+        toolsDir: toolsDirOf(state.root),
+      }),
+    );
+    return lines;
   } finally {
     release();
   }

@@ -73,6 +73,7 @@ export function buildLabInfo(
       provisioned: given !== undefined,
       hosts: c.hosts.map((h) => ({
         ip: h.ip,
+        ...(h.streamIp ? { streamIp: h.streamIp } : {}),
         name: h.name,
         sshPort: h.sshPort,
         hostKey: h.hostKeyFingerprint,

@@ -4,7 +4,7 @@
  */
 import type { LabClusterSpec, LabContext } from "../types";
 import { installHbaLines } from "./hba";
-import { homePaths, type StaticConfig } from "./layout";
+import { homePaths, listenAddresses, type StaticConfig } from "./layout";
 
 /** Static config of a cluster (identical on every node). */
 export function staticConfigFor(ctx: LabContext, cluster: LabClusterSpec): StaticConfig {
@@ -27,6 +27,7 @@ export function staticConfigFor(ctx: LabContext, cluster: LabClusterSpec): Stati
       nodeId: h.index,
       name: h.name,
       ip: h.ip,
+      ...(h.streamIp ? { streamIp: h.streamIp } : {}),
       instanceId: 6000 + h.index,
       dataDir: p.dataDir,
       port: ctx.portBase,
@@ -45,7 +46,7 @@ export function initialViewConf(cfg: StaticConfig, nodeId: number): string {
     "# This is the openGauss view gs_guc edits; PostgreSQL loads a runtime file generated from it.",
     "",
     `port = ${P}\t\t\t\t# (change requires restart)`,
-    `listen_addresses = '${me.ip}'\t\t# what IP address(es) to listen on`,
+    `listen_addresses = '${listenAddresses(me)}'\t\t# what IP address(es) to listen on`,
     `unix_socket_directory = '${cfg.pgHost}'`,
     "max_connections = 60",
     "wal_level = hot_standby",

@@ -4,9 +4,11 @@
  * `pg_stopped` (the DN was stopped by a fault), `lock_<trace>` (a stale gs_sdr lock the lab planted),
  * `sdrfail_<task>[_<mode>]` (gs_sdr fails once at the stage named inside, see `sdr/faultpoint.ts`).
  */
+
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { streamIpFor } from "../core/addresses";
 import { faultDir } from "./layout";
 
 /** Default lab state dir of the current user (`~/lab`). */
@@ -30,13 +32,17 @@ export async function hangIfFaulted(tool: string, labDir = defaultLabDir()): Pro
   });
 }
 
-/** Peers this host must not replicate with (`dr-link-cut`). */
+/** Peers this host must not replicate with (`dr-link-cut`): each cut host's address and its stream address. */
 export function cutPeers(labDir: string): string[] {
   try {
     return fs
       .readdirSync(faultDir(labDir))
       .filter((f) => f.startsWith("cut_"))
-      .map((f) => f.slice(4));
+      .flatMap((f) => {
+        const ip = f.slice(4);
+        const s = streamIpFor(ip);
+        return s ? [ip, s] : [ip];
+      });
   } catch {
     return [];
   }

@@ -14,22 +14,30 @@ import * as path from "node:path";
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
 /** Node binary the tool wrappers run. */
 export const NODE_BIN = "/usr/bin/node";
-/** Commit id written to version.cfg on both clusters. */
-export const LAB_COMMIT_ID = "a1b2c3d4";
-/** First line of version.cfg. */
-export const LAB_PRODUCT_VERSION = "openGauss-6.0.0";
 
 /** One DN node of a cluster. */
 export interface OgNode {
   nodeId: number;
   name: string;
   ip: string;
+  /** Dedicated replication-network address (second loopback address; in `hostname -I`, DN listens on it). */
+  streamIp?: string;
   instanceId: number;
   dataDir: string;
   port: number;
   sshPort: number;
   /** Static role letter of `cm_ctl query -C`: P for node 1, S otherwise. */
   staticRole: "P" | "S";
+}
+
+/** `listen_addresses` of a DN: its address, then its stream address when it has one. */
+export function listenAddresses(node: OgNode): string {
+  return node.streamIp ? `${node.ip},${node.streamIp}` : node.ip;
+}
+
+/** What `hostname -I` reports on a node's host: its address, then its stream address. */
+export function hostAddresses(node: OgNode): string[] {
+  return node.streamIp ? [node.ip, node.streamIp] : [node.ip];
 }
 
 /** Content of `$GAUSSHOME/bin/cluster_static_config` in the lab. */

@@ -9,7 +9,8 @@ import type {
   LabHost,
 } from "../types";
 import { initialViewConf, initialViewHba, installXml, staticConfigFor } from "./config";
-import { NODE_BIN, PG_BIN, type StaticConfig } from "./layout";
+import { homePaths, NODE_BIN, PG_BIN, type StaticConfig } from "./layout";
+import { DEFAULT_OM_RELEASE } from "./release";
 import { SDR_FAIL_STAGES, sdrFailMarker } from "./sdr/faultpoint";
 
 /** Runs one node-agent request inside a host, as the omm user. */
@@ -72,8 +73,13 @@ async function up(ctx: LabContext, cluster: LabClusterSpec): Promise<LabClusterO
   const cfg: StaticConfig = staticConfigFor(ctx, cluster);
   const [first, ...others] = cluster.hosts;
   if (!first) throw new Error(`cluster ${cluster.name} has no hosts`);
-  ctx.log(`openGauss ${cluster.name}: files and tools on ${cluster.hosts.length} host(s)`);
-  await Promise.all(cluster.hosts.map((h) => mustAgent(ctx, h, { op: "node-setup", cfg, nodeId: h.index })));
+  const release = ctx.omReleases?.[cluster.name] ?? DEFAULT_OM_RELEASE;
+  ctx.log(
+    `openGauss ${cluster.name}: files and tools on ${cluster.hosts.length} host(s), OM release ${release}`,
+  );
+  await Promise.all(
+    cluster.hosts.map((h) => mustAgent(ctx, h, { op: "node-setup", cfg, nodeId: h.index, release })),
+  );
   ctx.log(`openGauss ${cluster.name}: primary DN on ${first.ip}:${ctx.portBase}`);
   await mustAgent(ctx, first, {
     op: "init-primary",
@@ -96,8 +102,10 @@ async function up(ctx: LabContext, cluster: LabClusterSpec): Promise<LabClusterO
     user: cfg.user,
     envFile: `${cfg.home}/.bashrc`,
     xml: installXml(cfg),
+    omVersion: release,
     nodes: cfg.nodes.map((n) => ({
       host: n.ip,
+      ...(n.streamIp ? { streamIp: n.streamIp } : {}),
       name: n.name,
       nodeId: n.nodeId,
       instanceId: n.instanceId,
@@ -119,14 +127,22 @@ async function up(ctx: LabContext, cluster: LabClusterSpec): Promise<LabClusterO
   };
 }
 
+/**
+ * Stops every DN (pid file) and removes everything `up` put in the omm home (data dir, emulation state,
+ * CM files, cabin, logs, tools, env file), so a later `up` — say with another `--nodes` — starts from
+ * scratch: no replconninfo, DR state or fault of the old topology survives on a kept host.
+ */
 async function down(ctx: LabContext, cluster: LabClusterSpec): Promise<void> {
-  const dir = path.join(ctx.users.omm.home, "data", "dn1");
+  const home = ctx.users.omm.home;
+  const p = homePaths(home);
+  const gone = [path.dirname(p.dataDir), p.labDir, p.cmDataPath, p.pgHost, p.gaussLog, p.gaussHome, p.gpHome];
   const script = [
-    `D=${dir}`,
+    `D=${p.dataDir}`,
     'if [ -f "$D/postmaster.pid" ]; then',
     `  ${PG_BIN}/pg_ctl stop -D "$D" -m fast -w -t 30 >/dev/null 2>&1 || {`,
     '    pid=$(head -1 "$D/postmaster.pid"); [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; }',
     "fi",
+    `rm -rf ${gone.join(" ")} ${home}/.bashrc ${home}/dr_*.xml`,
     "true",
   ].join("\n");
   await Promise.all(cluster.hosts.map((h) => ctx.run(h, ctx.users.omm.name, script, { timeoutMs: 60_000 })));
@@ -238,6 +254,15 @@ const faults: Record<string, LabFaultHandler> = {
     return `stale lock ${String(r["lock"])} on ${h.name} (${h.ip})`;
   },
 };
+
+/**
+ * Switches a provisioned cluster to another emulated OM release: version.cfg (both copies) and the env file
+ * (`IP_TYPE` exported from 6.0.0 on) on every host. The emulated gs_sdr reads version.cfg at every run, so
+ * the next run behaves as that release; nothing else (data, DR state) changes.
+ */
+export async function setOmRelease(ctx: LabContext, cluster: LabClusterSpec, release: string): Promise<void> {
+  await Promise.all(cluster.hosts.map((h) => mustAgent(ctx, h, { op: "set-release", release })));
+}
 
 /** openGauss provisioner: PostgreSQL per host with in-cluster streaming and the emulated OM/CM tools. */
 export const openGaussProvisioner: EngineProvisioner = {

@@ -15,7 +15,7 @@
  * is how the SQL emulation tells a cross-cluster walsender from a local one.
  */
 
-import type { OgNode, StaticConfig } from "./layout";
+import { listenAddresses, type OgNode, type StaticConfig } from "./layout";
 import { parseConf, replChannels, unquote } from "./ogconf";
 
 /** Configured role of a DN (the file `<labDir>/dn/role`). */
@@ -123,7 +123,7 @@ export function runtimeConf(inp: RuntimeInput): string {
   };
   const portRaw = view.get("port");
   set("port", String(portRaw ? Number(unquote(portRaw)) : inp.node.port));
-  set("listen_addresses", q(inp.node.ip));
+  set("listen_addresses", q(listenAddresses(inp.node)));
   set("unix_socket_directories", q(inp.cfg.pgHost));
   set("hba_file", q(inp.runtimeHbaPath));
   set("ident_file", q(`${inp.node.dataDir}/pg_ident.conf`));

@@ -42,7 +42,7 @@ LANGUAGE sql STABLE AS $$
                                     WHERE NOT og_lab.is_cross_cluster_app(x.application_name)) THEN 'Sync'
          ELSE 'Potential' END,
     r.sync_priority, 'Off',
-    current_setting('listen_addresses') || ':' || current_setting('port') || '-->' || r.application_name
+    split_part(current_setting('listen_addresses'), ',', 1) || ':' || current_setting('port') || '-->' || r.application_name
   FROM pg_stat_replication r $$;
 
 CREATE OR REPLACE FUNCTION og_lab.pg_stat_get_wal_receiver()
@@ -61,7 +61,7 @@ LANGUAGE sql STABLE AS $$
     w.latest_end_lsn::text, w.latest_end_lsn::text, w.latest_end_lsn::text, w.latest_end_lsn::text,
     w.flushed_lsn::text, w.written_lsn::text, w.flushed_lsn::text, pg_last_wal_replay_lsn()::text,
     CASE WHEN w.status = 'streaming' THEN '100%' ELSE '0%' END,
-    w.sender_host || ':' || w.sender_port || '<--' || current_setting('listen_addresses')
+    w.sender_host || ':' || w.sender_port || '<--' || split_part(current_setting('listen_addresses'), ',', 1)
   FROM pg_stat_wal_receiver w $$;
 
 CREATE OR REPLACE FUNCTION og_lab.gs_hadr_local_rto_and_rpo_stat()

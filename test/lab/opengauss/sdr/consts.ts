@@ -62,5 +62,12 @@ export const SQL_WAL_RECEIVER =
 export const SQL_RPO_RTO =
   "SELECT current_rpo FROM dbe_perf.global_streaming_hadr_rto_and_rpo_stat;SELECT current_rto FROM dbe_perf.global_streaming_hadr_rto_and_rpo_stat;";
 
-/** The version string of `-V` (the real one is filled in at packaging time). */
-export const VERSION_STRING = "gs_sdr openGauss OM 7.0.0 build lab-emulated (pulumi-hadr lab, on PostgreSQL)";
+/**
+ * The `-V` line: `gs_sdr <COMMON_VERSION>`, which packaging fills in as `openGauss OM <version> build <commit>`;
+ * the lab takes both from version.cfg (line 1 without `openGauss-`, line 3).
+ */
+export function versionString(versionCfgText: string): string {
+  const [product = "", , commit = ""] = versionCfgText.split("\n").map((l) => l.trim());
+  const version = product.replace(/^openGauss-/, "") || "unknown";
+  return `gs_sdr openGauss OM ${version} build ${commit || "unknown"} (pulumi-hadr lab, emulated on PostgreSQL)`;
+}

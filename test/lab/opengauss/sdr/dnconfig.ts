@@ -2,6 +2,8 @@
  * DN configuration changes of gs_sdr (§3.3, §3.8): replconninfoN entries, the pg_hba DR lines, the GUC
  * checks/backups (`check_dn_instance_params`, `set_most_available`, `restore_guc_params`).
  */
+
+import type { OmBehaviour } from "../release";
 import { lines, type StreamingBase } from "./base";
 import { cabinFile, readCabin } from "./cabin";
 import { shardOf } from "./conf";
@@ -29,17 +31,19 @@ function bare(m: RegExpExecArray): string {
   return `localhost=${m[1]} localport=${m[2]} localheartbeatport=${m[3]} localservice=${m[4]} remotehost=${m[5]} remoteport=${m[6]} remoteheartbeatport=${m[7]} remoteservice=${m[8]}`;
 }
 
-/** The local dataIp of a DN: the localClusterConf node whose ip is the DN's host. */
+/**
+ * `__get_local_data_ip`: the dataIp of the first localClusterConf pair (shard order) whose `ip` is one of
+ * the DN host's addresses (`hostname -I` there; the lab's wrapper reports the host address and its stream
+ * address). So a pair `(backIp, streamIp)` puts the DN's replication on the stream network.
+ */
 async function localDataIp(base: StreamingBase, inst: InstanceStatus): Promise<string> {
   const nodes = (base.params.conf?.localClusterConf.shards ?? []).flat();
-  const direct = nodes.find((n) => n.ip === inst.nodeIp);
-  if (direct) return direct.dataIp;
   const r = await base.on(inst.nodeIp, 'echo "$HADR_LAB_HOST $(hostname -I 2>/dev/null)"', {
     timeoutMs: 30000,
   });
   const ips = r.stdout.split(/\s+/).filter(Boolean);
   const hit = nodes.find((n) => ips.includes(n.ip));
-  if (!hit) throw new SdrException(gauss51632(`get local data ip of dn:${inst.instanceId}`));
+  if (!hit) throw new SdrException(gauss51632("obtain shards from local cluster info"));
   return hit.dataIp;
 }
 
@@ -134,9 +138,12 @@ export async function removeAllStreamReplInfos(base: StreamingBase, mode: string
   base.logger.log("Successfully remove all node dn instances repl infos.");
 }
 
-/** The replication segment of a dataIp from `IP_TYPE` (`get_ip_cidr_segment`). */
-export function ipSegment(ip: string, ipType: string): string {
-  if (ipType === "ipv4") {
+/**
+ * The replication segment of a dataIp. From v6.0.2 (`fromIpType`) `get_ip_cidr_segment`: by `IP_TYPE`,
+ * '' when it is neither ipv4 nor ipv6; before, always the IPv4 split `a.b.0.0/16`.
+ */
+export function ipSegment(ip: string, ipType: string, fromIpType = true): string {
+  if (!fromIpType || ipType === "ipv4") {
     const p = ip.split(".");
     return `${p[0]}.${p[1]}.0.0/16`;
   }
@@ -157,14 +164,17 @@ function remoteDataIps(base: StreamingBase): string[] {
     .map((n) => n.dataIp);
 }
 
-/** The master-variant DR lines for one remote dataIp (§3.3 B), fields separated by four spaces. */
-export function hbaLinesFor(dataIp: string, pguser: string, ipType: string): string[] {
+/**
+ * The DR lines for one remote dataIp (§3.3 B), fields separated by four spaces; the
+ * `host replication <pguser> <ip> trust` line only where the release writes it (master).
+ */
+export function hbaLinesFor(dataIp: string, pguser: string, ipType: string, om: OmBehaviour): string[] {
   const mask = dataIp.includes(":") ? "128" : "32";
   return [
     `host    all    ${pguser}    ${dataIp}/${mask}    trust`,
-    `host    replication    ${pguser}    ${dataIp}/${mask}    trust`,
+    ...(om.replicationTrustLines ? [`host    replication    ${pguser}    ${dataIp}/${mask}    trust`] : []),
     `host    all    all    ${dataIp}/${mask}    sha256`,
-    `host    replication    all    ${ipSegment(dataIp, ipType)}    sha256`,
+    `host    replication    all    ${ipSegment(dataIp, ipType, om.segmentFromIpType)}    sha256`,
   ];
 }
 
@@ -198,10 +208,14 @@ async function applyHba(
 
 /**
  * The normal install lines ConfigHba re-applies before anything else (§3.3 B): for every IP of the local
- * cluster `host all <pguser> <ip> trust` and `host all all <ip> sha256`; master also adds
- * `host replication <pguser> <haIp> trust` for the DN HA IPs.
+ * cluster `host all <pguser> <ip> trust` and `host all all <ip> sha256`; master (`replicationTrust`) also
+ * adds `host replication <pguser> <haIp> trust` for the DN HA IPs.
  */
-export function installHbaLines(localIps: readonly string[], pguser: string): string[] {
+export function installHbaLines(
+  localIps: readonly string[],
+  pguser: string,
+  replicationTrust: boolean,
+): string[] {
   const out: string[] = [];
   for (const ip of localIps) {
     const mask = ip.includes(":") ? "128" : "32";
@@ -210,7 +224,7 @@ export function installHbaLines(localIps: readonly string[], pguser: string): st
       `host    all    all    ${ip}/${mask}    sha256`,
     );
   }
-  for (const ip of localIps) {
+  for (const ip of replicationTrust ? localIps : []) {
     out.push(`host    replication    ${pguser}    ${ip}/${ip.includes(":") ? "128" : "32"}    trust`);
   }
   return out;
@@ -224,8 +238,8 @@ function localIps(base: StreamingBase): string[] {
 export async function updateStreamingPgHba(base: StreamingBase, tryReload: boolean): Promise<void> {
   base.logger.log("Start update pg_hba config.");
   const hba = [
-    ...installHbaLines(localIps(base), base.env.pguser),
-    ...remoteDataIps(base).flatMap((ip) => hbaLinesFor(ip, base.env.pguser, base.env.ipType)),
+    ...installHbaLines(localIps(base), base.env.pguser, base.env.om.replicationTrustLines),
+    ...remoteDataIps(base).flatMap((ip) => hbaLinesFor(ip, base.env.pguser, base.env.ipType, base.env.om)),
   ];
   const results = await Promise.all(base.status.dns.map((d) => applyHba(base, d, hba, tryReload)));
   if (results.some((ok) => !ok)) throw new SdrException(gauss51632("update pg_hba config"));
@@ -239,7 +253,7 @@ export async function removeStreamingPgHba(base: StreamingBase, ignoreError: boo
   for (const ip of remoteDataIps(base)) {
     const mask = ip.includes(":") ? "128" : "32";
     out.push(`host    all    all    ${ip}/${mask}`, `host    all    ${base.env.pguser}    ${ip}/${mask}`);
-    const seg = `host    replication    all    ${ipSegment(ip, base.env.ipType)}`;
+    const seg = `host    replication    all    ${ipSegment(ip, base.env.ipType, base.env.om.segmentFromIpType)}`;
     if (!out.includes(seg)) out.push(seg);
   }
   const results = await Promise.all(base.status.dns.map((d) => applyHba(base, d, out, true)));

@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { type OmBehaviour, omBehaviour, releaseOfVersionCfg } from "../release";
 
 /** Result of one command. */
 export interface CmdResult {
@@ -40,6 +41,19 @@ export interface SdrEnv {
   /** This host's address (`HADR_LAB_HOST`), '' when unknown. */
   localHost: string;
   labRoot: string;
+  /** The installed OM release (line 1 of `$GPHOME/version.cfg`; `master` when absent or unknown). */
+  release: string;
+  /** What this release's gs_sdr does where releases differ. */
+  om: OmBehaviour;
+}
+
+/** The OM release installed under `gphome` (line 1 of version.cfg), `master` when unreadable. */
+export function installedRelease(gphome: string): string {
+  try {
+    return releaseOfVersionCfg(fs.readFileSync(path.join(gphome, "version.cfg"), "utf8")) ?? "master";
+  } catch {
+    return "master";
+  }
 }
 
 /** Reads the environment gs_sdr depends on. */
@@ -53,8 +67,12 @@ export function readEnv(): SdrEnv {
     }
   })();
   const home = os.homedir();
+  const gphome = e["GPHOME"] ?? path.join(home, "om");
+  const release = installedRelease(gphome);
   return {
-    gphome: e["GPHOME"] ?? path.join(home, "om"),
+    release,
+    om: omBehaviour(release),
+    gphome,
     pghost: e["PGHOST"] ?? path.join(home, "tmp"),
     gausshome: e["GAUSSHOME"] ?? path.join(home, "app"),
     gausslog: e["GAUSSLOG"] ?? path.join(home, "log"),

@@ -48,7 +48,7 @@ export async function failoverStages(
   let term = Number(readCabin(base.env.pghost, CABIN_FILES.maxTerm) ?? "0");
   if (step < 1) {
     term = await base.getMaxTerm();
-    await base.setDcc(`/${base.env.osUser}/CMServer/status_key/dn_term/0`, String(term));
+    await base.setDcc(`/${base.env.osUser}/CMServer/${base.env.om.termKey}`, String(term));
     await base.setDcc(base.backupOpenKey(), "0");
     writeCabin(base.env.pghost, CABIN_FILES.maxTerm, String(term));
     stepDone(base, stepKey, "1_start_etcd_done_for_failover");

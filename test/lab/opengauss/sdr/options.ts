@@ -109,8 +109,11 @@ function matchLong(opt: string): string {
   throw new OptparseError(`ambiguous option: ${opt} (${candidates.join(", ")}?)`);
 }
 
-/** Parses argv (without node and script) like optparse with `disable_interspersed_args()`. */
-export function parseArgv(argv: string[]): RawOptions {
+/**
+ * Parses argv (without node and script) like optparse with `disable_interspersed_args()`. `withForce`:
+ * the release's parser has `-f` (7.0.0-RC2+); without it `-f` is an unknown option, as in older gs_sdr.
+ */
+export function parseArgv(argv: string[], withForce = true): RawOptions {
   const o: RawOptions = {
     timeout: "1200",
     force: false,
@@ -152,7 +155,7 @@ export function parseArgv(argv: string[]): RawOptions {
       let j = 1;
       while (j < arg.length) {
         const ch = arg[j]!;
-        const def = SHORT[ch];
+        const def = ch === "f" && !withForce ? undefined : SHORT[ch];
         if (!def) throw new OptparseError(`no such option: -${ch}`);
         if (def.takesValue) {
           const rest = arg.slice(j + 1);
@@ -221,10 +224,31 @@ export function checkUserName(name: string | undefined): void {
   }
 }
 
-/** Validates the DR password the master way (`check_db_password`, GAUSS-50024). */
-export function checkPassword(pwd: string | undefined): void {
-  if (typeof pwd !== "string" || !/^[A-Za-z0-9~!@#%^*\-_=+?,]+$/.test(pwd)) {
-    throw new LogExit("[GAUSS-50024] : The parameter 'disaster user password' is invalid.");
+const PASSWORD_DESC = "disaster user password";
+
+/**
+ * Validates the DR password by the release's rule. `regex` (master, `check_db_password`): a string of at
+ * most 256 chars matching `^[A-Za-z0-9~!@#%^*\-_=+?,]+$` (GAUSS-50024). `injection` (every release up to
+ * 7.0.0-RC3, `check_db_user`): at most 256 chars and none of {@link INJECTION_CHARS} — checked with
+ * `value.find(c) > 0`, so a forbidden character in the first position passes, as in the real code (GAUSS-50025).
+ */
+export function checkPassword(pwd: string | undefined, rule: "injection" | "regex" = "regex"): void {
+  if (typeof pwd !== "string") {
+    throw new LogExit(`[GAUSS-50022] : The parameter '${PASSWORD_DESC}' should be string.`);
+  }
+  if (pwd.length > 256) {
+    throw new LogExit(`[GAUSS-50023] : The parameter '${PASSWORD_DESC}' over max length 256.`);
+  }
+  if (rule === "injection") {
+    for (const c of INJECTION_CHARS) {
+      if (pwd.indexOf(c) > 0) {
+        throw new LogExit(`[GAUSS-50025] : There is illegal character '${c}' in parameter ${PASSWORD_DESC}.`);
+      }
+    }
+    return;
+  }
+  if (!/^[A-Za-z0-9~!@#%^*\-_=+?,]+$/.test(pwd)) {
+    throw new LogExit(`[GAUSS-50024] : The parameter '${PASSWORD_DESC}' is invalid.`);
   }
 }
 

@@ -387,7 +387,8 @@ export async function runStart(base: StreamingBase): Promise<void> {
   if (step < 2) {
     await base.createCabinAll();
     checkActionAndMode(base.env.pghost, stepKey);
-    if (step <= 0) {
+    // v6.0.0+; older releases re-run start on a cluster already in archive/recovery
+    if (step <= 0 && base.env.om.startForbiddenInArchive) {
       const stat = readCabin(base.env.pghost, CABIN_FILES.clusterStat) ?? "";
       for (const word of ["archive", "recovery"]) {
         if (stat.includes(word))
@@ -482,12 +483,15 @@ export async function runStart(base: StreamingBase): Promise<void> {
       const [id, v] = l.split(":");
       if (id && v) recorded[id] = v;
     }
+    // ≤ v6.0.2 looks the record up with keys that never match: every DN gets the default (128)
+    const lookup = base.env.om.walKeepRestoresRecorded ? recorded : {};
     const values: Record<string, string> = {};
     for (const d of primaryDns(base.status))
-      values[d.instanceId] = recorded[d.instanceId] ?? DEFAULT_WAL_KEEP_SEGMENTS;
-    base.logger.log(`Starting reload wal_keep_segments value: ${pyDict(values)}.`);
+      values[d.instanceId] = lookup[d.instanceId] ?? DEFAULT_WAL_KEEP_SEGMENTS;
+    // the log shows the record as read, whatever was applied (as the real one does)
+    base.logger.log(`Starting reload wal_keep_segments value: ${pyDict(recorded)}.`);
     await reloadWalKeep(base, values);
-    base.logger.log(`Successfully reload wal_keep_segments value: ${pyDict(values)}.`);
+    base.logger.log(`Successfully reload wal_keep_segments value: ${pyDict(recorded)}.`);
   }
   await removeSecureFiles(base);
   stepFileRemoved(base, stepKey);

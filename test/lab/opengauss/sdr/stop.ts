@@ -14,7 +14,7 @@ export async function runStop(base: StreamingBase): Promise<void> {
   const stepKey = "stop";
   base.logger.log("Start remove streaming disaster relationship.");
   const step = queryStep(base, stepKey, "stop");
-  if (step === -1 && !fs.existsSync(cabinDir(base.env.pghost))) {
+  if (base.env.om.stopNeedsCabin && step === -1 && !fs.existsSync(cabinDir(base.env.pghost))) {
     throw new LogExit("No need to stop because the cluster is not a disaster cluster.");
   }
   if (step < 2) {

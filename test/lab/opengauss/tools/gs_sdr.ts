@@ -21,7 +21,7 @@ import { hangIfFaulted } from "../faultmarks";
 import { type SdrParams, StreamingBase } from "../sdr/base";
 import { cabinDir, cabinFile } from "../sdr/cabin";
 import { loadConf, validateClusterConf } from "../sdr/conf";
-import { LOG_REMARK, STEP_FILES, TASKS, VERSION_STRING } from "../sdr/consts";
+import { LOG_REMARK, STEP_FILES, TASKS, versionString } from "../sdr/consts";
 import { LogExit, pythonTraceback } from "../sdr/errors";
 import { Runner, readEnv } from "../sdr/exec";
 import { runFailover } from "../sdr/failover";
@@ -85,7 +85,7 @@ async function main(): Promise<number> {
   try {
     let o: ReturnType<typeof parseArgv>;
     try {
-      o = parseArgv(argv);
+      o = parseArgv(argv, env.om.forceOption);
     } catch (e) {
       if (e instanceof OptparseError) {
         process.stderr.write(`Usage: gs_sdr [options]\n\ngs_sdr: error: ${e.message}\n`);
@@ -98,11 +98,17 @@ async function main(): Promise<number> {
       return 0;
     }
     if (o.optparseHelp) {
-      process.stdout.write(OPTPARSE_HELP);
+      process.stdout.write(env.om.forceOption ? OPTPARSE_HELP : OPTPARSE_HELP.replace("  -f\n", ""));
       return 0;
     }
     if (o.version) {
-      process.stdout.write(`${VERSION_STRING}\n`);
+      let cfg = "";
+      try {
+        cfg = fs.readFileSync(path.join(env.gphome, "version.cfg"), "utf8");
+      } catch {
+        // no version.cfg: "unknown"
+      }
+      process.stdout.write(`${versionString(cfg)}\n`);
       return 0;
     }
     if (o.hadrUserPassword) logger.addSecret(o.hadrUserPassword);
@@ -143,7 +149,7 @@ async function main(): Promise<number> {
     }
     if (task === "start") {
       checkUserName(user);
-      checkPassword(password);
+      checkPassword(password, env.om.passwordRule);
     }
     if (conf) {
       validateClusterConf(conf.localClusterConf, "localClusterConf");

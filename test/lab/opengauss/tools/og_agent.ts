@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { streamIpFor } from "../../core/addresses";
 import { LocalDn, processAlive } from "../dn";
 import { execFile, psql, sleep } from "../exec";
 import { cutPeers } from "../faultmarks";
@@ -13,13 +14,13 @@ import {
   cmConfPaths,
   faultDir,
   homePaths,
-  LAB_COMMIT_ID,
-  LAB_PRODUCT_VERSION,
+  hostAddresses,
   NODE_BIN,
   PG_BIN,
   type StaticConfig,
   writeFileAtomic,
 } from "../layout";
+import { exportsIpType, versionCfg } from "../release";
 import type { DnRole } from "../runtime";
 import { EMULATION_DDL } from "../sql";
 import { DN_STATUS_SQL } from "../status";
@@ -27,14 +28,15 @@ import { DN_STATUS_SQL } from "../status";
 /** Tools that get a wrapper in `$GAUSSHOME/bin` (gs_sdr goes to `$GPHOME/script`). */
 const BIN_TOOLS = ["gs_om", "cm_ctl", "gs_guc", "gs_ctl", "gsql"];
 
-function bashrc(cfg: StaticConfig): string {
+/** The env file; preinstall exports `IP_TYPE` only from v6.0.0 on. */
+function bashrc(cfg: StaticConfig, release: string): string {
   return [
     "# pulumi-hadr lab: openGauss environment (the tools emulate openGauss on PostgreSQL 15)",
     `export GAUSSHOME=${cfg.gaussHome}`,
     `export GPHOME=${cfg.gpHome}`,
     `export PGHOST=${cfg.pgHost}`,
     `export GAUSSLOG=${cfg.gaussLog}`,
-    "export IP_TYPE=ipv4",
+    ...(exportsIpType(release) ? ["export IP_TYPE=ipv4"] : []),
     "export PATH=$GAUSSHOME/bin:$GPHOME/script:$PATH",
     "export LD_LIBRARY_PATH=$GAUSSHOME/lib:$LD_LIBRARY_PATH",
     "",
@@ -67,8 +69,31 @@ function psWrapper(): string {
   ].join("\n");
 }
 
+/**
+ * `hostname` as this host sees it: `-I` / `--all-ip-addresses` print the host's addresses (its lab address
+ * and its stream address) the way one machine would; anything else goes to the real hostname.
+ */
+function hostnameWrapper(addresses: string[]): string {
+  return [
+    "#!/bin/sh",
+    "# pulumi-hadr lab: this host's addresses (the lab hosts share one machine's interfaces)",
+    'case "$1" in -I|--all-ip-addresses) echo "' + addresses.join(" ") + ' "; exit 0 ;; esac',
+    'exec /bin/hostname "$@"',
+    "",
+  ].join("\n");
+}
+
+/** Writes the release's version.cfg (both copies) and env file: what installing that OM release leaves. */
+function writeRelease(cfg: StaticConfig, release: string): Record<string, unknown> {
+  const version = versionCfg(release);
+  writeFileAtomic(path.join(cfg.home, ".bashrc"), bashrc(cfg, release), 0o644);
+  writeFileAtomic(path.join(cfg.gpHome, "version.cfg"), version, 0o644);
+  writeFileAtomic(path.join(cfg.gaussHome, "bin", "version.cfg"), version, 0o644);
+  return { ok: true, version: version.split("\n")[0] };
+}
+
 /** Writes the env file, tool wrappers, static config, version.cfg and CM files of this host. */
-function nodeSetup(cfg: StaticConfig, nodeId: number): Record<string, unknown> {
+function nodeSetup(cfg: StaticConfig, nodeId: number, release: string): Record<string, unknown> {
   const p = homePaths(cfg.home);
   for (const d of [
     path.join(cfg.gaussHome, "bin"),
@@ -84,10 +109,12 @@ function nodeSetup(cfg: StaticConfig, nodeId: number): Record<string, unknown> {
     fs.mkdirSync(d, { recursive: true, mode: 0o755 });
   }
   fs.mkdirSync(cfg.pgHost, { recursive: true, mode: 0o700 });
-  writeFileAtomic(path.join(cfg.home, ".bashrc"), bashrc(cfg), 0o644);
   for (const t of BIN_TOOLS) writeFileAtomic(path.join(cfg.gaussHome, "bin", t), wrapper(cfg, t), 0o755);
   writeFileAtomic(path.join(cfg.gpHome, "script", "gs_sdr"), wrapper(cfg, "gs_sdr"), 0o755);
   writeFileAtomic(path.join(cfg.gaussHome, "bin", "ps"), psWrapper(), 0o755);
+  const me = cfg.nodes.find((n) => n.nodeId === nodeId);
+  if (me)
+    writeFileAtomic(path.join(cfg.gaussHome, "bin", "hostname"), hostnameWrapper(hostAddresses(me)), 0o755);
   // any other emulated tool the lab ships (gs_encrypt, …) goes next to the core ones
   const toolDir = path.join(cfg.toolsDir, "opengauss", "tools");
   for (const f of fs.existsSync(toolDir) ? fs.readdirSync(toolDir) : []) {
@@ -101,9 +128,7 @@ function nodeSetup(cfg: StaticConfig, nodeId: number): Record<string, unknown> {
     0o644,
   );
   writeFileAtomic(path.join(cfg.labDir, "local_node"), `${nodeId}\n`, 0o644);
-  const version = `${LAB_PRODUCT_VERSION}\n92.605\n${LAB_COMMIT_ID}\n`;
-  writeFileAtomic(path.join(cfg.gpHome, "version.cfg"), version, 0o644);
-  writeFileAtomic(path.join(cfg.gaussHome, "bin", "version.cfg"), version, 0o644);
+  writeRelease(cfg, release);
   const cm = cmConfPaths(cfg.cmDataPath);
   if (!fs.existsSync(cm.agent)) {
     writeFileAtomic(
@@ -216,13 +241,15 @@ function killDn(): Record<string, unknown> {
 async function dropLinks(peer: string): Promise<void> {
   const dn = LocalDn.here();
   if (!dn.pid()) return;
+  const ip = peer.replace(/[^0-9.]/g, "");
+  const hosts = [ip, streamIpFor(ip) ?? ip].map((h) => `'${h}'`).join(",");
   await psql(
     dn.local(),
-    `select pg_terminate_backend(pid) from pg_stat_replication where application_name like '%:${peer.replace(/'/g, "")}'`,
+    `select pg_terminate_backend(pid) from pg_stat_replication where application_name like '%:${ip}'`,
   );
   await psql(
     dn.local(),
-    `select pg_terminate_backend(pid) from pg_stat_wal_receiver where sender_host = '${peer.replace(/'/g, "")}'`,
+    `select pg_terminate_backend(pid) from pg_stat_wal_receiver where sender_host in (${hosts})`,
   );
 }
 
@@ -240,7 +267,9 @@ function clearFaults(): void {
 async function handle(req: Record<string, unknown>): Promise<Record<string, unknown>> {
   switch (req["op"]) {
     case "node-setup":
-      return nodeSetup(req["cfg"] as StaticConfig, req["nodeId"] as number);
+      return nodeSetup(req["cfg"] as StaticConfig, req["nodeId"] as number, req["release"] as string);
+    case "set-release":
+      return writeRelease(LocalDn.here().cfg, req["release"] as string);
     case "init-primary":
       return initPrimary(req["viewConf"] as string, req["hba"] as string);
     case "init-standby":

@@ -1,0 +1,153 @@
+/**
+ * The openGauss-OM releases the lab emulates, and what their gs_sdr does differently (spec
+ * `opengauss-gs_sdr.md` §8 as corrected by §10, checked against the OM tags). One table, one lookup:
+ * the emulated gs_sdr reads line 1 of `$GPHOME/version.cfg` at run time and asks {@link omBehaviour} —
+ * no other module compares versions.
+ *
+ * `master` is written as `openGauss-7.1.0` (a version newer than any release), so the file alone says
+ * which behaviour a host has.
+ */
+import { createHash } from "node:crypto";
+
+/** Release names the lab documents (`--om-version`); any `X.Y.Z[-RCn]` is accepted too. */
+export const KNOWN_OM_RELEASES = [
+  "5.0.3",
+  "6.0.0",
+  "6.0.2",
+  "6.0.3",
+  "7.0.0-RC2",
+  "7.0.0-RC3",
+  "master",
+] as const;
+
+/** The release a cluster gets when none is chosen. */
+export const DEFAULT_OM_RELEASE = "master";
+
+/** The version number `master` stands for in version.cfg (newer than every release). */
+export const MASTER_VERSION = "7.1.0";
+
+/** What one OM release's gs_sdr does where releases differ. */
+export interface OmBehaviour {
+  /** start refuses a cluster whose `.hadr_cluster_stat` says archive/recovery (v6.0.0+). */
+  startForbiddenInArchive: boolean;
+  /** stop without a streaming cabin ends with "No need to stop …" (v6.0.0+). */
+  stopNeedsCabin: boolean;
+  /** `-f` exists (7.0.0-RC2+); older parsers reject it as an unknown option. */
+  forceOption: boolean;
+  /** start's last stage restores the recorded wal_keep_segments (v6.0.3+); before, always 128. */
+  walKeepRestoresRecorded: boolean;
+  /** The `/16` replication segment follows `IP_TYPE` (v6.0.2+); before, always the IPv4 split. */
+  segmentFromIpType: boolean;
+  /** `host replication <pguser> <ip>/32 trust` for DN HA IPs and remote dataIps (master only). */
+  replicationTrustLines: boolean;
+  /** DR password rule: OM's injection list (releases) or `check_db_password`'s regex (master). */
+  passwordRule: "injection" | "regex";
+  /** DCC key (under `/<OS user>/CMServer/`) failover/promote write the term to. */
+  termKey: "status_key/term" | "status_key/dn_term/0";
+}
+
+/** A parsed `X.Y.Z[-RCn]`: comparable tuple; a final release sorts after its RCs. */
+type Ver = [number, number, number, number];
+
+/** Parses `5.0.3`, `7.0.0-RC2`, `openGauss-6.0.0` (case-insensitive RC); undefined when not a version. */
+export function parseOmVersion(v: string): Ver | undefined {
+  const m = /^(?:openGauss-)?(\d+)\.(\d+)\.(\d+)(?:-RC(\d+))?$/i.exec(v.trim());
+  if (!m) return undefined;
+  return [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1000 : Number(m[4])];
+}
+
+function atLeast(v: Ver, since: string): boolean {
+  const s = parseOmVersion(since)!;
+  for (let i = 0; i < 4; i++) if (v[i]! !== s[i]!) return v[i]! > s[i]!;
+  return true;
+}
+
+/**
+ * Where each behaviour starts (first version that has it). Master-only rows start after 7.0.0-RC3
+ * (the newest release) — at 7.0.0 — so `master` (7.1.0) has them and every release does not.
+ */
+const SINCE: Record<keyof OmBehaviour, string> = {
+  startForbiddenInArchive: "6.0.0",
+  stopNeedsCabin: "6.0.0",
+  forceOption: "7.0.0-RC2",
+  walKeepRestoresRecorded: "6.0.3",
+  segmentFromIpType: "6.0.2",
+  replicationTrustLines: "7.0.0",
+  passwordRule: "7.0.0",
+  termKey: "7.0.0",
+};
+
+/** The behaviour of a version (`5.0.3`, `openGauss-6.0.0`, `master`); unparsable text → master's. */
+export function omBehaviour(version: string): OmBehaviour {
+  const v = version === "master" ? undefined : parseOmVersion(version);
+  const has = (k: keyof OmBehaviour): boolean => (v ? atLeast(v, SINCE[k]) : true);
+  return {
+    startForbiddenInArchive: has("startForbiddenInArchive"),
+    stopNeedsCabin: has("stopNeedsCabin"),
+    forceOption: has("forceOption"),
+    walKeepRestoresRecorded: has("walKeepRestoresRecorded"),
+    segmentFromIpType: has("segmentFromIpType"),
+    replicationTrustLines: has("replicationTrustLines"),
+    passwordRule: has("passwordRule") ? "regex" : "injection",
+    termKey: has("termKey") ? "status_key/dn_term/0" : "status_key/term",
+  };
+}
+
+/** Normalises a `--om-version` value (`master`, `X.Y.Z[-RCn]`); throws on anything else. */
+export function normaliseOmRelease(v: string): string {
+  const t = v.trim();
+  if (t === "master") return t;
+  const p = parseOmVersion(t);
+  if (!p || /^openGauss-/i.test(t))
+    throw new Error(
+      `unknown openGauss-OM release ${JSON.stringify(v)} (known: ${KNOWN_OM_RELEASES.join(", ")})`,
+    );
+  return t.replace(/-rc/i, "-RC");
+}
+
+/**
+ * The three lines of version.cfg for a release: `openGauss-<version>` (master: `openGauss-7.1.0`), a
+ * number, and an 8-hex commit id that differs per release (gs_sdr compares it between the clusters).
+ */
+export function versionCfg(release: string): string {
+  const version = release === "master" ? MASTER_VERSION : release;
+  const commit = createHash("sha256").update(`openGauss-OM ${release}`).digest("hex").slice(0, 8);
+  return `openGauss-${version}\n92.605\n${commit}\n`;
+}
+
+/** Preinstall exports `IP_TYPE=ipv4` in the env file from v6.0.0 on (`PreInstallUtility.py`); never before. */
+export function exportsIpType(release: string): boolean {
+  const v = release === "master" ? undefined : parseOmVersion(release);
+  return v ? atLeast(v, "6.0.0") : true;
+}
+
+/** The release named by version.cfg's text (line 1): `master` for 7.1.0, else the version; undefined if unknown. */
+export function releaseOfVersionCfg(text: string): string | undefined {
+  const m = /^openGauss-(\S+)/.exec(text.split("\n")[0]?.trim() ?? "");
+  if (!m || !parseOmVersion(m[1]!)) return undefined;
+  return m[1] === MASTER_VERSION ? "master" : m[1];
+}
+
+/** Selects a release per cluster from `--om-version`: `v` (every cluster) or `A=v,B=w` (the others keep theirs). */
+export function parseOmVersionOption(value: string, clusters: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const parts = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (parts.length === 1 && !parts[0]!.includes("=")) {
+    const r = normaliseOmRelease(parts[0]!);
+    for (const c of clusters) out[c] = r;
+    return out;
+  }
+  for (const p of parts) {
+    const eq = p.indexOf("=");
+    const c = p.slice(0, eq).trim();
+    if (eq < 0 || !clusters.includes(c))
+      throw new Error(
+        `--om-version: expected <release> or <cluster>=<release>,… (clusters ${clusters.join(", ")}), got ${JSON.stringify(p)}`,
+      );
+    out[c] = normaliseOmRelease(p.slice(eq + 1));
+  }
+  return out;
+}
