@@ -10,7 +10,7 @@ import { ensureLab, labCli, sshExec } from "../lab/fixture";
 import type { LabInfo } from "../lab/types";
 import { TestProject } from "../support/project";
 import { DR_PASSWORD, DR_PROGRAM, HA_PORT } from "./dr-support";
-import { logicalPlan } from "./plan-live";
+import { logicalPlan, planFromPreview } from "./plan-live";
 
 const PROGRAM = DR_PROGRAM;
 const PASSWORD = DR_PASSWORD;
@@ -182,8 +182,7 @@ describe("the life of a DR pair", { timeout: 1_200_000 }, () => {
     assert.match(out, /gs_sdr -t start -m primary/);
     assert.deepEqual(await allConfig(), before, "no file or GUC changed");
     const state = await project.world.run(["stack", "export"]);
-    previewPlan = [];
-    for (const m of out.matchAll(/^\s+\[\d+\]: "(.*)"$/gm)) previewPlan.push(JSON.parse(`"${m[1]!}"`));
+    previewPlan = planFromPreview(out);
     assert.ok(previewPlan.length > 10, state.stdout.slice(0, 0) || "the plan was captured from the preview");
   });
 

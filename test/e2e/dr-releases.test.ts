@@ -15,72 +15,104 @@ function ipOf(lab: LabInfo, cluster: string, i: number): string {
   return lab.clusters[cluster]!.hosts[i]!.ip;
 }
 
-describe("OM 5.0.3: preview, up, switchover and destroy do what preview said", { timeout: 1_500_000 }, () => {
-  let h: DrHarness;
-  let lab: LabInfo;
+/** What differs between the two releases tested here (the table is releases.ts / README). */
+const RELEASES = {
+  "5.0.3": { header: "5.0.3 (5.0.x–5.1.x)", trust: false, walAlways128: true, termKey: "status_key/term" },
+  master: { header: "7.0.0-RC3 (master)", trust: true, walAlways128: false, termKey: "status_key/dn_term/0" },
+} as const;
 
-  before(
-    async () => {
-      h = await DrHarness.setup("rel503");
-      lab = await setOmVersion("5.0.3");
-    },
-    { timeout: 600_000 },
-  );
-  after(
-    async () => {
-      await setOmVersion("master").catch(() => undefined);
-      h?.dispose();
-    },
-    { timeout: 120_000 },
-  );
+for (const [release, want] of Object.entries(RELEASES)) {
+  describe(`OM ${release}: preview, up, switchover and destroy do what preview said`, {
+    timeout: 1_500_000,
+  }, () => {
+    let h: DrHarness;
+    let lab: LabInfo;
 
-  test("the env files have no IP_TYPE, and preview plans 5.0.3's gs_sdr", async () => {
-    const env = await sshExec(lab, ipOf(lab, "A", 0), "omm", "grep -c IP_TYPE ~/.bashrc || true");
-    assert.equal(env.stdout.trim(), "0", "5.0.x preinstall never exported IP_TYPE");
-    const plan = planFromPreview(await h.pulumi(["preview", "--diff"]));
-    assert.equal(plan[0], "operation: start A->B (primary+standby)");
-    assert.equal(plan[1], "OM release: A 5.0.3 (5.0.x–5.1.x), B 5.0.3 (5.0.x–5.1.x)");
-    assert.ok(!plan.some((l) => /warning:/.test(l)), plan.join("\n"));
-    assert.ok(!plan.some((l) => /host {4}replication {4}omm /.test(l)), "no trust replication lines before master");
-    assert.ok(plan.some((l) => /pg_hba \+ host {4}replication {4}all {4}127\.\d+\.0\.0\/16 {4}sha256/.test(l)));
-    assert.ok(plan.join(" ").includes("always restores 128"), "wal_keep_segments goes back to 128");
-  });
+    before(
+      async () => {
+        h = await DrHarness.setup(`rel-${release}`);
+        lab = await setOmVersion(release);
+      },
+      { timeout: 600_000 },
+    );
+    after(
+      async () => {
+        await setOmVersion("master").catch(() => undefined);
+        h?.dispose();
+      },
+      { timeout: 120_000 },
+    );
 
-  test("up: the live nodes equal the preview (no IP_TYPE needed)", async () => {
-    const plan = planFromPreview(await h.pulumi(["preview", "--diff"]));
-    await h.pulumi(["up", "--yes", "--skip-preview"]);
-    assert.deepEqual(await h.stats(), { A: "archive", B: "recovery" });
-    const checked = await assertPlanIsLive(lab, plan);
-    assert.ok(checked >= 30, `checked ${checked} plan entries`);
-  });
+    test("preview plans this release's gs_sdr", async () => {
+      const env = await sshExec(lab, ipOf(lab, "A", 0), "omm", "grep -c IP_TYPE ~/.bashrc || true");
+      assert.equal(env.stdout.trim() === "0", release === "5.0.3", "5.0.x preinstall never exported IP_TYPE");
+      const plan = planFromPreview(await h.pulumi(["preview", "--diff"]));
+      assert.equal(plan[0], "operation: start A->B (primary+standby)");
+      assert.equal(plan[1], `OM release: A ${want.header}, B ${want.header}`);
+      assert.ok(!plan.some((l) => /^warning:/.test(l)), plan.join("\n"));
+      assert.equal(
+        plan.some((l) => /pg_hba \+ host {4}replication {4}omm /.test(l)),
+        want.trust,
+        "trust replication lines only on master",
+      );
+      assert.ok(
+        plan.some((l) => /pg_hba \+ host {4}replication {4}all {4}127\.\d+\.0\.0\/16 {4}sha256/.test(l)),
+      );
+      assert.equal(plan.join(" ").includes("always restores 128"), want.walAlways128);
+    });
 
-  test("switchover to B: the live nodes and the DCC term key equal the preview", async () => {
-    await h.setSpec({ primary: "B" });
-    const plan = planFromPreview(await h.pulumi(["preview", "--diff"]));
-    assert.equal(plan[0], "operation: switchover A->B");
-    assert.ok(plan.some((l) => l === "B dcc /omm/CMServer/status_key/term: (unknown) → max DN term + 100"), plan.join("\n"));
-    await h.pulumi(["up", "--yes", "--skip-preview"]);
-    assert.deepEqual(await h.stats(), { A: "recovery", B: "archive" });
-    const checked = await assertPlanIsLive(lab, plan);
-    assert.ok(checked >= 10, `checked ${checked} plan entries`);
-  });
+    test("up: the live nodes equal the preview", async () => {
+      const plan = planFromPreview(await h.pulumi(["preview", "--diff"]));
+      await h.pulumi(["up", "--yes", "--skip-preview"]);
+      assert.deepEqual(await h.stats(), { A: "archive", B: "recovery" });
+      const checked = await assertPlanIsLive(lab, plan);
+      assert.ok(checked >= 30, `checked ${checked} plan entries`);
+    });
 
-  test("destroy: both clusters normal, no DR line of the other cluster active, nothing left behind", async () => {
-    const out = await h.pulumi(["destroy", "--yes", "--skip-preview"]);
-    assert.doesNotMatch(out, /left behind on/, "5.0.3 writes no trust lines, so none is left");
-    assert.deepEqual(await h.stats(), { A: "normal", B: "normal" });
-    for (const [c, other] of [
-      ["A", "B"],
-      ["B", "A"],
-    ] as const) {
-      for (const host of lab.clusters[c]!.hosts) {
-        const r = await sshExec(lab, host.ip, "omm", "grep -vE '^[[:space:]]*#' /home/omm/data/dn1/pg_hba.conf");
-        for (const peer of lab.clusters[other]!.hosts)
-          assert.ok(!r.stdout.includes(`${peer.ip}/32`), `${host.ip} still accepts ${peer.ip}`);
+    test("switchover to B: the live nodes and the DCC term key equal the preview", async () => {
+      await h.setSpec({ primary: "B" });
+      const plan = planFromPreview(await h.pulumi(["preview", "--diff"]));
+      assert.equal(plan[0], "operation: switchover A->B");
+      assert.ok(
+        plan.some((l) => l === `B dcc /omm/CMServer/${want.termKey}: (unknown) → max DN term + 100`),
+        plan.join("\n"),
+      );
+      await h.pulumi(["up", "--yes", "--skip-preview"]);
+      assert.deepEqual(await h.stats(), { A: "recovery", B: "archive" });
+      const checked = await assertPlanIsLive(lab, plan);
+      assert.ok(checked >= 10, `checked ${checked} plan entries`);
+    });
+
+    test("destroy: both clusters normal, no DR line of the other cluster active but what gs_sdr leaves", async () => {
+      const out = await h.pulumi(["destroy", "--yes", "--skip-preview"]);
+      assert.equal(/left behind on/.test(out), want.trust, "only master leaves its trust lines behind");
+      assert.deepEqual(await h.stats(), { A: "normal", B: "normal" });
+      for (const [c, other] of [
+        ["A", "B"],
+        ["B", "A"],
+      ] as const) {
+        for (const host of lab.clusters[c]!.hosts) {
+          const r = await sshExec(
+            lab,
+            host.ip,
+            "omm",
+            "grep -vE '^[[:space:]]*#' /home/omm/data/dn1/pg_hba.conf",
+          );
+          const active = r.stdout.split("\n").map((l) => l.trim().split(/\s+/).join(" "));
+          for (const peer of lab.clusters[other]!.hosts) {
+            const left = active.filter((l) => l.includes(` ${peer.ip}/32 `));
+            const allowed = want.trust ? [`host replication omm ${peer.ip}/32 trust`] : [];
+            assert.deepEqual(
+              left.filter((l) => !allowed.includes(l)),
+              [],
+              `${host.ip} still accepts ${peer.ip}`,
+            );
+          }
+        }
       }
-    }
+    });
   });
-});
+}
 
 describe("a dedicated replication network", { timeout: 1_200_000 }, () => {
   let h: DrHarness;
@@ -124,8 +156,18 @@ describe("a dedicated replication network", { timeout: 1_200_000 }, () => {
     await h.pulumi(["up", "--yes", "--skip-preview"]);
     assert.deepEqual(await h.stats(), { A: "archive", B: "recovery" });
     assert.ok((await assertPlanIsLive(lab, plan)) >= 30);
-    const conf = await sshExec(lab, a1.ip, "omm", "grep -E '^replconninfo' /home/omm/data/dn1/postgresql.conf");
-    assert.match(conf.stdout, new RegExp(`localhost=${a1.streamIp!.replace(/\./g, "\\.")} .*remotehost=${b1.streamIp!.replace(/\./g, "\\.")} `));
+    const conf = await sshExec(
+      lab,
+      a1.ip,
+      "omm",
+      "grep -E '^replconninfo' /home/omm/data/dn1/postgresql.conf",
+    );
+    assert.match(
+      conf.stdout,
+      new RegExp(
+        `localhost=${a1.streamIp!.replace(/\./g, "\\.")} .*remotehost=${b1.streamIp!.replace(/\./g, "\\.")} `,
+      ),
+    );
     const tag = `stream-${Date.now()}`;
     const w = await h.gsql(
       a1.ip,

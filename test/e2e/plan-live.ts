@@ -27,11 +27,19 @@ export function logicalPlan(lines: readonly string[]): string[] {
   return out;
 }
 
-/** The plan lines of the (only) DrRelationship in a `pulumi preview --diff` output. */
-export function planFromPreview(out: string): string[] {
+/**
+ * The plan lines of the DrRelationship named `name` in a `pulumi preview` output: check() prints the whole plan as
+ * `[<name>] plan: …` lines every time (the CLI may show them twice: as they come and in its summary).
+ */
+export function planFromPreview(out: string, name = "dr"): string[] {
   const lines: string[] = [];
-  for (const m of out.matchAll(/^\s+\[\d+\]: "(.*)"$/gm)) lines.push(JSON.parse(`"${m[1]!}"`) as string);
-  return lines;
+  const marker = `[${name}] plan: `;
+  for (const l of out.split("\n")) {
+    const i = l.indexOf(marker);
+    if (i >= 0) lines.push(l.slice(i + marker.length).replace(/\s+$/, ""));
+  }
+  const starts = lines.flatMap((l, i) => (l.startsWith("operation: ") ? [i] : []));
+  return starts.length > 1 ? lines.slice(starts[0], starts[1]) : lines;
 }
 
 /** The last active `name = value` of a postgresql.conf text, unquoted; `(unset)` when none. */
@@ -58,7 +66,9 @@ function activeHba(hba: string): string[] {
 }
 
 async function readNode(lab: LabInfo, ip: string, dataDir: string, keys: string[]): Promise<LiveNode> {
-  const dcc = keys.map((k) => `echo "@@dcc ${k}"; cm_ctl ddb --get '${k}' 2>/dev/null | tail -1; echo`).join("; ");
+  const dcc = keys
+    .map((k) => `echo "@@dcc ${k}"; cm_ctl ddb --get '${k}' 2>/dev/null | tail -1; echo`)
+    .join("; ");
   const script = [
     ". ~/.bashrc >/dev/null 2>&1",
     `cat '${dataDir}/postgresql.conf'`,
@@ -105,7 +115,7 @@ export async function assertPlanIsLive(
   const dccKeys: Record<string, string[]> = {};
   for (const e of entries) {
     const m = DCC_ENTRY.exec(e);
-    if (m) (dccKeys[m[1]!] ??= []).push(m[2]!);
+    if (m) dccKeys[m[1]!] = [...(dccKeys[m[1]!] ?? []), m[2]!];
   }
   const cache = new Map<string, LiveNode>();
   const live = async (ip: string, cluster: string) => {

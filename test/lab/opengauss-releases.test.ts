@@ -230,7 +230,10 @@ test("5.0.3 failover writes the DCC key status_key/term", { skip, timeout: T }, 
   assert.equal(f.code, 0, f.stdout + f.stderr);
   assert.equal(termKeyOf(f.stdout), "status_key/term");
   const d = await dissolveDr(lab);
-  assert.ok(d.some((x) => x.startsWith("A: stop (exit 0)")), d.join("; "));
+  assert.ok(
+    d.some((x) => x.startsWith("A: stop (exit 0)")),
+    d.join("; "),
+  );
 });
 
 test("master over the dedicated replication network: an unbound pair fails; stream IPs carry replication; trust lines; recorded wal_keep_segments; dn_term/0", {
