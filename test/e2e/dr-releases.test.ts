@@ -11,6 +11,13 @@ import type { LabInfo } from "../lab/types";
 import { DrHarness } from "./dr-support";
 import { assertPlanIsLive, planFromPreview } from "./plan-live";
 
+/** Runs `pulumi preview --diff` and returns the plan check() printed (its `[dr] plan:` lines go to stderr). */
+async function previewPlan(h: DrHarness): Promise<string[]> {
+  const r = await h.pulumiRun(["preview", "--diff"]);
+  assert.equal(r.code, 0, r.out);
+  return planFromPreview(r.out);
+}
+
 function ipOf(lab: LabInfo, cluster: string, i: number): string {
   return lab.clusters[cluster]!.hosts[i]!.ip;
 }
@@ -46,7 +53,7 @@ for (const [release, want] of Object.entries(RELEASES)) {
     test("preview plans this release's gs_sdr", async () => {
       const env = await sshExec(lab, ipOf(lab, "A", 0), "omm", "grep -c IP_TYPE ~/.bashrc || true");
       assert.equal(env.stdout.trim() === "0", release === "5.0.3", "5.0.x preinstall never exported IP_TYPE");
-      const plan = planFromPreview(await h.pulumi(["preview", "--diff"]));
+      const plan = await previewPlan(h);
       assert.equal(plan[0], "operation: start A->B (primary+standby)");
       assert.equal(plan[1], `OM release: A ${want.header}, B ${want.header}`);
       assert.ok(!plan.some((l) => /^warning:/.test(l)), plan.join("\n"));
@@ -62,7 +69,7 @@ for (const [release, want] of Object.entries(RELEASES)) {
     });
 
     test("up: the live nodes equal the preview", async () => {
-      const plan = planFromPreview(await h.pulumi(["preview", "--diff"]));
+      const plan = await previewPlan(h);
       await h.pulumi(["up", "--yes", "--skip-preview"]);
       assert.deepEqual(await h.stats(), { A: "archive", B: "recovery" });
       const checked = await assertPlanIsLive(lab, plan);
@@ -71,7 +78,7 @@ for (const [release, want] of Object.entries(RELEASES)) {
 
     test("switchover to B: the live nodes and the DCC term key equal the preview", async () => {
       await h.setSpec({ primary: "B" });
-      const plan = planFromPreview(await h.pulumi(["preview", "--diff"]));
+      const plan = await previewPlan(h);
       assert.equal(plan[0], "operation: switchover A->B");
       assert.ok(
         plan.some((l) => l === `B dcc /omm/CMServer/${want.termKey}: (unknown) → max DN term + 100`),
@@ -146,7 +153,7 @@ describe("a dedicated replication network", { timeout: 1_200_000 }, () => {
   after(() => h?.dispose());
 
   test("replconninfo and the DR pg_hba lines use the stream addresses; a row reaches B over them", async () => {
-    const plan = planFromPreview(await h.pulumi(["preview", "--diff"]));
+    const plan = await previewPlan(h);
     const a1 = lab.clusters["A"]!.hosts[0]!;
     const b1 = lab.clusters["B"]!.hosts[0]!;
     assert.ok(

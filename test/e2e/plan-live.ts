@@ -29,7 +29,8 @@ export function logicalPlan(lines: readonly string[]): string[] {
 
 /**
  * The plan lines of the DrRelationship named `name` in a `pulumi preview` output: check() prints the whole plan as
- * `[<name>] plan: …` lines every time (the CLI may show them twice: as they come and in its summary).
+ * `[<name>] plan: …` lines every time, on stderr (the CLI may show them twice: as they come and in its summary);
+ * from stdout alone, the `plan` property a create lists.
  */
 export function planFromPreview(out: string, name = "dr"): string[] {
   const lines: string[] = [];
@@ -37,6 +38,10 @@ export function planFromPreview(out: string, name = "dr"): string[] {
   for (const l of out.split("\n")) {
     const i = l.indexOf(marker);
     if (i >= 0) lines.push(l.slice(i + marker.length).replace(/\s+$/, ""));
+  }
+  if (lines.length === 0) {
+    // stdout only: the `plan` property as `--diff` lists it (a create shows every element)
+    for (const m of out.matchAll(/^\s+\[\d+\]: "(.*)"$/gm)) lines.push(JSON.parse(`"${m[1]!}"`) as string);
   }
   const starts = lines.flatMap((l, i) => (l.startsWith("operation: ") ? [i] : []));
   return starts.length > 1 ? lines.slice(starts[0], starts[1]) : lines;
