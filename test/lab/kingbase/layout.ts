@@ -1,6 +1,6 @@
 /**
  * Where the emulated KingbaseES files live inside a lab host (vendor-default paths, see
- * shared/spec/kingbase-recovery.md §1.1 and §2.2). Pure constants and path builders, shared by the
+ * docs/vendor/kingbase-recovery.md §1.1 and §2.2). Pure constants and path builders, shared by the
  * provisioner, the host-side tools and the tests.
  */
 
