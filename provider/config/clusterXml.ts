@@ -1,7 +1,7 @@
 /**
  * Parser of an openGauss install XML (the `gs_preinstall`/`gs_install` cluster configuration file) into a typed
  * {@link ClusterTopology}: the DN shard in `dataNode1` order, paths, CM settings and the optional DR params of
- * `gs_sdr` (`localStreamIpmap1`, `remoteStreamIpmap1`, `remotedataPortBase`, spec opengauss-gs_sdr.md §2.1).
+ * `gs_sdr` (`localStreamIpmap1`, `remoteStreamIpmap1`, `remotedataPortBase`, docs/vendor/opengauss-gs_sdr.md §2.1).
  *
  * Pure: takes the XML content, never a path. Every problem found is reported, each naming the property path
  * given by the caller (e.g. `clusters.A.xml`).

@@ -37,7 +37,7 @@ export const DR_USER_FORBIDDEN_CHARS = "|;&$<>`\\'\"{}()[]~*?! \n";
  * master only accepts `^[A-Za-z0-9~!@#%^*\-_=+?,]+$`. The intersection of both — letters, digits and
  * `@ # % ^ _ = + , -` — is accepted by every version and is inert inside the single- and double-quoted shell
  * words gs_sdr builds (`gs_encrypt -f hadr "<user>|<pwd>"`, `gs_ctl build -P '<pwd>'`, `gsql -W '<pwd>'`).
- * `.` (listed in the spec's "safest rule") is left out on purpose: master's regex has no `.`, so such a
+ * `.` (docs/vendor/opengauss-gs_sdr.md §10) is left out on purpose: master's regex has no `.`, so such a
  * password fails there with `[GAUSS-50024]`.
  */
 export const DR_PASSWORD_PATTERN = /^[A-Za-z0-9@#%^_=+,-]+$/;

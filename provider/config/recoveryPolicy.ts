@@ -1,5 +1,5 @@
 /**
- * Input schema of the `RecoveryPolicy` resource (KingbaseES automatic recovery, spec kingbase-recovery.md) and
+ * Input schema of the `RecoveryPolicy` resource (KingbaseES automatic recovery, docs/vendor/kingbase-recovery.md) and
  * its validation: every failure is reported with the property path and what is allowed; no reason ever
  * contains an input value that could be a secret.
  */

@@ -1,5 +1,5 @@
 /**
- * Self-tests of the emulated gs_sdr per openGauss-OM release (spec `opengauss-gs_sdr.md` §8 + §10): the
+ * Self-tests of the emulated gs_sdr per openGauss-OM release (docs/vendor/opengauss-gs_sdr.md §8 + §10): the
  * release comes from line 1 of `$GPHOME/version.cfg`, switched on the running lab with `setOmVersion`. Two
  * DR cycles (5.0.3 with 6.0.0's start refusal in between, then master over the dedicated replication
  * network) assert every row that differs: hba lines, DCC term key, wal_keep_segments after start, start on

@@ -163,7 +163,7 @@ before(
 
 const skip = asRoot ? false : "needs root (the lab)";
 
-test("bad options give the spec's messages and exit 1; help and version exit 0", {
+test("bad options give gs_sdr's messages (docs/vendor/opengauss-gs_sdr.md §1.3) and exit 1; help and version exit 0", {
   skip,
   timeout: 900_000,
 }, async () => {
@@ -213,7 +213,7 @@ test("bad options give the spec's messages and exit 1; help and version exit 0",
   const help = await sdr(h, "-?", 60_000);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /gs_sdr -t start -m \[primary\|disaster_standby\] -X XMLFILE/);
-  // The log file of the header phase, in the spec's line format.
+  // The log file of the header phase, in gs_sdr's line format (docs/vendor/opengauss-gs_sdr.md §1.5).
   const log = await omm(h, 'tail -n 3 "$(ls -t $GAUSSLOG/om/gs_sdr-*.log | head -1)"');
   assert.match(
     log.stdout,
@@ -437,7 +437,7 @@ test("start: primary side killed mid-way keeps its lock and step; resumed concur
     psSeen.some((ps) => /gs_sdr/.test(ps)),
     "gs_sdr was running while ps was sampled",
   );
-  // Files left behind as the spec says.
+  // Files left behind as docs/vendor/opengauss-gs_sdr.md says.
   const rec = await omm(
     a1,
     "cat $PGHOST/streaming_cabin/cluster_conf_record; echo; cat $PGHOST/streaming_cabin/.hadr_cluster_stat",

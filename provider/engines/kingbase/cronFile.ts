@@ -5,7 +5,7 @@
  * path) and find it with `grep -wFn` (fixed string, word match); they comment it by inserting one `#` at column
  * 0 and un-comment it by deleting every `#`. If the line is rewritten in any other form the vendor scripts no
  * longer find it and append a second copy, so this module only ever toggles the leading `#` run and keeps every
- * other byte (spec kingbase-recovery.md §1.2).
+ * other byte (docs/vendor/kingbase-recovery.md §1.2).
  */
 import { StateError } from "../../errors";
 import { appendLine, type FileEdit, joinLines, splitLines } from "./lines";

@@ -1,6 +1,6 @@
 /**
  * Reader and editor of `AUTO_PRIMARY_RECOVERY` in a V8R3 `HAmodule.conf`, with the vendor's `LoadCfg`
- * semantics (spec kingbase-recovery.md §1.3): every line is read with bash `read` (leading/trailing blanks
+ * semantics (docs/vendor/kingbase-recovery.md §1.3): every line is read with bash `read` (leading/trailing blanks
  * dropped), everything from the first `#` on is dropped, the rest is split at the first `=` and `eval`ed, lines
  * with an empty name or value are skipped, the last assignment wins. A line starting with `#` is therefore
  * never a setting — which matters because the installer writes a comment containing `AUTO_PRIMARY_RECOVERY="1"`

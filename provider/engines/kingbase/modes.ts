@@ -1,5 +1,5 @@
 /**
- * Mapping between the abstract recovery `mode` and the vendor knobs (spec kingbase-recovery.md §0, §1.4, §2.4):
+ * Mapping of the abstract recovery `mode` to the vendor knobs (docs/vendor/kingbase-recovery.md §0, §1.4, §2.4):
  *
  * | mode      | V8R3 cron network_rewind line | V8R3 AUTO_PRIMARY_RECOVERY | V8R6 recovery |
  * |-----------|-------------------------------|----------------------------|---------------|

@@ -1,5 +1,5 @@
 /**
- * Reader and editor of a V8R6 `repmgr.conf` (spec kingbase-recovery.md §2.3). repmgr parses it like PostgreSQL:
+ * Reader and editor of a V8R6 `repmgr.conf` (docs/vendor/kingbase-recovery.md §2.3). repmgr parses it like PostgreSQL:
  * `name = value` (the `=` optional, blanks insignificant), `#` starts a comment outside quotes, strings in
  * single quotes with `''` or `\'` for an embedded quote, simple identifiers and numbers may be bare. The
  * effective value of a key is its last uncommented assignment.

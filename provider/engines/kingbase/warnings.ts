@@ -1,5 +1,5 @@
 /**
- * Safety warnings of a `RecoveryPolicy` (spec kingbase-recovery.md §4) as data: a stable code, a text, and the
+ * Safety warnings of a `RecoveryPolicy` (docs/vendor/kingbase-recovery.md §4) as data: a stable code, a text, and the
  * hosts concerned. Shown in preview; none of them blocks (blocking rules live in validation and the plan).
  */
 import type { RecoveryPolicyArgs } from "../../config/recoveryPolicy";

@@ -1,5 +1,5 @@
 /**
- * gs_sdr's DR parameters, derived from the two clusters' topologies (spec opengauss-gs_sdr.md §2):
+ * gs_sdr's DR parameters, derived from the two clusters' topologies (docs/vendor/opengauss-gs_sdr.md §2):
  * the three XML PARAMs (`localStreamIpmap1`, `remoteStreamIpmap1`, `remotedataPortBase`), the DR-extended XML
  * for `gs_sdr -X`, the `--json` form (`localClusterConf`/`remoteClusterConf`) and the exact one-line
  * `streaming_cabin/cluster_conf_record` gs_sdr writes. Pure string work: no I/O.

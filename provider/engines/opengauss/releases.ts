@@ -1,5 +1,5 @@
 /**
- * What differs between the openGauss-OM releases users run, in one table (spec opengauss-gs_sdr.md §8 as corrected by
+ * What differs between the OM releases users run, in one table (docs/vendor/opengauss-gs_sdr.md §8 as corrected by
  * §10, checked against the public OM repository, tags v5.0.0 … 7.0.0-RC3 and master). The planner, the preflight
  * and the decision read a {@link OmBehaviour}; nothing else compares versions.
  *

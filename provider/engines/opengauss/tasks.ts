@@ -77,7 +77,7 @@ function commandOf(ctx: DrContext, cluster: string, t: SdrTask): string {
 
 /**
  * Our deadline for one gs_sdr run, in seconds: gs_sdr's own `--time-out` (T) where it uses it, plus the
- * waits it hard-codes (spec §10): start primary T + 900; start disaster_standby 2T + 1800 (key build up to
+ * waits it hard-codes (docs/vendor/opengauss-gs_sdr.md §10): start primary T + 900; start disaster_standby 2T + 1800 (key build up to
  * T, full build, stop by node up to 1800 s); switchover demote T + 1200 (truncation) + 900 (three cluster
  * stop/starts of 300 s); switchover promote 600 (Normal wait) + T (barrier) + 600; failover 2100
  * (600 + 600 for pending/notify, 300 to start, margin; it ignores T); stop 900.

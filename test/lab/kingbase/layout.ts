@@ -1,6 +1,6 @@
 /**
  * Where the emulated KingbaseES files live inside a lab host (vendor-default paths, see
- * shared/spec/kingbase-recovery.md §1.1 and §2.2). Pure constants and path builders, shared by the
+ * docs/vendor/kingbase-recovery.md §1.1 and §2.2). Pure constants and path builders, shared by the
  * provisioner, the host-side tools and the tests.
  */
 
@@ -11,9 +11,9 @@ export const KB_ENV_FILE = `${KB_HOME}/.bashrc`;
 /** The root-owned cron file both versions use. */
 export const KB_CRON_FILE = "/etc/cron.d/KINGBASECRON";
 
-/** V8R3 build the lab imitates (the Docker bundle the spec's scripts come from). */
+/** V8R3 build the lab imitates (the Docker bundle of the vendor notes' S6). */
 export const V8R3_VERSION = "V008R003C002B0290";
-/** V8R6 build the lab imitates (the build of the spec's `repmgr service status` sample, S37). */
+/** V8R6 build the lab imitates (the build of the vendor notes' `repmgr service status` sample, S37). */
 export const V8R6_VERSION = "V008R006C005B0041";
 
 /** Paths of one V8R3 node (kingbasecluster layout created by `V8R3_cluster_install.sh`). */

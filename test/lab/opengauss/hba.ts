@@ -1,7 +1,7 @@
 /**
  * pg_hba.conf, openGauss view and PostgreSQL runtime.
  *
- * gs_guc `-h` semantics (spec §3.3 B): an entry is identified by type + database + user + address/mask; a
+ * gs_guc `-h` semantics (docs/vendor/opengauss-gs_sdr.md §3.3 B): an entry is identified by type + database + user + address/mask; a
  * match is replaced keeping its trailing `#comment`; a commented-out match is reused; a new entry is inserted
  * after the last active entry of the same type and database (else of the same type, else appended); a line
  * without a method comments the matching active entry out.
@@ -197,7 +197,7 @@ export function runtimeHba(viewText: string, osUser: string): string {
   return `${out.join("\n")}\n`;
 }
 
-/** The standard install lines of the openGauss view (spec §3.3 B), four spaces between fields. */
+/** The standard install lines of the openGauss view (docs/vendor/opengauss-gs_sdr.md §3.3 B), four spaces between fields. */
 export function installHbaLines(osUser: string, clusterIps: string[]): string[] {
   const out: string[] = [];
   for (const ip of clusterIps) {

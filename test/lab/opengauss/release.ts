@@ -1,6 +1,6 @@
 /**
- * The openGauss-OM releases the lab emulates, and what their gs_sdr does differently (spec
- * `opengauss-gs_sdr.md` §8 as corrected by §10, checked against the OM tags). One table, one lookup:
+ * The openGauss-OM releases the lab emulates, and what their gs_sdr does differently
+ * (docs/vendor/opengauss-gs_sdr.md §8 as corrected by §10, checked against the OM tags). One table, one lookup:
  * the emulated gs_sdr reads line 1 of `$GPHOME/version.cfg` at run time and asks {@link omBehaviour} —
  * no other module compares versions.
  *

@@ -1,5 +1,5 @@
 /**
- * The output formats of `cm_ctl query` (spec §5.1), `gs_om -t status --all` / `cm_ctl query -v` (§5.2)
+ * The output formats of `cm_ctl query` (docs/vendor/opengauss-gs_sdr.md §5.1), `gs_om -t status --all` / `cm_ctl query -v` (§5.2)
  * and `gs_om -t status --detail` (§5.3), rendered from a {@link ClusterView}.
  */
 import type { ClusterView, DnView } from "./status";

@@ -38,7 +38,7 @@ test("versions parse from version.cfg's first line and order RCs before the rele
     assert.ok(compareOmVersions(parseOmVersion(order[i - 1]!)!, parseOmVersion(order[i]!)!) < 0, order[i]);
 });
 
-test("each release gets the row of spec §8/§10", () => {
+test("each release gets the row of docs/vendor/opengauss-gs_sdr.md §8/§10", () => {
   const row = (line: string, m?: MasterMarkers) => omRelease(line, m).behaviour;
   // [version, trust lines, term key, wal restore, segment, start forbidden, -f, password]
   const table: Array<[string, boolean, string, string, string, boolean, boolean, string]> = [

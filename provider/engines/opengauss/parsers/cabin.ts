@@ -1,5 +1,5 @@
 /**
- * Parsers of gs_sdr's `$PGHOST/streaming_cabin` files (spec opengauss-gs_sdr.md §3.0): `.streaming_guc_backup`,
+ * Parsers of gs_sdr's `$PGHOST/streaming_cabin` files (docs/vendor/opengauss-gs_sdr.md §3.0): `.streaming_guc_backup`,
  * `.wal_keep_segments_record`, `.streaming_<task>.step`, `.hadr_cluster_stat`.
  */
 

@@ -1,5 +1,5 @@
 /**
- * GUC values as gs_guc sees them in a configuration file (spec opengauss-gs_sdr.md §5.4): unset (`NULL`), explicitly
+ * GUC values as gs_guc sees them in a config file (docs/vendor/opengauss-gs_sdr.md §5.4): unset (`NULL`), explicitly
  * empty (`''`) or set; how a plan prints them.
  */
 

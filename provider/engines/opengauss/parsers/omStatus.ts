@@ -1,5 +1,5 @@
 /**
- * Parser of `gs_om -t status --all` (= `cm_ctl query -v`, spec opengauss-gs_sdr.md §5.2) into the cluster state
+ * Parser of `gs_om -t status --all` (= `cm_ctl query -v`, docs/vendor/opengauss-gs_sdr.md §5.2) into the cluster state
  * and the DN instances, with gs_sdr's own reading rules (§3.0 "Cluster status parsing"): lines that do not split
  * on `:` into exactly two parts are ignored; an instance record starts at `instance_id` and is attached at `type`.
  */

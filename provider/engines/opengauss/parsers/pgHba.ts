@@ -1,6 +1,6 @@
 /**
- * pg_hba.conf as `gs_guc set -h` sees and edits it (openGauss `src/bin/gs_guc/pg_hba.cpp`, spec
- * opengauss-gs_sdr.md §3.3 B): parse lines into entries, the identity rule (connection type + database + user +
+ * pg_hba.conf as `gs_guc set -h` sees and edits it (openGauss `src/bin/gs_guc/pg_hba.cpp`,
+ * docs/vendor/opengauss-gs_sdr.md §3.3 B): parse lines into entries, the identity rule (connection type + database + user +
  * address/mask; the method is ignored) and the two edits — *set* (replace the matching entry, keeping its trailing
  * comment; reuse a commented-out match; otherwise insert in gs_guc's sorted position) and *comment-out* (a line
  * given without a method prefixes the matching active entry with `#`). Used to predict the file after a change.

@@ -1,5 +1,5 @@
 /**
- * Parser of `gs_sdr -t query` output (spec opengauss-gs_sdr.md §4): the result line follows
+ * Parser of `gs_sdr -t query` output (docs/vendor/opengauss-gs_sdr.md §4): the result line follows
  * `Successfully execute(d) streaming disaster recovery query, result:` (docs vs code spelling) and is a Python
  * dict repr with single-quoted string values.
  */

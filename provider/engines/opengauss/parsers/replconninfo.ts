@@ -1,6 +1,6 @@
 /**
  * One `replconninfoN` value: the 8 connection fields plus the optional `iscascade`/`iscrossregion` flags
- * (spec opengauss-gs_sdr.md §3.3 A), and the exact regex gs_sdr applies to `gs_guc check` output.
+ * (docs/vendor/opengauss-gs_sdr.md §3.3 A), and the exact regex gs_sdr applies to `gs_guc check` output.
  */
 
 /** The 8 fields of a replication channel plus the DR flags. */

@@ -1,5 +1,5 @@
 /**
- * Streaming classifier of gs_sdr stdout (spec opengauss-gs_sdr.md §1.5, §3): the header with its trace id, the
+ * Streaming classifier of gs_sdr stdout (docs/vendor/opengauss-gs_sdr.md §1.5, §3): the header with its trace id, the
  * per-task success sentinel, `[GAUSS-xxxxx] : msg` errors, step lines (`Got the continue step:[n] …`), progress
  * percentages and the milestone lines worth relaying as progress. Pure: feed it chunks, get classified lines.
  */

@@ -1,7 +1,7 @@
 /**
  * Emulated `gs_guc`: `set|reload|check -Z datanode|cmserver|cmagent (-N all -I all | -D <dir>)
  * -c "k=v"|"k" … -h "<hba line>" …` and `generate -S … -o <prefix> -D <dir>` (key files).
- * Per-instance work runs through the node agent (SSH for peers); the summary lines follow spec §5.4.
+ * Per-instance work runs through the node agent (SSH for peers); the summary lines follow docs/vendor/opengauss-gs_sdr.md §5.4.
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";

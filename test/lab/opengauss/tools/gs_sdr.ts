@@ -1,6 +1,6 @@
 /**
  * Emulated openGauss `gs_sdr` (two-cluster streaming disaster recovery) for the pulumi-hadr lab.
- * It reproduces the OM tool's observable contract (spec `opengauss-gs_sdr.md` §1–§4) and drives the
+ * It reproduces the OM tool's observable contract (`docs/vendor/opengauss-gs_sdr.md` §1–§4) and drives the
  * PostgreSQL-backed lab clusters only through the emulated helper commands (`gs_om`, `cm_ctl`, `gs_guc`,
  * `gs_ctl`, `gsql`) and ssh, as OM does. Run by `$GPHOME/script/gs_sdr` with /usr/bin/node.
  *
