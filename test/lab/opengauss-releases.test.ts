@@ -9,6 +9,14 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setOmVersion } from "./fixture";
 import { dissolveDr, freshOpenGaussLab, omm, parseQuery, sdrQuery, shq, writeDrXml } from "./og-dr";
+import {
+  exportsIpType,
+  normaliseOmRelease,
+  omBehaviour,
+  parseOmVersionOption,
+  releaseOfVersionCfg,
+  versionCfg,
+} from "./opengauss/release";
 import type { LabInfo, LabRunResult } from "./types";
 
 const asRoot = process.getuid?.() === 0;
@@ -58,6 +66,48 @@ async function startPair(xmlA: string, xmlB: string): Promise<{ a: LabRunResult;
 function termKeyOf(out: string): string | undefined {
   return /^Successfully set \[\/\w+\/CMServer\/(status_key\/[\w/]+)\]\[\d+\]\.$/m.exec(out)?.[1];
 }
+
+test("the release table: every §8/§10 row per release (pure)", { timeout: 30_000 }, () => {
+  const row = (v: string) => {
+    const b = omBehaviour(v);
+    return [
+      b.startForbiddenInArchive ? "forbid" : "rerun",
+      b.forceOption ? "-f" : "no-f",
+      b.walKeepRestoresRecorded ? "recorded" : "128",
+      b.segmentFromIpType ? "IP_TYPE" : "ipv4-split",
+      b.replicationTrustLines ? "trust" : "no-trust",
+      b.passwordRule,
+      b.termKey,
+      exportsIpType(v) ? "IP_TYPE" : "no-IP_TYPE",
+    ].join(" ");
+  };
+  const table: Array<[string, string]> = [
+    ["5.0.3", "rerun no-f 128 ipv4-split no-trust injection status_key/term no-IP_TYPE"],
+    ["5.1.0", "rerun no-f 128 ipv4-split no-trust injection status_key/term no-IP_TYPE"],
+    ["6.0.0", "forbid no-f 128 ipv4-split no-trust injection status_key/term IP_TYPE"],
+    ["6.0.1", "forbid no-f 128 ipv4-split no-trust injection status_key/term IP_TYPE"],
+    ["6.0.2", "forbid no-f 128 IP_TYPE no-trust injection status_key/term IP_TYPE"],
+    ["6.0.3", "forbid no-f recorded IP_TYPE no-trust injection status_key/term IP_TYPE"],
+    ["7.0.0-RC2", "forbid -f recorded IP_TYPE no-trust injection status_key/term IP_TYPE"],
+    ["7.0.0-RC3", "forbid -f recorded IP_TYPE no-trust injection status_key/term IP_TYPE"],
+    ["master", "forbid -f recorded IP_TYPE trust regex status_key/dn_term/0 IP_TYPE"],
+  ];
+  for (const [v, want] of table) assert.equal(row(v), want, v);
+  // version.cfg: line 1 names the release (master = 7.1.0), line 3 a commit id per release
+  assert.equal(versionCfg("5.0.3").split("\n")[0], "openGauss-5.0.3");
+  assert.equal(versionCfg("master").split("\n")[0], "openGauss-7.1.0");
+  assert.match(versionCfg("6.0.0"), /^openGauss-6\.0\.0\n\d+\.\d+\n[0-9a-f]{8}\n$/);
+  assert.notEqual(versionCfg("6.0.0").split("\n")[2], versionCfg("6.0.2").split("\n")[2]);
+  assert.equal(releaseOfVersionCfg(versionCfg("master")), "master");
+  assert.equal(releaseOfVersionCfg(versionCfg("7.0.0-RC3")), "7.0.0-RC3");
+  assert.equal(row(releaseOfVersionCfg(versionCfg("6.0.3"))!), table[5]![1]);
+  // --om-version syntax
+  assert.deepEqual(parseOmVersionOption("6.0.0", ["A", "B"]), { A: "6.0.0", B: "6.0.0" });
+  assert.deepEqual(parseOmVersionOption("A=5.0.3,B=master", ["A", "B"]), { A: "5.0.3", B: "master" });
+  assert.deepEqual(parseOmVersionOption("B=7.0.0-rc3", ["A", "B"]), { B: "7.0.0-RC3" });
+  assert.throws(() => parseOmVersionOption("C=5.0.3", ["A", "B"]), /cluster/);
+  assert.throws(() => normaliseOmRelease("latest"), /unknown openGauss-OM release/);
+});
 
 before(
   async () => {
@@ -230,7 +280,10 @@ test("5.0.3 failover writes the DCC key status_key/term", { skip, timeout: T }, 
   assert.equal(f.code, 0, f.stdout + f.stderr);
   assert.equal(termKeyOf(f.stdout), "status_key/term");
   const d = await dissolveDr(lab);
-  assert.ok(d.some((x) => x.startsWith("A: stop (exit 0)")), d.join("; "));
+  assert.ok(
+    d.some((x) => x.startsWith("A: stop (exit 0)")),
+    d.join("; "),
+  );
 });
 
 test("master over the dedicated replication network: an unbound pair fails; stream IPs carry replication; trust lines; recorded wal_keep_segments; dn_term/0", {
