@@ -50,6 +50,21 @@ async function show(ip: string, guc: string): Promise<string> {
   return r.stdout.trim();
 }
 
+/**
+ * Comments out every `host replication omm <addr>/32 trust` line on both clusters (a master gs_sdr leaves them
+ * behind after stop): the hba a cluster has when no master gs_sdr ever ran on it.
+ */
+async function dropReplicationTrustLines(): Promise<void> {
+  const addrs = ["A", "B"].flatMap((c) =>
+    lab.clusters[c]!.hosts.flatMap((h) => [h.ip, ...(h.streamIp ? [h.streamIp] : [])]),
+  );
+  const args = addrs.map((ip) => `-h ${shq(`host    replication    omm    ${ip}/32`)}`).join(" ");
+  for (const ip of [a1, b1]) {
+    const r = await omm(lab, ip, `gs_guc reload -Z datanode -N all -I all ${args}`, 60_000);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  }
+}
+
 /** Both sides of `start` at once (A primary, B disaster standby); asserts both succeed. */
 async function startPair(xmlA: string, xmlB: string): Promise<{ a: LabRunResult; b: LabRunResult }> {
   const cred = `-U ${DR_USER} -W ${shq(DR_PWD)} --time-out=300`;
@@ -217,6 +232,7 @@ test("5.0.3 (no IP_TYPE): no replication trust lines, IPv4 /16 split, wal_keep_s
   timeout: T,
 }, async () => {
   await setOmVersion("5.0.3");
+  await dropReplicationTrustLines();
   const xmlA = await writeDrXml(lab, "A", "B");
   const xmlB = await writeDrXml(lab, "B", "A");
   await startPair(xmlA, xmlB);
