@@ -8,7 +8,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { isLoopback, labNetFromEnv, labRootFromEnv, parseEngines, topology } from "./core/addresses";
+import {
+  isLoopback,
+  labNetFromEnv,
+  labRootFromEnv,
+  parseEngines,
+  streamIpFor,
+  topology,
+} from "./core/addresses";
 import { ensureKeyPair, fingerprintOfFile, knownHostsName } from "./core/keys";
 import { sshdConfig } from "./core/sshd";
 
@@ -24,6 +31,17 @@ test("default topology: clusters, names and 127.<net>.x.y addresses", { timeout:
     ],
   );
   assert.equal(c[0]!.hosts[0]!.fsRoot, "/r/hosts/127.20.1.1/fs");
+  // openGauss hosts get a stream (replication-network) address 127.<net>.<x+10>.y; KingbaseES hosts none
+  assert.deepEqual(
+    c.map((x) => x.hosts.map((h) => h.streamIp ?? "-")),
+    [
+      ["127.20.11.1", "127.20.11.2", "127.20.11.3"],
+      ["127.20.12.1", "127.20.12.2", "127.20.12.3"],
+      ["-", "-"],
+      ["-", "-"],
+    ],
+  );
+  assert.equal(streamIpFor("127.20.3.1"), undefined);
   for (const h of c.flatMap((x) => x.hosts)) assert.ok(isLoopback(h.ip));
   assert.throws(() => topology({ root: "/r", net: 0, nodes: 9, sshPort: 22 }), /1\.\.8/);
   assert.throws(() => topology({ root: "/r", net: 0, nodes: 0, sshPort: 22 }), /1\.\.8/);

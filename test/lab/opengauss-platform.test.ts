@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { labCli, sshExec } from "./fixture";
+import { ensureLab, labCli, sshExec } from "./fixture";
 import { freshOpenGaussLab } from "./og-dr";
 import type { LabInfo, LabRunResult } from "./types";
 
@@ -226,3 +226,40 @@ test("pg-kill makes cluster_state not Normal; reset restores it", {
   const back = await waitNormal(A[0]!);
   assert.equal(back.dns.find((d) => d["node_ip"] === A[0])!["instance_state"], "Primary");
 });
+
+test("changing --nodes leaves no trace of the old topology on the kept hosts", {
+  skip: !asRoot,
+  timeout: 600_000,
+}, async () => {
+  const nodes = lab.nodes;
+  let restored = false;
+  try {
+    await grownThenBack(nodes);
+    restored = true;
+  } finally {
+    // whatever failed, later files get the topology they started with
+    if (!restored) lab = await ensureLab({ engines: ["opengauss"], nodes });
+  }
+});
+
+async function grownThenBack(nodes: number): Promise<void> {
+  const grown = await ensureLab({ engines: ["opengauss"], nodes: nodes + 1 });
+  const a1 = grown.clusters["A"]!.hosts[0]!.ip;
+  const gone = grown.clusters["A"]!.hosts[nodes]!.ip;
+  const grownConf = await sshExec(
+    grown,
+    a1,
+    user,
+    "grep -c '^replconninfo' ~/data/dn1/postgresql.conf; touch ~/lab/faults/cut_127.0.0.99",
+  );
+  assert.equal(grownConf.stdout.trim(), String(nodes), "one replconninfo per peer");
+  lab = await ensureLab({ engines: ["opengauss"], nodes });
+  const after = await omm(a1, "grep '^replconninfo' ~/data/dn1/postgresql.conf; ls ~/lab/faults");
+  assert.equal(after.stdout.split("\n").filter((l) => l.startsWith("replconninfo")).length, nodes - 1);
+  assert.ok(
+    !after.stdout.includes(`remotehost=${gone} `),
+    `no replconninfo to the removed ${gone}:\n${after.stdout}`,
+  );
+  assert.doesNotMatch(after.stdout, /cut_127\.0\.0\.99/, "fault markers of the old topology are gone");
+  assert.equal((await waitNormal(a1)).clusterState, "Normal");
+}
