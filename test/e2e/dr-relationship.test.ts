@@ -112,7 +112,7 @@ async function drOutputs(p: TestProject = project): Promise<Record<string, unkno
 
 before(
   async () => {
-    lab = await ensureLab({ engines: ["opengauss"] });
+    lab = await ensureLab({ engines: ["opengauss"], omVersion: "master" });
     key = fs.readFileSync(lab.clientKeyPath, "utf8");
     await labCli(["reset"]);
     await dissolveLeftovers();

@@ -63,7 +63,7 @@ export class DrHarness {
 
   /** Brings the lab up, undoes every fault, dissolves any leftover pair, (re)creates the DR user and a project. */
   static async setup(name: string, extra: Record<string, unknown> = {}): Promise<DrHarness> {
-    const lab = await ensureLab({ engines: ["opengauss"] });
+    const lab = await ensureLab({ engines: ["opengauss"], omVersion: "master" });
     const key = fs.readFileSync(lab.clientKeyPath, "utf8");
     assert.equal((await labCli(["reset"])).code, 0);
     const h = new DrHarness(lab, key, await TestProject.create(name, DR_PROGRAM));

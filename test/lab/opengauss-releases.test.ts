@@ -11,6 +11,7 @@ import { setOmVersion } from "./fixture";
 import { dissolveDr, freshOpenGaussLab, omm, parseQuery, sdrQuery, shq, writeDrXml } from "./og-dr";
 import {
   exportsIpType,
+  installedScripts,
   normaliseOmRelease,
   omBehaviour,
   parseOmVersionOption,
@@ -108,13 +109,17 @@ test("the release table: every §8/§10 row per release (pure)", { timeout: 30_0
     ["master", "forbid -f recorded IP_TYPE trust regex status_key/dn_term/0 IP_TYPE"],
   ];
   for (const [v, want] of table) assert.equal(row(v), want, v);
-  // version.cfg: line 1 names the release (master = 7.1.0), line 3 a commit id per release
+  // version.cfg: line 1 names the version (master builds say 7.0.0-RC3), line 3 a commit id per release
   assert.equal(versionCfg("5.0.3").split("\n")[0], "openGauss-5.0.3");
-  assert.equal(versionCfg("master").split("\n")[0], "openGauss-7.1.0");
+  assert.equal(versionCfg("master").split("\n")[0], "openGauss-7.0.0-RC3");
   assert.match(versionCfg("6.0.0"), /^openGauss-6\.0\.0\n\d+\.\d+\n[0-9a-f]{8}\n$/);
   assert.notEqual(versionCfg("6.0.0").split("\n")[2], versionCfg("6.0.2").split("\n")[2]);
-  assert.equal(releaseOfVersionCfg(versionCfg("master")), "master");
-  assert.equal(releaseOfVersionCfg(versionCfg("7.0.0-RC3")), "7.0.0-RC3");
+  // master and the 7.0.0-RC3 release share the version line; the installed scripts tell them apart
+  const base = (r: string) =>
+    Object.entries(installedScripts(r)).find(([p]) => p.endsWith("streaming_base.py"))![1];
+  assert.equal(releaseOfVersionCfg(versionCfg("master"), base("master")), "master");
+  assert.equal(releaseOfVersionCfg(versionCfg("7.0.0-RC3"), base("7.0.0-RC3")), "7.0.0-RC3");
+  assert.equal(releaseOfVersionCfg(versionCfg("master")), "7.0.0-RC3", "without the scripts: the release");
   assert.equal(row(releaseOfVersionCfg(versionCfg("6.0.3"))!), table[5]![1]);
   // --om-version syntax
   assert.deepEqual(parseOmVersionOption("6.0.0", ["A", "B"]), { A: "6.0.0", B: "6.0.0" });

@@ -4,8 +4,9 @@
  * the emulated gs_sdr reads line 1 of `$GPHOME/version.cfg` at run time and asks {@link omBehaviour} —
  * no other module compares versions.
  *
- * `master` is written as `openGauss-7.1.0` (a version newer than any release), so the file alone says
- * which behaviour a host has.
+ * `master` is written as `openGauss-7.0.0-RC3`, as OM master builds call themselves (its `build.sh`); what
+ * tells master from the 7.0.0-RC3 release on a host is the installed OM scripts (stand-ins under
+ * `$GPHOME/script`, {@link installedScripts}), as on a real install.
  */
 import { createHash } from "node:crypto";
 
@@ -23,8 +24,30 @@ export const KNOWN_OM_RELEASES = [
 /** The release a cluster gets when none is chosen. */
 export const DEFAULT_OM_RELEASE = "master";
 
-/** The version number `master` stands for in version.cfg (newer than every release). */
-export const MASTER_VERSION = "7.1.0";
+/** The version master builds write into version.cfg (OM master's `build.sh` `version_number`). */
+export const MASTER_VERSION = "7.0.0-RC3";
+
+/** The OM script files whose content differs on master (paths under `$GPHOME/script`). */
+const SCRIPT_FILES = {
+  base: "impl/streaming_disaster_recovery/streaming_base.py",
+  hba: "gspylib/component/Kernel/DN_OLAP/DN_OLAP.py",
+  params: "impl/streaming_disaster_recovery/params_handler.py",
+} as const;
+
+/**
+ * Stand-ins for the installed OM scripts where master differs from the releases: comment lines naming what
+ * that file does on this release (the real files are Python; the lab's gs_sdr is emulated). Master's name the
+ * term key `status_key/dn_term/0`, the `host    replication    %s` trust line and `check_db_password`.
+ */
+export function installedScripts(release: string): Record<string, string> {
+  const master = release === "master";
+  const head = `# pulumi-hadr lab: stand-in for openGauss-OM ${release}'s`;
+  return {
+    [SCRIPT_FILES.base]: `${head} streaming_base.py\n# failover/promote write the new term to status_key/${master ? "dn_term/0" : "term"}\n`,
+    [SCRIPT_FILES.hba]: `${head} DN_OLAP.py\n${master ? '# ConfigHba adds "host    replication    %s    %s/%s    trust" for HA IPs and remote dataIps\n' : "# no replication trust lines\n"}`,
+    [SCRIPT_FILES.params]: `${head} params_handler.py\n# DR password check: ${master ? "check_db_password (regex)" : "injection-character list"}\n`,
+  };
+}
 
 /** What one OM release's gs_sdr does where releases differ. */
 export interface OmBehaviour {
@@ -64,7 +87,7 @@ function atLeast(v: Ver, since: string): boolean {
 
 /**
  * Where each behaviour starts (first version that has it). Master-only rows start after 7.0.0-RC3
- * (the newest release) — at 7.0.0 — so `master` (7.1.0) has them and every release does not.
+ * (the newest release) — at 7.0.0 — so `master` has them and every release does not.
  */
 const SINCE: Record<keyof OmBehaviour, string> = {
   startForbiddenInArchive: "6.0.0",
@@ -106,7 +129,7 @@ export function normaliseOmRelease(v: string): string {
 }
 
 /**
- * The three lines of version.cfg for a release: `openGauss-<version>` (master: `openGauss-7.1.0`), a
+ * The three lines of version.cfg for a release: `openGauss-<version>` (master: `openGauss-7.0.0-RC3`), a
  * number, and an 8-hex commit id that differs per release (gs_sdr compares it between the clusters).
  */
 export function versionCfg(release: string): string {
@@ -121,11 +144,20 @@ export function exportsIpType(release: string): boolean {
   return v ? atLeast(v, "6.0.0") : true;
 }
 
-/** The release named by version.cfg's text (line 1): `master` for 7.1.0, else the version; undefined if unknown. */
-export function releaseOfVersionCfg(text: string): string | undefined {
+/**
+ * The release of an install: version.cfg's line 1, and for {@link MASTER_VERSION} whether the installed
+ * streaming_base.py (text, when readable) is master's; undefined if the version is unknown.
+ */
+export function releaseOfVersionCfg(text: string, streamingBase?: string): string | undefined {
   const m = /^openGauss-(\S+)/.exec(text.split("\n")[0]?.trim() ?? "");
   if (!m || !parseOmVersion(m[1]!)) return undefined;
-  return m[1] === MASTER_VERSION ? "master" : m[1];
+  if (m[1] === MASTER_VERSION && (streamingBase ?? "").includes("status_key/dn_term/0")) return "master";
+  return m[1];
+}
+
+/** Path of the installed streaming_base.py stand-in under a `$GPHOME`. */
+export function streamingBasePath(gphome: string): string {
+  return `${gphome}/script/${SCRIPT_FILES.base}`;
 }
 
 /** Selects a release per cluster from `--om-version`: `v` (every cluster) or `A=v,B=w` (the others keep theirs). */

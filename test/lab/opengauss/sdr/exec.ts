@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type OmBehaviour, omBehaviour, releaseOfVersionCfg } from "../release";
+import { type OmBehaviour, omBehaviour, releaseOfVersionCfg, streamingBasePath } from "../release";
 
 /** Result of one command. */
 export interface CmdResult {
@@ -47,10 +47,13 @@ export interface SdrEnv {
   om: OmBehaviour;
 }
 
-/** The OM release installed under `gphome` (line 1 of version.cfg), `master` when unreadable. */
+/** The OM release installed under `gphome` (version.cfg line 1 and its scripts), `master` when unreadable. */
 export function installedRelease(gphome: string): string {
   try {
-    return releaseOfVersionCfg(fs.readFileSync(path.join(gphome, "version.cfg"), "utf8")) ?? "master";
+    const base = fs.existsSync(streamingBasePath(gphome))
+      ? fs.readFileSync(streamingBasePath(gphome), "utf8")
+      : undefined;
+    return releaseOfVersionCfg(fs.readFileSync(path.join(gphome, "version.cfg"), "utf8"), base) ?? "master";
   } catch {
     return "master";
   }

@@ -20,7 +20,7 @@ import {
   type StaticConfig,
   writeFileAtomic,
 } from "../layout";
-import { exportsIpType, versionCfg } from "../release";
+import { exportsIpType, installedScripts, versionCfg } from "../release";
 import type { DnRole } from "../runtime";
 import { EMULATION_DDL } from "../sql";
 import { DN_STATUS_SQL } from "../status";
@@ -89,6 +89,11 @@ function writeRelease(cfg: StaticConfig, release: string): Record<string, unknow
   writeFileAtomic(path.join(cfg.home, ".bashrc"), bashrc(cfg, release), 0o644);
   writeFileAtomic(path.join(cfg.gpHome, "version.cfg"), version, 0o644);
   writeFileAtomic(path.join(cfg.gaussHome, "bin", "version.cfg"), version, 0o644);
+  for (const [rel, text] of Object.entries(installedScripts(release))) {
+    const file = path.join(cfg.gpHome, "script", rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeFileAtomic(file, text, 0o644);
+  }
   return { ok: true, version: version.split("\n")[0] };
 }
 
