@@ -226,6 +226,11 @@ async function adoptPolicy(
   });
 }
 
+/** The id create gives a policy: `<engine>:<host>,<host>,…`. */
+export function policyIdOf(args: RecoveryPolicyArgs): string {
+  return `${args.engine}:${args.nodes.map((n) => n.host).join(",")}`;
+}
+
 /** The `RecoveryPolicy` hooks. */
 export const recoveryPolicyController: pulumi.dynamic.ResourceProvider = {
   async check(olds, news) {
@@ -287,7 +292,7 @@ export const recoveryPolicyController: pulumi.dynamic.ResourceProvider = {
 
   async create(inputs) {
     const args = argsOf(inputs);
-    const id = `${args.engine}:${args.nodes.map((n) => n.host).join(",")}`;
+    const id = policyIdOf(args);
     if (args.adopt) {
       try {
         return { id, outs: await adoptPolicy(inputs, args) };

@@ -764,6 +764,7 @@ export const drRelationshipController: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-function idOf(args: DrRelationshipArgs): string {
+/** The id create gives a relationship: `dr:<cluster>:<cluster>`. */
+export function idOf(args: DrRelationshipArgs): string {
   return `dr:${Object.keys(args.clusters).join(":")}`;
 }
