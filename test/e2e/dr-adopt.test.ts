@@ -100,7 +100,7 @@ describe("adopt: true and visible previews", { timeout: 40 * 60_000 }, () => {
       assert.match(pre.stdout, /adopt: the established pair is taken over as it is/);
       assert.doesNotMatch(pre.stdout, /operation: start/);
       const up = await p.world.ok(["up", "--yes", "--skip-preview"], { timeoutMs: 600_000 });
-      assert.doesNotMatch(up.stdout, /gs_sdr -t start|operation: start/);
+      assert.doesNotMatch(up.stdout, /operation: start|runs `gs_sdr -t start/);
       const state = await p.world.exportStack();
       const res = state.deployment.resources?.find(
         (r) => r["type"] === "pulumi-nodejs:dynamic/hadr:DrRelationship",
@@ -147,7 +147,7 @@ describe("adopt: true and visible previews", { timeout: 40 * 60_000 }, () => {
       const up = await p.world.run(["up", "--yes", "--skip-preview"], { timeoutMs: 300_000 });
       assert.notEqual(up.code, 0);
       assert.match(up.stdout + up.stderr, /no DR relationship to adopt/);
-      assert.doesNotMatch(up.stdout, /gs_sdr -t start|operation: start/);
+      assert.doesNotMatch(up.stdout, /operation: start|runs `gs_sdr -t start/);
       const state = await p.world.exportStack();
       assert.equal(
         state.deployment.resources?.some((r) => r["type"] === "pulumi-nodejs:dynamic/hadr:DrRelationship"),
