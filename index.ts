@@ -5,6 +5,7 @@
  * - `hadr:drRelationships`   name → DrRelationship args; each cluster gives `xml` or `xmlFile`, `ssh` has no key
  * - `hadr:recoveryPolicies`  name → RecoveryPolicy args; `ssh`/`rootSsh` have no key
  * - `hadr:sshPrivateKey`     secret: the private key of every SSH login unless `privateKeyConfig` names another
+ *                            (passed as the resource's top-level `sshKey`, or as a per-cluster/per-node override)
  * - `hadr:drPassword`        secret: the DR user's password unless `drUser.passwordConfig` names another
  *
  * Config shape problems stop the program before any resource is declared, each naming the config key.
@@ -19,6 +20,7 @@ import {
   RecoveryPolicy,
   type RecoveryPolicyArgs,
   type SshArgs,
+  type SshKeyArgs,
 } from "./provider";
 import { issueReason } from "./provider/config/issues";
 import { APPLY_MODES, ENGINES, MODES, ROOT_ACCESS } from "./provider/config/recoveryPolicy";
@@ -86,6 +88,7 @@ const drRelationshipConfig = z
     drUser: z.object({ name: z.string().min(1), passwordConfig: configKeyName.optional() }).strict(),
     allowDataLoss: z.boolean().optional(),
     timeoutSeconds: z.number().int().optional(),
+    adopt: z.boolean().optional(),
   })
   .strict();
 
@@ -106,6 +109,7 @@ const recoveryPolicyConfig = z
     paths: z.record(z.string(), z.string()).optional(),
     apply: z.enum(APPLY_MODES).optional(),
     acknowledgeDataLoss: z.boolean().optional(),
+    adopt: z.boolean().optional(),
   })
   .strict();
 
@@ -175,13 +179,28 @@ function secretConfig(name: string, usedBy: string): pulumi.Output<string> {
   return value;
 }
 
-function toSsh(ssh: SshConfig, where: string): SshArgs {
-  const { privateKeyConfig, passphraseConfig, ...rest } = ssh;
+/** The default key of every login: `hadr:sshPrivateKey`, read only when some login uses it. */
+const DEFAULT_KEY = "sshPrivateKey";
+
+/**
+ * A login's settings (no key) and its key: `undefined` when it uses the default key (the resource's
+ * top-level `sshKey`), else an override built from `privateKeyConfig` / `passphraseConfig`.
+ */
+function toSsh(ssh: SshConfig, where: string): { login: SshArgs; key?: SshKeyArgs } {
+  const { privateKeyConfig, passphraseConfig, ...login } = ssh;
+  if (privateKeyConfig === undefined && passphraseConfig === undefined) return { login };
   return {
-    ...rest,
-    privateKey: secretConfig(privateKeyConfig ?? "sshPrivateKey", where),
-    ...(passphraseConfig ? { passphrase: secretConfig(passphraseConfig, where) } : {}),
+    login,
+    key: {
+      privateKey: secretConfig(privateKeyConfig ?? DEFAULT_KEY, where),
+      ...(passphraseConfig ? { passphrase: secretConfig(passphraseConfig, where) } : {}),
+    },
   };
+}
+
+/** The default key, when any login uses it (`usedBy` names the first one, for the missing-config message). */
+function defaultKey(usedBy: string | undefined): { sshKey?: SshKeyArgs } {
+  return usedBy === undefined ? {} : { sshKey: { privateKey: secretConfig(DEFAULT_KEY, usedBy) } };
 }
 
 /** Outputs of one DR relationship. */
@@ -224,14 +243,21 @@ function main(): Record<string, unknown> {
   for (const [name, d] of Object.entries(drs)) {
     const where = pathOf("drRelationships", [name]);
     const clusters: DrRelationshipArgs["clusters"] = {};
+    const clusterSshKeys: Record<string, SshKeyArgs> = {};
+    let usesDefault: string | undefined;
     for (const [cname, c] of Object.entries(d.clusters)) {
-      const cw = pathOf("drRelationships", [name, "clusters", cname]);
-      clusters[cname] = { ...c, ssh: toSsh(c.ssh, `${cw}.ssh`) };
+      const cw = `${pathOf("drRelationships", [name, "clusters", cname])}.ssh`;
+      const { login, key } = toSsh(c.ssh, cw);
+      clusters[cname] = { ...c, ssh: login };
+      if (key) clusterSshKeys[cname] = key;
+      else usesDefault ??= cw;
     }
     const { passwordConfig, name: userName } = d.drUser;
     const dr = new DrRelationship(name, {
       ...d,
       clusters,
+      ...defaultKey(usesDefault),
+      ...(Object.keys(clusterSshKeys).length > 0 ? { clusterSshKeys } : {}),
       drUser: { name: userName, password: secretConfig(passwordConfig ?? "drPassword", `${where}.drUser`) },
     });
     drOut[name] = drOutputs(dr);
@@ -248,16 +274,27 @@ function main(): Record<string, unknown> {
 
   const policyOut: Record<string, ReturnType<typeof policyOutputs>> = {};
   for (const [name, p] of Object.entries(policies)) {
+    const nodeSshKeys: Record<string, SshKeyArgs> = {};
+    const nodeRootSshKeys: Record<string, SshKeyArgs> = {};
+    let usesDefault: string | undefined;
     const nodes: RecoveryPolicyArgs["nodes"] = p.nodes.map((n, i) => {
       const nw = pathOf("recoveryPolicies", [name, "nodes", i]);
       const { ssh, rootSsh, ...rest } = n;
-      return {
-        ...rest,
-        ssh: toSsh(ssh, `${nw}.ssh`),
-        ...(rootSsh ? { rootSsh: toSsh(rootSsh, `${nw}.rootSsh`) } : {}),
-      };
+      const user = toSsh(ssh, `${nw}.ssh`);
+      if (user.key) nodeSshKeys[n.host] = user.key;
+      else usesDefault ??= `${nw}.ssh`;
+      const root = rootSsh ? toSsh(rootSsh, `${nw}.rootSsh`) : undefined;
+      if (root?.key) nodeRootSshKeys[n.host] = root.key;
+      return { ...rest, ssh: user.login, ...(root ? { rootSsh: root.login } : {}) };
     });
-    policyOut[name] = policyOutputs(new RecoveryPolicy(name, { ...p, nodes }));
+    const policy = new RecoveryPolicy(name, {
+      ...p,
+      nodes,
+      ...defaultKey(usesDefault),
+      ...(Object.keys(nodeSshKeys).length > 0 ? { nodeSshKeys } : {}),
+      ...(Object.keys(nodeRootSshKeys).length > 0 ? { nodeRootSshKeys } : {}),
+    });
+    policyOut[name] = policyOutputs(policy);
   }
   if (Object.keys(policies).length > 0) outputs["recoveryPolicies"] = policyOut;
   const onlyPolicy = Object.values(policyOut);

@@ -11,4 +11,4 @@ export {
   type RecoveryPolicyArgs,
   type RecoveryPolicyNodeArgs,
 } from "./resources/recoveryPolicy";
-export type { SshArgs } from "./resources/ssh";
+export type { SshArgs, SshKeyArgs } from "./resources/ssh";

@@ -11,6 +11,7 @@
  *   apply           V8R6: restart-daemons (default) | file-only
  *   acknowledgeDataLoss   true, required for mode automatic
  *   sshPrivateKey   secret: private key of the `kingbase` user (and root, with root-ssh)
+ *   adopt           true: only take over nodes that already have the mode (never edits; fails otherwise)
  */
 import * as pulumi from "@pulumi/pulumi";
 import { RecoveryPolicy, type RecoveryPolicyArgs } from "pulumi-hadr";
@@ -28,7 +29,7 @@ const engine = cfg.require("engine") as "kingbase-v8r3" | "kingbase-v8r6";
 
 const nodes: RecoveryPolicyArgs["nodes"] = cfg.requireObject<NodeConfig[]>("nodes").map((n) => ({
   host: n.host,
-  ssh: { user: "kingbase", privateKey, port: n.sshPort ?? 22, hostKeys: { [n.host]: n.hostKey } },
+  ssh: { user: "kingbase", port: n.sshPort ?? 22, hostKeys: { [n.host]: n.hostKey } },
   ...(engine === "kingbase-v8r3"
     ? { rootAccess: (cfg.get("rootAccess") ?? "sudo") as "sudo" | "root-ssh" }
     : {}),
@@ -42,6 +43,9 @@ const policy = new RecoveryPolicy("recovery", {
     ? { apply: (cfg.get("apply") ?? "restart-daemons") as "restart-daemons" | "file-only" }
     : {}),
   acknowledgeDataLoss: cfg.getBoolean("acknowledgeDataLoss") ?? false,
+  // The key is a top-level secret input, so `pulumi preview --diff` shows `nodes` in clear.
+  sshKey: { privateKey },
+  adopt: cfg.getBoolean("adopt") ?? false,
 });
 
 export const effective = policy.effective;

@@ -8,6 +8,7 @@
  *   drUserName      DR user created on the primary WITH REPLICATION (default druser)
  *   sshPrivateKey   secret: private key of the clusters' OS user (omm)
  *   drPassword      secret: the DR user's password
+ *   adopt           true: take over a pair that already runs (never starts one; fails if there is none)
  */
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
@@ -30,7 +31,7 @@ const clusters: Record<string, DrClusterArgs> = {};
 for (const [name, c] of Object.entries(cfg.requireObject<Record<string, ClusterConfig>>("clusters"))) {
   clusters[name] = {
     xml: fs.readFileSync(c.xmlFile, "utf8"),
-    ssh: { user: c.user ?? "omm", privateKey, port: c.sshPort ?? 22, hostKeys: c.hostKeys },
+    ssh: { user: c.user ?? "omm", port: c.sshPort ?? 22, hostKeys: c.hostKeys },
     ...(c.envFile ? { envFile: c.envFile } : {}),
   };
 }
@@ -44,6 +45,10 @@ const dr = new DrRelationship(
     // A failover (possible data loss) is only allowed when you say so, e.g. while the primary site is down.
     allowDataLoss: cfg.getBoolean("allowDataLoss") ?? false,
     timeoutSeconds: cfg.getNumber("timeoutSeconds") ?? 1200,
+    // The key is a top-level secret input, so `pulumi preview --diff` shows `clusters` in clear.
+    sshKey: { privateKey },
+    // true: create only takes over an established pair (no gs_sdr start, no file written) or fails.
+    adopt: cfg.getBoolean("adopt") ?? false,
   },
   {
     // `pulumi destroy` dissolves the DR relationship: make that a deliberate two-step act.

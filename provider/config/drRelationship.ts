@@ -3,7 +3,9 @@
  * schema, and {@link validateDrRelationship}, which reports **every** problem at once, each with the property path
  * and what is allowed — schema issues, the clusters' install XML, and the cross-checks between the two clusters.
  *
- * Secrets (`drUser.password`, `ssh.privateKey`, `ssh.passphrase`) never appear in a failure reason.
+ * SSH key material is a top-level secret input (`sshKey`, per-cluster overrides in `clusterSshKeys`), not part
+ * of `clusters.<name>.ssh`, so `clusters` stays visible in `pulumi preview --diff`. Secrets (`drUser.password`,
+ * `sshKey`, `clusterSshKeys`) never appear in a failure reason.
  */
 import { z } from "zod";
 import { issueFailures, propertyPath } from "./issues";
@@ -19,7 +21,15 @@ import {
   readClusterXml,
   type XmlDrParams,
 } from "./clusterXml";
-import { type SshSettings, sshSettingsSchema } from "./ssh";
+import {
+  keyMaterial,
+  legacyKeyFailures,
+  type SshKey,
+  type SshSettings,
+  sshKeySchema,
+  sshLoginSchema,
+  withoutLegacyKey,
+} from "./ssh";
 
 /** Cluster names: a letter, then letters, digits, `_` or `-` (they appear in plan lines and state keys). */
 export const CLUSTER_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
@@ -67,8 +77,8 @@ export const drClusterSchema = z
   .object({
     /** The cluster's install XML (content, not a path). */
     xml: z.string().min(1, "must be the content of the cluster's install XML"),
-    /** SSH settings (the shared schema); the login user defaults to `omm`. */
-    ssh: sshSettingsSchema.transform((s) => ({ ...s, user: s.user ?? "omm" })),
+    /** SSH login settings (the shared schema, no key material); the login user defaults to `omm`. */
+    ssh: sshLoginSchema.transform((s) => ({ ...s, user: s.user ?? "omm" })),
     /** Sourced before every remote command. */
     envFile: z
       .string()
@@ -133,15 +143,29 @@ export const drRelationshipSchema = z
       .min(60, "must be 60..604800 seconds")
       .max(604800, "must be 60..604800 seconds")
       .default(1200),
+    /** The SSH key of every cluster's login unless `clusterSshKeys` names one for it (secret). */
+    sshKey: sshKeySchema.optional(),
+    /** Per-cluster SSH keys, by cluster name; each overrides `sshKey` for that cluster (secret). */
+    clusterSshKeys: z.record(z.string(), sshKeySchema).optional(),
+    /**
+     * Create only adopts an established pair that matches the inputs: nothing runs, no file is written;
+     * anything else fails with what was found. Only create looks at it.
+     */
+    adopt: z.boolean().default(false),
   })
   .strict();
 
-/** Parsed `DrRelationship` inputs (defaults applied). */
-export type DrRelationshipArgs = z.infer<typeof drRelationshipSchema>;
+type ParsedInputs = z.infer<typeof drRelationshipSchema>;
+/** One parsed cluster entry; `ssh` carries the key resolved from `clusterSshKeys` / `sshKey`. */
+export type DrClusterArgs = Omit<ParsedInputs["clusters"][string], "ssh"> & {
+  ssh: SshSettings & { user: string };
+};
+/** Parsed `DrRelationship` inputs (defaults applied, each cluster's key resolved into `clusters.<n>.ssh`). */
+export type DrRelationshipArgs = Omit<ParsedInputs, "clusters" | "sshKey" | "clusterSshKeys"> & {
+  clusters: Record<string, DrClusterArgs>;
+};
 /** `DrRelationship` inputs as a user writes them. */
 export type DrRelationshipInput = z.input<typeof drRelationshipSchema>;
-/** One parsed cluster entry. */
-export type DrClusterArgs = z.infer<typeof drClusterSchema>;
 
 /** Result of {@link validateDrRelationship}. */
 export interface DrRelationshipValidation {
@@ -172,18 +196,98 @@ function collectSecrets(raw: unknown): string[] {
   const out: string[] = [];
   const r = raw as {
     drUser?: { password?: unknown };
-    clusters?: Record<string, { ssh?: Record<string, unknown> }>;
+    sshKey?: unknown;
+    clusterSshKeys?: unknown;
+    clusters?: Record<string, { ssh?: unknown }>;
   };
   if (typeof r?.drUser?.password === "string") out.push(r.drUser.password);
+  out.push(...keyMaterial(r?.sshKey), ...keyMaterial(r?.clusterSshKeys));
   if (r?.clusters && typeof r.clusters === "object") {
-    for (const c of Object.values(r.clusters)) {
-      for (const k of ["privateKey", "passphrase"]) {
-        const v = c?.ssh?.[k];
-        if (typeof v === "string") out.push(v);
-      }
-    }
+    for (const c of Object.values(r.clusters)) out.push(...keyMaterial(c?.ssh));
   }
   return out.filter((s) => s.length >= 3);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Key material written inside `clusters.<n>.ssh` (the shape before 0.3): the inputs without it, and one
+ * failure per field saying where it moved.
+ */
+function splitLegacyKeys(raw: unknown): { input: unknown; failures: PropertyFailure[] } {
+  if (!isRecord(raw) || !isRecord(raw["clusters"])) return { input: raw, failures: [] };
+  const failures: PropertyFailure[] = [];
+  const clusters: Record<string, unknown> = {};
+  for (const [n, c] of Object.entries(raw["clusters"])) {
+    if (!isRecord(c)) {
+      clusters[n] = c;
+      continue;
+    }
+    failures.push(
+      ...legacyKeyFailures(c["ssh"], ["clusters", n, "ssh"], `sshKey.* (or clusterSshKeys.${n}.*)`),
+    );
+    clusters[n] = "ssh" in c ? { ...c, ssh: withoutLegacyKey(c["ssh"]) } : c;
+  }
+  return { input: { ...raw, clusters }, failures };
+}
+
+/**
+ * Stored state written before 0.3 holds each cluster's key in `clusters.<n>.ssh`: moves it to
+ * `clusterSshKeys.<n>` (unless one is there already) so refresh, destroy and the diff of an upgrade read it.
+ * Inputs in the current shape come back unchanged. Pure.
+ */
+export function liftLegacyKeys(props: Record<string, unknown>): Record<string, unknown> {
+  const clusters = props["clusters"];
+  if (!isRecord(clusters)) return props;
+  const lifted: Record<string, SshKey> = {};
+  const out: Record<string, unknown> = {};
+  let changed = false;
+  for (const [n, c] of Object.entries(clusters)) {
+    const ssh = isRecord(c) ? c["ssh"] : undefined;
+    if (isRecord(c) && isRecord(ssh) && typeof ssh["privateKey"] === "string") {
+      changed = true;
+      lifted[n] = {
+        privateKey: ssh["privateKey"],
+        ...(typeof ssh["passphrase"] === "string" ? { passphrase: ssh["passphrase"] } : {}),
+      };
+      out[n] = { ...c, ssh: withoutLegacyKey(ssh) };
+    } else out[n] = c;
+  }
+  if (!changed) return props;
+  const existing = isRecord(props["clusterSshKeys"]) ? props["clusterSshKeys"] : {};
+  return { ...props, clusters: out, clusterSshKeys: { ...lifted, ...existing } };
+}
+
+/**
+ * The key of each cluster: `clusterSshKeys.<n>`, else `sshKey`. Failures for a cluster with neither and for
+ * an override naming no cluster. Pure.
+ */
+export function resolveClusterKeys(
+  names: readonly string[],
+  sshKey: SshKey | undefined,
+  overrides: Record<string, SshKey> | undefined,
+): { keys: Record<string, SshKey>; failures: PropertyFailure[] } {
+  const keys: Record<string, SshKey> = {};
+  const failures: PropertyFailure[] = [];
+  for (const n of names) {
+    const k = overrides?.[n] ?? sshKey;
+    if (k) keys[n] = k;
+    else
+      failures.push({
+        property: "sshKey",
+        reason: `is required: cluster "${n}" has no SSH key (give sshKey for every cluster, or clusterSshKeys.${n})`,
+      });
+  }
+  for (const n of Object.keys(overrides ?? {}).sort()) {
+    if (!names.includes(n))
+      failures.push({
+        property: propertyPath(["clusterSshKeys", n]),
+        reason: `is not one of the clusters (${names.map((x) => JSON.stringify(x)).join(", ")})`,
+      });
+  }
+  return { keys, failures };
 }
 
 function redact(failures: PropertyFailure[], secrets: string[]): PropertyFailure[] {
@@ -233,8 +337,10 @@ export const REPLCONNINFO_SLOTS = 8;
  * DNs), a pinned host key for every host unless `insecure`, `node` naming a host of the cluster, user-supplied
  * `drParams` (or DR params inside the XML) agreeing with the topology.
  */
-export function validateDrRelationship(raw: unknown): DrRelationshipValidation {
-  const failures: PropertyFailure[] = [];
+export function validateDrRelationship(given: unknown): DrRelationshipValidation {
+  const legacy = splitLegacyKeys(given);
+  const raw = legacy.input;
+  const failures: PropertyFailure[] = [...legacy.failures];
   const parsed = drRelationshipSchema.safeParse(raw, { error: errorMessage });
   if (!parsed.success) failures.push(...issueFailures(parsed.error.issues));
 
@@ -277,8 +383,20 @@ export function validateDrRelationship(raw: unknown): DrRelationshipValidation {
     if (res.topology) topologies[n] = res.topology;
   }
 
-  const args = parsed.success ? parsed.data : undefined;
-  const clusterArgs = (n: string): DrClusterArgs | undefined => args?.clusters[n];
+  let args: DrRelationshipArgs | undefined;
+  if (parsed.success) {
+    const { sshKey, clusterSshKeys, clusters, ...rest } = parsed.data;
+    const keyed = resolveClusterKeys(names, sshKey, clusterSshKeys);
+    failures.push(...keyed.failures);
+    if (keyed.failures.length === 0) {
+      const withKeys: Record<string, DrClusterArgs> = {};
+      for (const [n, c] of Object.entries(clusters))
+        withKeys[n] = { ...c, ssh: { ...c.ssh, ...keyed.keys[n]! } };
+      args = { ...rest, clusters: withKeys };
+    }
+  }
+  // The cross-checks read the login settings only: they run even when a key is missing.
+  const clusterArgs = (n: string) => (parsed.success ? parsed.data.clusters[n] : undefined);
 
   // Per-cluster checks against its own topology.
   for (const n of names) {
@@ -385,7 +503,7 @@ export function validateDrRelationship(raw: unknown): DrRelationshipValidation {
     }
   }
 
-  const result: DrRelationshipValidation = { topologies, failures: redact(failures, collectSecrets(raw)) };
+  const result: DrRelationshipValidation = { topologies, failures: redact(failures, collectSecrets(given)) };
   if (args) result.args = args;
   return result;
 }

@@ -1,13 +1,23 @@
 /**
  * Input schema of the `RecoveryPolicy` resource (KingbaseES automatic recovery, docs/vendor/kingbase-recovery.md) and
  * its validation: every failure is reported with the property path and what is allowed; no reason ever
- * contains an input value that could be a secret.
+ * contains an input value that could be a secret. SSH key material is a top-level secret input (`sshKey`,
+ * per-node overrides `nodeSshKeys`, root logins `rootSshKey` / `nodeRootSshKeys`), never inside `nodes`, so
+ * `nodes` stays visible in `pulumi preview --diff`.
  */
 import { posix } from "node:path";
 import { z } from "zod";
 import { type PropertyFailure, ValidationError } from "../errors";
 import { issueFailures, propertyPath } from "./issues";
-import { hostSchema, type SshSettings, sshSettingsSchema } from "./ssh";
+import {
+  hostSchema,
+  legacyKeyFailures,
+  type SshKey,
+  type SshSettings,
+  sshKeySchema,
+  sshLoginSchema,
+  withoutLegacyKey,
+} from "./ssh";
 
 /** Supported engines. */
 export const ENGINES = ["kingbase-v8r3", "kingbase-v8r6"] as const;
@@ -91,20 +101,21 @@ export const v8r6PathsSchema = z
 /** Parsed V8R6 paths (defaults applied). */
 export type V8r6Paths = z.infer<typeof v8r6PathsSchema>;
 
-/** SSH settings of a node: the shared schema with the KingbaseES default login user `kingbase`. */
-const nodeSshSchema = sshSettingsSchema.transform((s) => ({ ...s, user: s.user ?? "kingbase" }));
+/** SSH login of a node: the shared schema (no key material) with the KingbaseES default user `kingbase`. */
+const nodeSshSchema = sshLoginSchema.transform((s) => ({ ...s, user: s.user ?? "kingbase" }));
 
 /**
  * One node. `rootAccess` (V8R3 only) says how the root-owned cron file is reached: `sudo` runs `sudo -n` as the
- * `ssh` user; `root-ssh` logs in as root with `rootSsh` when given (a complete SSH settings object, user
+ * `ssh` user; `root-ssh` logs in as root with `rootSsh` when given (a complete login settings object, user
  * defaulting to `root`, host keys falling back to `ssh.hostKeys`), else with the `ssh` settings and user `root`.
+ * Keys are top-level inputs (see {@link resolveNodeKeys}).
  */
 export const policyNodeSchema = z
   .object({
     host: hostSchema,
     ssh: nodeSshSchema,
     rootAccess: z.enum(ROOT_ACCESS).optional(),
-    rootSsh: sshSettingsSchema.optional(),
+    rootSsh: sshLoginSchema.optional(),
   })
   .strict();
 
@@ -117,6 +128,16 @@ export const recoveryPolicyInputSchema = z
     paths: z.record(z.string(), z.unknown()).optional(),
     apply: z.enum(APPLY_MODES).optional(),
     acknowledgeDataLoss: z.boolean().default(false),
+    /** The SSH key of every login unless an override below names one (secret). */
+    sshKey: sshKeySchema.optional(),
+    /** Per-node key of the `ssh` login, by node host (secret). */
+    nodeSshKeys: z.record(z.string(), sshKeySchema).optional(),
+    /** Key of every `root-ssh` login (default: the node's own key) (secret). */
+    rootSshKey: sshKeySchema.optional(),
+    /** Per-node key of the `root-ssh` login, by node host (secret). */
+    nodeRootSshKeys: z.record(z.string(), sshKeySchema).optional(),
+    /** Create only adopts nodes that already have the requested settings; it never edits a file. */
+    adopt: z.boolean().default(false),
   })
   .strict();
 
@@ -128,8 +149,10 @@ export interface PolicyNode {
   ssh: SshSettings & { user: string };
   /** V8R3: how the root-owned cron file is reached. */
   rootAccess?: RootAccess;
-  /** V8R3 with `root-ssh`: settings of the root login when they differ from `ssh`. */
+  /** V8R3 with `root-ssh`: settings of the root login when they differ from `ssh` (key resolved). */
   rootSsh?: SshSettings;
+  /** V8R3 with `root-ssh`: the key of the root login (resolved: override, `rootSshKey`, or the node's key). */
+  rootKey?: SshKey;
 }
 
 interface CommonArgs {
@@ -139,6 +162,8 @@ interface CommonArgs {
   mode: PolicyMode;
   /** The user acknowledged that `automatic` may discard un-replicated transactions. */
   acknowledgeDataLoss: boolean;
+  /** Create only adopts (no edit) when true. */
+  adopt: boolean;
 }
 
 /** Parsed inputs of a V8R3 policy. */
@@ -273,23 +298,30 @@ function crossFailures(raw: Record<string, unknown>): PropertyFailure[] {
  */
 export function validateRecoveryPolicy(raw: unknown): RecoveryPolicyValidation {
   if (!isObject(raw)) return { ok: false, failures: [{ property: "(inputs)", reason: "must be an object" }] };
-  const input = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__")));
-  const failures: PropertyFailure[] = [];
+  const legacy = splitLegacyKeys(
+    Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith("__"))),
+  );
+  const input = legacy.input;
+  const failures: PropertyFailure[] = [...legacy.failures];
   const base = recoveryPolicyInputSchema.safeParse(input);
   if (!base.success) failures.push(...issueFailures(base.error.issues));
   failures.push(...crossFailures(input));
+  const keyed = base.success ? resolveNodeKeys(base.data) : undefined;
+  if (keyed) failures.push(...keyed.failures);
   const unique = failures.filter(
     (f, i) => failures.findIndex((g) => g.property === f.property && g.reason === f.reason) === i,
   );
-  if (unique.length > 0 || !base.success) return { ok: false, failures: unique };
+  if (unique.length > 0 || !base.success || !keyed) return { ok: false, failures: unique };
   const b = base.data;
   const nodes: PolicyNode[] = b.nodes.map((n) => {
-    const node: PolicyNode = { host: n.host, ssh: n.ssh };
+    const k = keyed.keys[n.host]!;
+    const node: PolicyNode = { host: n.host, ssh: { ...n.ssh, ...k.key } };
     if (n.rootAccess !== undefined) node.rootAccess = n.rootAccess;
-    if (n.rootSsh !== undefined) node.rootSsh = n.rootSsh;
+    if (k.rootKey !== undefined) node.rootKey = k.rootKey;
+    if (n.rootSsh !== undefined) node.rootSsh = { ...n.rootSsh, ...(k.rootKey ?? k.key) };
     return node;
   });
-  const common = { nodes, mode: b.mode, acknowledgeDataLoss: b.acknowledgeDataLoss };
+  const common = { nodes, mode: b.mode, acknowledgeDataLoss: b.acknowledgeDataLoss, adopt: b.adopt };
   const args: RecoveryPolicyArgs =
     b.engine === "kingbase-v8r3"
       ? { engine: b.engine, ...common, paths: v8r3PathsSchema.parse(b.paths ?? {}) }
@@ -300,6 +332,131 @@ export function validateRecoveryPolicy(raw: unknown): RecoveryPolicyValidation {
           apply: b.apply ?? "restart-daemons",
         };
   return { ok: true, args };
+}
+
+/** The key inputs of a policy (parsed). */
+export interface PolicyKeyInputs {
+  nodes: ReadonlyArray<{ host: string; rootAccess?: RootAccess | undefined }>;
+  sshKey?: SshKey | undefined;
+  nodeSshKeys?: Record<string, SshKey> | undefined;
+  rootSshKey?: SshKey | undefined;
+  nodeRootSshKeys?: Record<string, SshKey> | undefined;
+}
+
+/**
+ * The key of each node's login — `nodeSshKeys[host]`, else `sshKey` — and, for `root-ssh` nodes, of the root
+ * login — `nodeRootSshKeys[host]`, else `rootSshKey`, else the node's own key. Failures for a node with no key
+ * and for an override naming no node. Pure.
+ */
+export function resolveNodeKeys(k: PolicyKeyInputs): {
+  keys: Record<string, { key: SshKey; rootKey?: SshKey }>;
+  failures: PropertyFailure[];
+} {
+  const keys: Record<string, { key: SshKey; rootKey?: SshKey }> = {};
+  const failures: PropertyFailure[] = [];
+  k.nodes.forEach((n, i) => {
+    const key = k.nodeSshKeys?.[n.host] ?? k.sshKey;
+    if (!key) {
+      failures.push({
+        property: "sshKey",
+        reason: `is required: node "${n.host}" (nodes[${i}]) has no SSH key (give sshKey for every node, or ${propertyPath(["nodeSshKeys", n.host])})`,
+      });
+      return;
+    }
+    const rootKey = n.rootAccess === "root-ssh" ? (k.nodeRootSshKeys?.[n.host] ?? k.rootSshKey) : undefined;
+    keys[n.host] = rootKey ? { key, rootKey } : { key };
+  });
+  const hosts = k.nodes.map((n) => n.host);
+  for (const [name, map] of [
+    ["nodeSshKeys", k.nodeSshKeys],
+    ["nodeRootSshKeys", k.nodeRootSshKeys],
+  ] as const) {
+    for (const h of Object.keys(map ?? {}).sort()) {
+      if (!hosts.includes(h))
+        failures.push({
+          property: propertyPath([name, h]),
+          reason: `is not the host of a node (${hosts.join(", ")})`,
+        });
+    }
+  }
+  for (const h of Object.keys(k.nodeRootSshKeys ?? {}).sort()) {
+    const n = k.nodes.find((x) => x.host === h);
+    if (n && n.rootAccess !== "root-ssh")
+      failures.push({
+        property: propertyPath(["nodeRootSshKeys", h]),
+        reason: 'is only used with rootAccess "root-ssh"',
+      });
+  }
+  return { keys, failures };
+}
+
+/** Key material inside `nodes[i].ssh` / `nodes[i].rootSsh` (the shape before 0.3): stripped, one failure each. */
+function splitLegacyKeys(raw: Record<string, unknown>): {
+  input: Record<string, unknown>;
+  failures: PropertyFailure[];
+} {
+  if (!Array.isArray(raw["nodes"])) return { input: raw, failures: [] };
+  const failures: PropertyFailure[] = [];
+  const nodes = raw["nodes"].map((n: unknown, i: number) => {
+    if (!isObject(n)) return n;
+    const host = typeof n["host"] === "string" ? n["host"] : `<nodes[${i}].host>`;
+    failures.push(
+      ...legacyKeyFailures(
+        n["ssh"],
+        ["nodes", i, "ssh"],
+        `sshKey.* (or ${propertyPath(["nodeSshKeys", host])}.*)`,
+      ),
+      ...legacyKeyFailures(
+        n["rootSsh"],
+        ["nodes", i, "rootSsh"],
+        `rootSshKey.* (or ${propertyPath(["nodeRootSshKeys", host])}.*)`,
+      ),
+    );
+    const out: Record<string, unknown> = { ...n };
+    if ("ssh" in n) out["ssh"] = withoutLegacyKey(n["ssh"]);
+    if ("rootSsh" in n) out["rootSsh"] = withoutLegacyKey(n["rootSsh"]);
+    return out;
+  });
+  return { input: { ...raw, nodes }, failures };
+}
+
+/**
+ * Stored state written before 0.3 holds keys in `nodes[i].ssh` / `nodes[i].rootSsh`: moves them to
+ * `nodeSshKeys[host]` / `nodeRootSshKeys[host]` (unless set there already) so refresh, destroy and the diff of
+ * an upgrade read it. Inputs in the current shape come back unchanged. Pure.
+ */
+export function liftLegacyPolicyKeys(props: Record<string, unknown>): Record<string, unknown> {
+  if (!Array.isArray(props["nodes"])) return props;
+  const lifted: Record<string, Record<string, SshKey>> = { nodeSshKeys: {}, nodeRootSshKeys: {} };
+  let changed = false;
+  const keyOf = (ssh: Record<string, unknown>): SshKey => ({
+    privateKey: String(ssh["privateKey"]),
+    ...(typeof ssh["passphrase"] === "string" ? { passphrase: ssh["passphrase"] } : {}),
+  });
+  const nodes = props["nodes"].map((n: unknown) => {
+    if (!isObject(n) || typeof n["host"] !== "string") return n;
+    const out: Record<string, unknown> = { ...n };
+    for (const [field, map] of [
+      ["ssh", "nodeSshKeys"],
+      ["rootSsh", "rootKeys"],
+    ] as const) {
+      const ssh = n[field];
+      if (isObject(ssh) && typeof ssh["privateKey"] === "string") {
+        changed = true;
+        lifted[map === "rootKeys" ? "nodeRootSshKeys" : map]![n["host"]] = keyOf(ssh);
+        out[field] = withoutLegacyKey(ssh);
+      }
+    }
+    return out;
+  });
+  if (!changed) return props;
+  const merged = (name: string) => ({
+    ...lifted[name],
+    ...(isObject(props[name]) ? (props[name] as Record<string, SshKey>) : {}),
+  });
+  const out: Record<string, unknown> = { ...props, nodes, nodeSshKeys: merged("nodeSshKeys") };
+  if (Object.keys(merged("nodeRootSshKeys")).length > 0) out["nodeRootSshKeys"] = merged("nodeRootSshKeys");
+  return out;
 }
 
 /** Like {@link validateRecoveryPolicy} but throws a {@link ValidationError} carrying every failure. */
@@ -375,7 +532,7 @@ export function resolveV8r6Paths(paths: V8r6Paths): ResolvedV8r6Paths {
  */
 export function rootSshSettings(node: PolicyNode): SshSettings | null {
   if (node.rootAccess !== "root-ssh") return null;
-  if (node.rootSsh === undefined) return { ...node.ssh, user: "root" };
+  if (node.rootSsh === undefined) return { ...node.ssh, ...node.rootKey, user: "root" };
   return {
     ...node.rootSsh,
     user: node.rootSsh.user ?? "root",

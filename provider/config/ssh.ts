@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { PropertyFailure } from "../errors";
+import { propertyPath } from "./issues";
 
 /** `SHA256:<base64 without padding>` as `ssh-keygen -lf` prints an ed25519/ecdsa/rsa host key fingerprint. */
 export const HOST_KEY_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
@@ -9,14 +11,12 @@ export const hostSchema = z
   .min(1, "must not be empty")
   .regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$|^\d{1,3}(\.\d{1,3}){3}$/, "must be a host name or an IPv4 address");
 
-/** SSH settings of one cluster or node. `hostKeys` pins host keys by host; `insecure` is the only way around. */
-export const sshSettingsSchema = z
+/**
+ * The key material of a login (secret): a top-level input of each resource (`sshKey`, and per-cluster or
+ * per-node overrides), never inside `clusters` / `nodes`, so those stay visible in `pulumi preview --diff`.
+ */
+export const sshKeySchema = z
   .object({
-    /** Login user; the engines give the vendor default (omm, kingbase). */
-    user: z
-      .string()
-      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a POSIX user name")
-      .optional(),
     /** OpenSSH or PEM private key text (secret). */
     privateKey: z
       .string()
@@ -24,6 +24,27 @@ export const sshSettingsSchema = z
       .refine((k) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k), "must be a PEM/OpenSSH private key text"),
     /** Passphrase of the private key, if any (secret). */
     passphrase: z.string().optional(),
+  })
+  .strict()
+  .superRefine((key, ctx) => {
+    const problem = privateKeyProblem(key.privateKey, key.passphrase);
+    if (problem) ctx.addIssue({ code: "custom", path: ["privateKey"], message: problem });
+  });
+
+/** Parsed key material. */
+export type SshKey = z.infer<typeof sshKeySchema>;
+
+/** Where key material used to sit (pulumi-hadr before 0.3); refused in new inputs with where it moved. */
+export const LEGACY_KEY_FIELDS = ["privateKey", "passphrase"] as const;
+
+/** SSH settings of one cluster or node, without key material. `hostKeys` pins host keys by host. */
+export const sshLoginSchema = z
+  .object({
+    /** Login user; the engines give the vendor default (omm, kingbase). */
+    user: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a POSIX user name")
+      .optional(),
     port: z.number().int().min(1, "must be 1..65535").max(65535, "must be 1..65535").default(22),
     /** host -> `SHA256:...` fingerprint; required for every host unless `insecure` is true. */
     hostKeys: z
@@ -34,11 +55,10 @@ export const sshSettingsSchema = z
     /** Seconds to wait for the TCP connection and SSH handshake. */
     connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
   })
-  .strict()
-  .superRefine((ssh, ctx) => {
-    const problem = privateKeyProblem(ssh.privateKey, ssh.passphrase);
-    if (problem) ctx.addIssue({ code: "custom", path: ["privateKey"], message: problem });
-  });
+  .strict();
+
+/** Parsed login settings (no key). */
+export type SshLogin = z.infer<typeof sshLoginSchema>;
 
 /**
  * Parses a private key the way the SSH transport will (ssh2) and says what is wrong in fixed words: the
@@ -56,12 +76,45 @@ export function privateKeyProblem(key: string, passphrase: string | undefined): 
   if (!(parsed instanceof Error)) return null;
   if (/passphrase|encrypted/i.test(parsed.message))
     return passphrase === undefined
-      ? "is encrypted: give its passphrase in ssh.passphrase"
-      : "cannot be decrypted with ssh.passphrase";
+      ? "is encrypted: give its passphrase in passphrase (next to privateKey)"
+      : "cannot be decrypted with the passphrase given next to it";
   return "is not a usable private key (expected an OpenSSH or PEM ed25519, ecdsa or rsa key)";
 }
 
-/** Parsed SSH settings. */
-export type SshSettings = z.infer<typeof sshSettingsSchema>;
-/** SSH settings as a user writes them (defaults not applied yet). */
-export type SshSettingsInput = z.input<typeof sshSettingsSchema>;
+/** Parsed SSH settings of one login as the transport uses them: login settings plus the resolved key. */
+export type SshSettings = SshLogin & SshKey;
+/** SSH settings as a user writes them inside `clusters` / `nodes` (defaults not applied yet). */
+export type SshLoginInput = z.input<typeof sshLoginSchema>;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Failures for key material written inside a login object (`clusters.A.ssh.privateKey`): it moved to a
+ * top-level secret input. `movedTo` names that input for this login (e.g. `sshKey or clusterSshKeys.A`).
+ */
+export function legacyKeyFailures(ssh: unknown, at: PropertyKey[], movedTo: string): PropertyFailure[] {
+  if (!isObject(ssh)) return [];
+  return LEGACY_KEY_FIELDS.filter((k) => k in ssh).map((k) => ({
+    property: propertyPath([...at, k]),
+    reason: `has moved out of ${propertyPath(at)}: give it as ${movedTo.replace(/\*/g, k)} (a top-level secret input, so ${String(at[0])} stays visible in previews; see README "Upgrading")`,
+  }));
+}
+
+/** The login object without the legacy key fields (they are reported by {@link legacyKeyFailures}). */
+export function withoutLegacyKey(ssh: unknown): unknown {
+  if (!isObject(ssh)) return ssh;
+  return Object.fromEntries(
+    Object.entries(ssh).filter(([k]) => !(LEGACY_KEY_FIELDS as readonly string[]).includes(k)),
+  );
+}
+
+/** Every string of key material anywhere under `v` (for redaction of failure reasons). */
+export function keyMaterial(v: unknown): string[] {
+  if (!isObject(v)) return [];
+  const out: string[] = [];
+  for (const k of LEGACY_KEY_FIELDS) if (typeof v[k] === "string") out.push(v[k] as string);
+  for (const x of Object.values(v)) if (isObject(x)) out.push(...keyMaterial(x));
+  return out;
+}

@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { shim } from "./shim";
-import { type SshArgs, secretSsh } from "./ssh";
+import { type SshArgs, type SshKeyArgs, secretKey, secretKeys, withSecretOutputs } from "./ssh";
 
 /** One openGauss cluster of a DR pair. */
 export interface DrClusterArgs {
   /** The cluster's install XML (content, not a path). */
   xml: pulumi.Input<string>;
-  /** Login of the cluster OS user (default user `omm`); host keys pinned by node address or name. */
+  /** Login of the cluster OS user (default user `omm`); host keys pinned by node address or name. No key here. */
   ssh: SshArgs;
   /** File sourced before every remote command (default `~/.bashrc`). */
   envFile?: pulumi.Input<string>;
@@ -32,7 +32,19 @@ export interface DrRelationshipArgs {
   allowDataLoss?: pulumi.Input<boolean>;
   /** gs_sdr `--time-out` and our own deadline per operation, in seconds (default 1200). */
   timeoutSeconds?: pulumi.Input<number>;
+  /** The SSH key of every cluster's login (secret). Required unless `clusterSshKeys` names a key for each. */
+  sshKey?: SshKeyArgs;
+  /** Per-cluster SSH keys by cluster name, overriding `sshKey` (secret). */
+  clusterSshKeys?: Record<string, SshKeyArgs>;
+  /**
+   * Adopt only: create succeeds only when the two clusters already form an established pair with `primary`
+   * as the primary; it never runs `gs_sdr -t start` and writes no file. Only create reads it. Default false.
+   */
+  adopt?: pulumi.Input<boolean>;
 }
+
+/** Inputs stored encrypted whatever the program passed. */
+export const DR_SECRET_INPUTS = ["sshKey", "clusterSshKeys", "drUser"] as const;
 
 /** The last operation the provider ran. */
 export interface DrOperation {
@@ -72,8 +84,6 @@ export class DrRelationship extends pulumi.dynamic.Resource {
   declare readonly lastOperation: pulumi.Output<DrOperation>;
 
   constructor(name: string, args: DrRelationshipArgs, opts?: pulumi.CustomResourceOptions) {
-    const clusters: Record<string, DrClusterArgs> = {};
-    for (const [k, c] of Object.entries(args.clusters)) clusters[k] = { ...c, ssh: secretSsh(c.ssh) };
     super(
       shim("drRelationship"),
       name,
@@ -85,11 +95,12 @@ export class DrRelationship extends pulumi.dynamic.Resource {
         plan: undefined,
         lastOperation: undefined,
         ...args,
-        clusters,
+        sshKey: secretKey(args.sshKey),
+        clusterSshKeys: secretKeys(args.clusterSshKeys),
         drUser: { name: args.drUser.name, password: pulumi.secret(args.drUser.password) },
         __hadrName: name,
       },
-      opts,
+      withSecretOutputs(opts, DR_SECRET_INPUTS),
       "hadr",
       "DrRelationship",
     );

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { shim } from "./shim";
-import { type SshArgs, secretSsh } from "./ssh";
+import { type SshArgs, type SshKeyArgs, secretKey, secretKeys, withSecretOutputs } from "./ssh";
 
 /** One node of a KingbaseES cluster. */
 export interface RecoveryPolicyNodeArgs {
@@ -28,7 +28,23 @@ export interface RecoveryPolicyArgs {
   apply?: pulumi.Input<"restart-daemons" | "file-only">;
   /** Required `true` for `automatic`: an old primary is rewound and loses un-replicated transactions. */
   acknowledgeDataLoss?: pulumi.Input<boolean>;
+  /** The SSH key of every login (secret). Required unless `nodeSshKeys` names a key for each node. */
+  sshKey?: SshKeyArgs;
+  /** Per-node key of the `ssh` login, by node `host`, overriding `sshKey` (secret). */
+  nodeSshKeys?: Record<string, SshKeyArgs>;
+  /** V8R3 `root-ssh`: key of every root login (default: the node's own key) (secret). */
+  rootSshKey?: SshKeyArgs;
+  /** V8R3 `root-ssh`: per-node key of the root login, by node `host` (secret). */
+  nodeRootSshKeys?: Record<string, SshKeyArgs>;
+  /**
+   * Adopt only: create succeeds only when every node already has the requested settings; it edits no file
+   * and restarts nothing (so destroy later restores nothing). Only create reads it. Default false.
+   */
+  adopt?: pulumi.Input<boolean>;
 }
+
+/** Inputs stored encrypted whatever the program passed. */
+export const POLICY_SECRET_INPUTS = ["sshKey", "nodeSshKeys", "rootSshKey", "nodeRootSshKeys"] as const;
 
 /**
  * KingbaseES automatic-recovery policy on every node of a cluster: V8R3 `AUTO_PRIMARY_RECOVERY` plus the
@@ -52,11 +68,6 @@ export class RecoveryPolicy extends pulumi.dynamic.Resource {
   declare readonly lastApplied: pulumi.Output<string>;
 
   constructor(name: string, args: RecoveryPolicyArgs, opts?: pulumi.CustomResourceOptions) {
-    const nodes = args.nodes.map((n) => ({
-      ...n,
-      ssh: secretSsh(n.ssh),
-      ...(n.rootSsh ? { rootSsh: secretSsh(n.rootSsh) } : {}),
-    }));
     super(
       shim("recoveryPolicy"),
       name,
@@ -69,10 +80,13 @@ export class RecoveryPolicy extends pulumi.dynamic.Resource {
         previous: undefined,
         lastApplied: undefined,
         ...args,
-        nodes,
+        sshKey: secretKey(args.sshKey),
+        nodeSshKeys: secretKeys(args.nodeSshKeys),
+        rootSshKey: secretKey(args.rootSshKey),
+        nodeRootSshKeys: secretKeys(args.nodeRootSshKeys),
         __hadrName: name,
       },
-      opts,
+      withSecretOutputs(opts, POLICY_SECRET_INPUTS),
       "hadr",
       "RecoveryPolicy",
     );

@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 
-/** SSH settings as a program passes them. `privateKey` and `passphrase` are always stored as secrets. */
+/**
+ * SSH login settings of a cluster or node as a program passes them. No key material: the key is a top-level
+ * secret input of the resource (`sshKey` and its overrides), so `clusters` / `nodes` stay visible in previews.
+ */
 export interface SshArgs {
   /** Login user (vendor default: `omm` for openGauss, `kingbase` for KingbaseES). */
   user?: pulumi.Input<string>;
-  /** Private key text (OpenSSH or PEM), not a path. */
-  privateKey: pulumi.Input<string>;
-  /** Passphrase of the private key, if any. */
-  passphrase?: pulumi.Input<string>;
   /** SSH port, default 22. */
   port?: pulumi.Input<number>;
   /** Host (address or name as written in the inputs) → pinned `SHA256:…` host-key fingerprint. */
@@ -18,11 +17,38 @@ export interface SshArgs {
   connectTimeoutSeconds?: pulumi.Input<number>;
 }
 
-/** The same settings with the key material wrapped as secrets, so state and previews never show it. */
-export function secretSsh(ssh: SshArgs): SshArgs {
+/** The key of an SSH login. Always stored as a secret. */
+export interface SshKeyArgs {
+  /** Private key text (OpenSSH or PEM), not a path. */
+  privateKey: pulumi.Input<string>;
+  /** Passphrase of the private key, if any. */
+  passphrase?: pulumi.Input<string>;
+}
+
+/** A key input wrapped as one secret (undefined stays undefined), so state and previews never show it. */
+export function secretKey(key: SshKeyArgs | undefined): pulumi.Output<SshKeyArgs> | undefined {
+  return key === undefined
+    ? undefined
+    : (pulumi.secret(key as pulumi.Input<SshKeyArgs>) as pulumi.Output<SshKeyArgs>);
+}
+
+/** A map of key inputs (name → key) wrapped as one secret. */
+export function secretKeys(
+  keys: Record<string, SshKeyArgs> | undefined,
+): pulumi.Output<Record<string, SshKeyArgs>> | undefined {
+  return keys === undefined ? undefined : (pulumi.secret(keys) as pulumi.Output<Record<string, SshKeyArgs>>);
+}
+
+/**
+ * Resource options with `names` added to `additionalSecretOutputs`: the engine then stores those properties
+ * encrypted whatever the program passed (a plain string included).
+ */
+export function withSecretOutputs(
+  opts: pulumi.CustomResourceOptions | undefined,
+  names: readonly string[],
+): pulumi.CustomResourceOptions {
   return {
-    ...ssh,
-    privateKey: pulumi.secret(ssh.privateKey),
-    ...(ssh.passphrase === undefined ? {} : { passphrase: pulumi.secret(ssh.passphrase) }),
+    ...opts,
+    additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), ...names])],
   };
 }

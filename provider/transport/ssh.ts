@@ -128,7 +128,7 @@ export class SshSession {
           reject(
             new SshAuthError(`${target.username}@${target.host} refused our key: ${msg}`, {
               where,
-              hint: "Check ssh.user and ssh.privateKey.",
+              hint: "Check ssh.user and the key given in sshKey (or its per-cluster/per-node override).",
             }),
           );
         } else {
@@ -151,7 +151,7 @@ export class SshSession {
             `cannot use the private key for ${target.host}: ${redactor.redact((err as Error).message)}`,
             {
               where,
-              hint: "ssh.privateKey must be an OpenSSH or PEM private key (ed25519, ecdsa or rsa); set ssh.passphrase if it is encrypted.",
+              hint: "sshKey.privateKey (or its override) must be an OpenSSH or PEM private key (ed25519, ecdsa or rsa); give its passphrase next to it if it is encrypted.",
             },
           ),
         );

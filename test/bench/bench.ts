@@ -130,7 +130,7 @@ const { RecoveryPolicy } = require("pulumi-hadr");
 const cfg = new pulumi.Config();
 const key = cfg.requireSecret("sshKey");
 const spec = cfg.requireObject("policy");
-new RecoveryPolicy("kb", { ...spec, nodes: spec.nodes.map((n) => ({ ...n, ssh: { ...n.ssh, privateKey: key } })) });
+new RecoveryPolicy("kb", { ...spec, sshKey: { privateKey: key } });
 `;
 
 /** A throwaway project removed at the end (and on SIGINT). */
@@ -182,11 +182,7 @@ function lastLines(out: string, n = 3): string {
 
 /** A DR spec as the DR program gets it, with the key and password in place (for in-process reads). */
 function drArgs(h: DrHarness): Record<string, unknown> {
-  const spec = h.spec() as { clusters: Record<string, { ssh: Record<string, unknown> }> };
-  const clusters: Record<string, unknown> = {};
-  for (const [n, c] of Object.entries(spec.clusters))
-    clusters[n] = { ...c, ssh: { ...c.ssh, privateKey: h.key } };
-  return { ...spec, clusters, drUser: { name: "druser", password: DR_PASSWORD } };
+  return { ...h.spec(), sshKey: { privateKey: h.key }, drUser: { name: "druser", password: DR_PASSWORD } };
 }
 
 /** In process, on a fresh context (connections included): `fn` against both clusters. */

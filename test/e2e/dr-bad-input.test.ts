@@ -95,7 +95,7 @@ describe("bad input never reaches a host", { timeout: 20 * 60_000 }, () => {
     );
     const pre = await h.pulumiRun(["preview"]);
     assert.notEqual(pre.code, 0);
-    assert.match(pre.out, /clusters\.A\.ssh\.privateKey.*not a usable private key/);
+    assert.match(pre.out, /sshKey\.privateKey.*not a usable private key/);
     for (let i = 0; i + 4 <= body.length; i++)
       assert.ok(!pre.out.includes(body.slice(i, i + 4)), `key piece ${body.slice(i, i + 4)} printed`);
     await h.project.config("sshKey", h.key, true);
@@ -116,9 +116,7 @@ const echo = new pulumi.dynamic.Resource(
   "echo",
   { value: undefined, v: cfg.requireSecret("drPassword") },
 );
-const clusters = {};
-for (const [n, c] of Object.entries(spec.clusters)) clusters[n] = { ...c, ssh: { ...c.ssh, privateKey: key } };
-new DrRelationship("dr", { ...spec, clusters, drUser: { name: spec.drUser, password: echo.value } });
+new DrRelationship("dr", { ...spec, sshKey: { privateKey: key }, drUser: { name: spec.drUser, password: echo.value } });
 `;
     const p = await TestProject.create("drunknown", program);
     try {

@@ -15,11 +15,9 @@ const { DrRelationship } = require("pulumi-hadr");
 const cfg = new pulumi.Config();
 const key = cfg.requireSecret("sshKey");
 const spec = cfg.requireObject("dr");
-const clusters = {};
-for (const [n, c] of Object.entries(spec.clusters)) clusters[n] = { ...c, ssh: { ...c.ssh, privateKey: key } };
 const dr = new DrRelationship("dr", {
   ...spec,
-  clusters,
+  sshKey: { privateKey: key },
   drUser: { name: spec.drUser, password: cfg.requireSecret("drPassword") },
 });
 exports.primary = dr.primary;

@@ -4,16 +4,20 @@
  */
 import { generateKeyPairSync } from "node:crypto";
 
-let cached: string | undefined;
+const cached = new Map<string, string>();
 
-/** A PEM (SEC1) ecdsa-p256 private key, the same for the whole test process. */
-export function testPrivateKey(): string {
-  cached ??= generateKeyPairSync("ec", {
-    namedCurve: "prime256v1",
-    privateKeyEncoding: { type: "sec1", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  }).privateKey;
-  return cached;
+/** A PEM (SEC1) ecdsa-p256 private key, the same for the whole test process for each `label`. */
+export function testPrivateKey(label = "default"): string {
+  let key = cached.get(label);
+  if (key === undefined) {
+    key = generateKeyPairSync("ec", {
+      namedCurve: "prime256v1",
+      privateKeyEncoding: { type: "sec1", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    }).privateKey;
+    cached.set(label, key);
+  }
+  return key;
 }
 
 /** The base64 body lines of a PEM key: what must never appear in any message. */

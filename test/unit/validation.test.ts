@@ -29,19 +29,28 @@ test("a garbage key inside valid PEM headers is refused at check, and no 4-chara
   assert.equal(privateKeyProblem(real, undefined), null, "a real key passes");
 });
 
-test("the key problem is reported at clusters.<name>.ssh.privateKey, the key never quoted", () => {
+test("the key problem is reported at clusterSshKeys.<name>.privateKey / sshKey.privateKey, the key never quoted", () => {
   const bad = `-----BEGIN ${"OPENSSH"} PRIVATE KEY-----\nZm9vYmFyYmF6cXV4cXV1eA==\n-----END ${"OPENSSH"} PRIVATE KEY-----\n`;
-  const v = validateDrRelationship({
+  const base = {
     clusters: {
-      A: { xml: fixture("cluster-A.xml"), ssh: { privateKey: bad, insecure: true } },
-      B: { xml: fixture("cluster-B.xml"), ssh: { privateKey: testPrivateKey(), insecure: true } },
+      A: { xml: fixture("cluster-A.xml"), ssh: { insecure: true } },
+      B: { xml: fixture("cluster-B.xml"), ssh: { insecure: true } },
     },
     primary: "A",
     drUser: { name: "dr_user", password: "Secret_2024#x" },
-  });
-  const f = v.failures.find((x) => x.property === "clusters.A.ssh.privateKey");
-  assert.ok(f, JSON.stringify(v.failures));
-  assert.ok(!f.reason.includes("Zm9v"));
+  };
+  for (const [extra, at] of [
+    [
+      { sshKey: { privateKey: testPrivateKey() }, clusterSshKeys: { A: { privateKey: bad } } },
+      "clusterSshKeys.A.privateKey",
+    ],
+    [{ sshKey: { privateKey: bad } }, "sshKey.privateKey"],
+  ] as const) {
+    const v = validateDrRelationship({ ...base, ...extra });
+    const f = v.failures.find((x) => x.property === at);
+    assert.ok(f, JSON.stringify(v.failures));
+    assert.ok(!JSON.stringify(v.failures).includes("Zm9v"));
+  }
 });
 
 test("with unknown inputs, the known values are still validated; failures under an unknown are dropped", () => {
@@ -50,14 +59,12 @@ test("with unknown inputs, the known values are still validated; failures under 
       A: {
         xml: fixture("cluster-A.xml"),
         ssh: {
-          privateKey: testPrivateKey(),
           hostKeys: { "127.0.1.1": fingerprint("a"), "127.0.1.2": fingerprint("b") },
         },
       },
       B: {
         xml: fixture("cluster-B.xml"),
         ssh: {
-          privateKey: UNKNOWN,
           hostKeys: { "127.0.2.1": fingerprint("c"), "127.0.2.2": fingerprint("d") },
         },
       },
@@ -65,13 +72,15 @@ test("with unknown inputs, the known values are still validated; failures under 
     primary: "C",
     drUser: { name: "dr_user", password: UNKNOWN },
     timeoutSeconds: -5,
+    sshKey: { privateKey: testPrivateKey() },
+    clusterSshKeys: { B: { privateKey: UNKNOWN } },
   };
-  assert.deepEqual(unknownPaths(raw), ["clusters.B.ssh.privateKey", "drUser.password"]);
+  assert.deepEqual(unknownPaths(raw), ["drUser.password", "clusterSshKeys.B.privateKey"]);
   const props = knownFailures(validateDrRelationship(raw).failures, raw).map((f) => f.property);
   assert.ok(props.includes("primary"), props.join(","));
   assert.ok(props.includes("timeoutSeconds"), props.join(","));
   assert.ok(
-    !props.some((p) => p.startsWith("clusters.B.ssh.privateKey") || p.startsWith("drUser.password")),
+    !props.some((p) => p.startsWith("clusterSshKeys.B.privateKey") || p.startsWith("drUser.password")),
     props.join(","),
   );
 });

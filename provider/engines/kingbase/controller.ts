@@ -4,7 +4,11 @@
  * drift, delete() restores what was there before the policy first touched each file.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type RecoveryPolicyArgs, validateRecoveryPolicy } from "../../config/recoveryPolicy";
+import {
+  liftLegacyPolicyKeys,
+  type RecoveryPolicyArgs,
+  validateRecoveryPolicy,
+} from "../../config/recoveryPolicy";
 import { describeError, HadrError, StateError, ValidationError } from "../../errors";
 import {
   containsUnknown,
@@ -19,6 +23,7 @@ import {
   UNKNOWN,
   userInputs,
 } from "../../resources/hooks";
+import { decidePolicyAdopt } from "./adopt";
 import {
   type FileWrite,
   mergePrevious,
@@ -43,11 +48,29 @@ export const RECOVERY_POLICY_OUTPUTS = [
   "lastApplied",
 ] as const;
 
-/** Inputs whose change is a real change (the rest are computed or internal). */
-const INPUT_KEYS = ["engine", "nodes", "mode", "paths", "apply", "acknowledgeDataLoss"];
+/**
+ * Inputs whose change is a real change (the rest are computed or internal). `adopt` only matters to create; a
+ * new key must reach the state (an update that edits nothing) so later refresh and destroy log in with it.
+ */
+const INPUT_KEYS = [
+  "engine",
+  "nodes",
+  "mode",
+  "paths",
+  "apply",
+  "acknowledgeDataLoss",
+  "sshKey",
+  "nodeSshKeys",
+  "rootSshKey",
+  "nodeRootSshKeys",
+];
 
+/** Object inputs holding secrets or lists: a failure on the whole of one is reported on the resource. */
+const OBJECT_INPUTS = ["nodes", "paths", "sshKey", "nodeSshKeys", "rootSshKey", "nodeRootSshKeys"];
+
+/** Parses stored or applied inputs; state written before 0.3 (keys inside `nodes`) is lifted first. */
 function argsOf(props: Record<string, unknown>): RecoveryPolicyArgs {
-  const v = validateRecoveryPolicy(userInputs(props, RECOVERY_POLICY_OUTPUTS));
+  const v = validateRecoveryPolicy(liftLegacyPolicyKeys(userInputs(props, RECOVERY_POLICY_OUTPUTS)));
   if (!v.ok) throw new ValidationError(v.failures);
   return v.args;
 }
@@ -169,25 +192,75 @@ async function converge(
   });
 }
 
+/**
+ * create under `adopt: true`: reads the nodes, and takes them over only when the plan changes nothing
+ * (`previous` stays empty, so destroy restores nothing); otherwise a StateError listing what differs. Never
+ * writes or restarts.
+ */
+async function adoptPolicy(
+  inputs: Record<string, unknown>,
+  args: RecoveryPolicyArgs,
+): Promise<Record<string, unknown>> {
+  return withFleet(args, async (pf) => {
+    const snaps = await readSnapshots(pf, args);
+    const { plan } = planPolicy(args, snaps);
+    const d = decidePolicyAdopt(
+      plan,
+      args.nodes.map((n) => n.host),
+    );
+    if (!d.adopt) {
+      const host = args.nodes[Number(/\d+/.exec(d.property)?.[0] ?? 0)]?.host;
+      throw new StateError(d.reason, { hint: d.hint, ...(host ? { where: { node: host } } : {}) });
+    }
+    progress(
+      resourceName(inputs),
+      "adopted: every node already has the requested settings; nothing was edited",
+    );
+    return {
+      ...inputs,
+      plan: [],
+      previous: { ...plan.previous, nodes: [] },
+      ...liveOutputs(args, snaps),
+      lastApplied: new Date().toISOString(),
+    };
+  });
+}
+
+/** The id create gives a policy: `<engine>:<host>,<host>,…`. */
+export function policyIdOf(args: RecoveryPolicyArgs): string {
+  return `${args.engine}:${args.nodes.map((n) => n.host).join(",")}`;
+}
+
 /** The `RecoveryPolicy` hooks. */
 export const recoveryPolicyController: pulumi.dynamic.ResourceProvider = {
-  async check(_olds, news) {
+  async check(olds, news) {
     const raw = userInputs(news, RECOVERY_POLICY_OUTPUTS);
     const v = validateRecoveryPolicy(raw);
     if (containsUnknown(raw)) {
       // Validate what is known; what depends on an unknown value is checked at `up`, before anything runs.
       const known = v.ok ? [] : knownFailures(v.failures, raw);
       return known.length > 0
-        ? { failures: narrowFailures(known, ["nodes", "paths"]) }
+        ? { failures: narrowFailures(known, OBJECT_INPUTS) }
         : { inputs: { ...news, plan: UNKNOWN, warnings: UNKNOWN } };
     }
-    if (!v.ok) return { failures: narrowFailures(v.failures, ["nodes", "paths"]) };
+    if (!v.ok) return { failures: narrowFailures(v.failures, OBJECT_INPUTS) };
     const args = v.args;
     try {
       return await withFleet(args, async (pf) => {
         const snaps = await readSnapshots(pf, args);
         const { plan } = planPolicy(args, snaps);
         const index = (host: string) => args.nodes.findIndex((n) => n.host === host);
+        if (args.adopt && olds["nodes"] === undefined) {
+          const d = decidePolicyAdopt(
+            plan,
+            args.nodes.map((n) => n.host),
+          );
+          if (!d.adopt) return { failures: [{ property: d.property, reason: `${d.reason}. ${d.hint}` }] };
+          progress(
+            resourceName(news),
+            "adopt: every node already has the requested settings; nothing is edited",
+          );
+        }
         if (plan.blockers.length > 0) {
           return {
             failures: plan.blockers.map((b) => ({ property: `nodes[${index(b.host)}]`, reason: b.reason })),
@@ -200,7 +273,9 @@ export const recoveryPolicyController: pulumi.dynamic.ResourceProvider = {
     } catch (e) {
       const host = e instanceof HadrError ? e.where.node : undefined;
       const i = args.nodes.findIndex((n) => n.host === host);
-      return { failures: narrowFailures(failuresOf(e, i >= 0 ? `nodes[${i}].host` : "nodes"), ["nodes"]) };
+      return {
+        failures: narrowFailures(failuresOf(e, i >= 0 ? `nodes[${i}].host` : "nodes"), OBJECT_INPUTS),
+      };
     }
   },
 
@@ -217,7 +292,14 @@ export const recoveryPolicyController: pulumi.dynamic.ResourceProvider = {
 
   async create(inputs) {
     const args = argsOf(inputs);
-    const id = `${args.engine}:${args.nodes.map((n) => n.host).join(",")}`;
+    const id = policyIdOf(args);
+    if (args.adopt) {
+      try {
+        return { id, outs: await adoptPolicy(inputs, args) };
+      } catch (e) {
+        throw surface(e);
+      }
+    }
     try {
       const outs = await converge(
         id,

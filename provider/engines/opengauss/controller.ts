@@ -9,7 +9,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterTopology } from "../../config/clusterXml";
-import { type DrRelationshipArgs, validateDrRelationship } from "../../config/drRelationship";
+import { type DrRelationshipArgs, liftLegacyKeys, validateDrRelationship } from "../../config/drRelationship";
 import {
   describeError,
   HadrError,
@@ -38,6 +38,7 @@ import {
   type ClusterView,
   type DecisionInput,
   decide,
+  decideAdopt,
   decideDissolve,
   type Health,
   type LockView,
@@ -67,11 +68,12 @@ const SETTLE_MS = 180_000;
 /** The first plan line names the operation; apply compares it with its own decision. */
 const OPERATION_PREFIX = "operation: ";
 
+/** Parses stored or applied inputs; state written before 0.3 (keys inside `clusters`) is lifted first. */
 function parse(props: Record<string, unknown>): {
   args: DrRelationshipArgs;
   topologies: Record<string, ClusterTopology>;
 } {
-  const v = validateDrRelationship(userInputs(props, DR_OUTPUTS));
+  const v = validateDrRelationship(liftLegacyKeys(userInputs(props, DR_OUTPUTS)));
   if (v.failures.length > 0 || !v.args) throw new ValidationError(v.failures);
   return { args: v.args, topologies: v.topologies };
 }
@@ -529,12 +531,13 @@ async function apply(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
   name: string,
+  adopting = false,
 ): Promise<{ op: DrOperation | null; after: Observed }> {
   const own = ownership(ctx, olds, name);
   const obs = await observe(ctx, own);
   const mismatches = topologyFailures(ctx, obs);
   if (mismatches.length > 0) throw new ValidationError(mismatches);
-  const op = decide(decisionInput(ctx, obs, olds));
+  const op = (adopting ? decideAdopt : decide)(decisionInput(ctx, obs, olds));
   const previewed = previewedKey(news["plan"]);
   const now = operationKey(op);
   if (
@@ -636,7 +639,12 @@ async function dissolve(ctx: DrContext, olds: Record<string, unknown>, name: str
 }
 
 /** Inputs that are whole objects holding XML or secrets: a failure on one of them is reported on the resource. */
-const OBJECT_INPUTS = ["clusters", "drUser"];
+const OBJECT_INPUTS = ["clusters", "drUser", "sshKey", "clusterSshKeys"];
+
+/** True in check() of a resource being created (the engine passes no old inputs). */
+function creating(olds: Record<string, unknown>): boolean {
+  return olds["clusters"] === undefined;
+}
 
 /** check(): validate, observe, decide, and show the whole plan of what will run; never writes. */
 async function checkDr(
@@ -657,7 +665,10 @@ async function checkDr(
     const obs = await observe(ctx, ownership(ctx, olds, name));
     const mismatches = topologyFailures(ctx, obs);
     if (mismatches.length > 0) return { failures: mismatches };
-    const op = decide(decisionInput(ctx, obs, olds));
+    const adopting = v.args.adopt && creating(olds);
+    const op = (adopting ? decideAdopt : decide)(decisionInput(ctx, obs, olds));
+    if (adopting && op.kind === "noop")
+      progress(name, "adopt: the established pair is taken over as it is; nothing runs");
     if (op.kind === "blocked")
       return { failures: [{ property: op.property, reason: `${op.reason}. ${op.hint}` }] };
     if (op.kind === "wait") {
@@ -695,7 +706,17 @@ export const drRelationshipController: pulumi.dynamic.ResourceProvider = {
     const replaces: string[] = [];
     if (topo(olds) !== topo(news)) replaces.push("clusters");
     if (userName(olds) !== userName(news)) replaces.push("drUser");
-    const keys = ["clusters", "primary", "drUser", "allowDataLoss", "timeoutSeconds"];
+    // `adopt` is not compared: it only matters to create. A new key must reach the state (an update that runs
+    // nothing), so later refresh and destroy log in with it.
+    const keys = [
+      "clusters",
+      "primary",
+      "drUser",
+      "allowDataLoss",
+      "timeoutSeconds",
+      "sshKey",
+      "clusterSshKeys",
+    ];
     const changed = keys.filter((k) => stableJson(olds[k]) !== stableJson(news[k]));
     const pending = news["plan"] === UNKNOWN || (Array.isArray(news["plan"]) && news["plan"].length > 0);
     if (changed.length === 0) return { changes: pending };
@@ -708,7 +729,7 @@ export const drRelationshipController: pulumi.dynamic.ResourceProvider = {
     const name = resourceName(inputs);
     return withContext(inputs, async (ctx) => {
       try {
-        const { op, after } = await apply(ctx, {}, inputs, name);
+        const { op, after } = await apply(ctx, {}, inputs, name, args.adopt);
         const outs = {
           ...inputs,
           ...outputsOf(ctx, after, ctx.args.primary),
@@ -772,6 +793,7 @@ export const drRelationshipController: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-function idOf(args: DrRelationshipArgs): string {
+/** The id create gives a relationship: `dr:<cluster>:<cluster>`. */
+export function idOf(args: DrRelationshipArgs): string {
   return `dr:${Object.keys(args.clusters).join(":")}`;
 }

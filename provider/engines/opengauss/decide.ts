@@ -605,3 +605,71 @@ export function decideDissolve(views: readonly [ClusterView, ClusterView]): Diss
   }
   return plan;
 }
+
+/**
+ * What create does under `adopt: true`: a `noop` (adopt; nothing runs, no file is written) when both clusters
+ * answer, no gs_sdr runs, no step file is left, and they form an established pair with `desiredPrimary` as the
+ * primary side (`archive` / `archive_fail`) and the other as the DR side (`recovery` / `recovery_fail`; a link
+ * that is down is adopted with a warning). Anything else is `blocked`, naming what was found and what to do —
+ * adopt never starts, resumes or repairs anything. Pure.
+ */
+export function decideAdopt(input: DecisionInput): Operation {
+  const { views, desiredPrimary } = input;
+  const P = views.find((v) => v.name === desiredPrimary);
+  if (!P)
+    return blocked(
+      "primary",
+      `"${desiredPrimary}" is not one of the clusters`,
+      "Set primary to a cluster name.",
+    );
+  const O = views.find((v) => v !== P)!;
+  const found = `found ${statsOf(views)}`;
+  const nothing = "Nothing was run and no file was written.";
+  for (const v of [P, O]) {
+    if (!v.reachable)
+      return blocked(
+        `clusters.${v.name}`,
+        `adopt needs both clusters to confirm the pair, but ${v.name} cannot be reached (${v.unreachableReason ?? "no answer"})`,
+        `${nothing} Bring ${v.name} back (or fix its ssh settings), then run \`pulumi up\` again.`,
+      );
+  }
+  const running = views.flatMap((v) => v.running.map((r) => `${r} on ${v.name}`));
+  if (running.length > 0)
+    return blocked(
+      "adopt",
+      `gs_sdr is running (${running.join(", ")}); adopt only takes over a settled pair`,
+      `${nothing} Wait for it to finish, then run \`pulumi up\` again.`,
+    );
+  const steps = views.filter((v) => v.stepFiles.length > 0);
+  if (steps.length > 0)
+    return blocked(
+      "adopt",
+      `an unfinished gs_sdr operation left step files (${steps.map((v) => `${v.name}: ${v.stepFiles.join(", ")}`).join("; ")}; ${found})`,
+      `${nothing} Finish or undo it with gs_sdr first (or set adopt: false to let pulumi-hadr resume it), then run \`pulumi up\` again.`,
+    );
+  const health = assessHealth(views);
+  if (isEstablishedPrimary(P.stat) && isEstablishedDr(O.stat)) {
+    const warnings =
+      health.state === "healthy"
+        ? []
+        : [`adopted a pair whose DR link is down (${health.summary}); refresh shows when it recovers`];
+    return { kind: "noop", health, warnings };
+  }
+  if (isEstablishedPrimary(O.stat) && isEstablishedDr(P.stat))
+    return blocked(
+      "primary",
+      `the existing pair has ${O.name} as primary and ${P.name} as DR (${found}), not ${P.name} as primary`,
+      `${nothing} Set primary: ${O.name} to adopt it as it is; change primary afterwards for a switchover.`,
+    );
+  if (P.stat === "normal" && O.stat === "normal")
+    return blocked(
+      "adopt",
+      `there is no DR relationship to adopt: both clusters run on their own (${found})`,
+      `${nothing} To have pulumi-hadr start one (gs_sdr -t start), remove adopt (or set it to false).`,
+    );
+  return blocked(
+    "adopt",
+    `the clusters are not an established pair with ${P.name} as primary (${found})`,
+    `${nothing} Check with \`gs_sdr -t query\` on each cluster; adopt once it is established, or remove adopt to let pulumi-hadr resolve it.`,
+  );
+}

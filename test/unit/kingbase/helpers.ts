@@ -8,11 +8,12 @@ export function v8r3Args(mode: "manual" | "standby" | "automatic"): RecoveryPoli
   const hosts = ["127.0.3.1", "127.0.3.2"];
   return parseRecoveryPolicy({
     engine: "kingbase-v8r3",
+    sshKey: { privateKey: KEY },
     mode,
     acknowledgeDataLoss: mode === "automatic",
     nodes: hosts.map((host) => ({
       host,
-      ssh: { privateKey: KEY, hostKeys: { [host]: FP } },
+      ssh: { hostKeys: { [host]: FP } },
       rootAccess: "sudo",
     })),
   });
@@ -26,10 +27,11 @@ export function v8r6Args(
   const hosts = ["127.0.4.1", "127.0.4.2"];
   return parseRecoveryPolicy({
     engine: "kingbase-v8r6",
+    sshKey: { privateKey: KEY },
     mode,
     apply,
     acknowledgeDataLoss: mode === "automatic",
-    nodes: hosts.map((host) => ({ host, ssh: { privateKey: KEY, hostKeys: { [host]: FP } } })),
+    nodes: hosts.map((host) => ({ host, ssh: { hostKeys: { [host]: FP } } })),
   });
 }
 

@@ -12,7 +12,7 @@ import { FP, KEY } from "./fixtures";
 
 const node = (host: string, extra: Record<string, unknown> = {}) => ({
   host,
-  ssh: { privateKey: KEY, hostKeys: { [host]: FP } },
+  ssh: { hostKeys: { [host]: FP } },
   ...extra,
 });
 
@@ -25,6 +25,7 @@ function failures(raw: unknown): Map<string, string> {
 test("V8R3 defaults: vendor paths, user kingbase, no apply", () => {
   const args = parseRecoveryPolicy({
     engine: "kingbase-v8r3",
+    sshKey: { privateKey: KEY },
     mode: "standby",
     nodes: [node("127.0.3.1", { rootAccess: "sudo" })],
   });
@@ -47,6 +48,7 @@ test("V8R3 defaults: vendor paths, user kingbase, no apply", () => {
 test("V8R6 defaults: restart-daemons and the vendor install dir; custom paths resolve", () => {
   const args = parseRecoveryPolicy({
     engine: "kingbase-v8r6",
+    sshKey: { privateKey: KEY },
     mode: "manual",
     nodes: [node("127.0.4.1")],
     paths: { installDir: "/opt/Kingbase/ES/V8/Server", kbhaPidFile: "/run/kbha.pid" },
@@ -75,11 +77,12 @@ test("every failure is reported at once, each naming its property", () => {
 test("duplicate hosts, missing host key, V8R3 without root access, apply on V8R3, automatic without ack", () => {
   const f = failures({
     engine: "kingbase-v8r3",
+    sshKey: { privateKey: KEY },
     mode: "automatic",
     apply: "file-only",
     nodes: [
       node("127.0.3.1", { rootAccess: "sudo" }),
-      { host: "127.0.3.2", ssh: { privateKey: KEY } },
+      { host: "127.0.3.2", ssh: {} },
       node("127.0.3.1", { rootAccess: "root-ssh" }),
     ],
   });
@@ -103,9 +106,10 @@ test("duplicate hosts, missing host key, V8R3 without root access, apply on V8R3
 test("insecure skips the host key pin; automatic with acknowledgeDataLoss passes", () => {
   const r = validateRecoveryPolicy({
     engine: "kingbase-v8r6",
+    sshKey: { privateKey: KEY },
     mode: "automatic",
     acknowledgeDataLoss: true,
-    nodes: [{ host: "127.0.4.1", ssh: { privateKey: KEY, insecure: true } }],
+    nodes: [{ host: "127.0.4.1", ssh: { insecure: true } }],
   });
   assert.equal(r.ok, true);
 });
@@ -113,8 +117,9 @@ test("insecure skips the host key pin; automatic with acknowledgeDataLoss passes
 test("engine-specific paths and root settings are named when misplaced", () => {
   const f = failures({
     engine: "kingbase-v8r6",
+    sshKey: { privateKey: KEY },
     mode: "standby",
-    nodes: [node("127.0.4.1", { rootAccess: "sudo", rootSsh: { privateKey: KEY } })],
+    nodes: [node("127.0.4.1", { rootAccess: "sudo", rootSsh: {} })],
     paths: { clusterPath: "/x", repmgrConf: "etc/repmgr conf" },
   });
   assert.match(f.get("paths.clusterPath")!, /is not a kingbase-v8r6 path; allowed: installDir, repmgrConf/);
@@ -126,12 +131,13 @@ test("engine-specific paths and root settings are named when misplaced", () => {
 test("nested schema failures carry their full path (ssh.port, hostKeys entry, relative clusterPath)", () => {
   const f = failures({
     engine: "kingbase-v8r3",
+    sshKey: { privateKey: KEY },
     mode: "standby",
     nodes: [
       {
         host: "127.0.3.1",
         rootAccess: "sudo",
-        ssh: { privateKey: KEY, port: 70000, hostKeys: { "127.0.3.1": "md5:xx" } },
+        ssh: { port: 70000, hostKeys: { "127.0.3.1": "md5:xx" } },
       },
     ],
     paths: { clusterPath: "relative/dir" },
@@ -144,9 +150,10 @@ test("nested schema failures carry their full path (ssh.port, hostKeys entry, re
 test("root-ssh: rootSsh overrides, user defaults to root, host keys fall back to ssh.hostKeys", () => {
   const args = parseRecoveryPolicy({
     engine: "kingbase-v8r3",
+    sshKey: { privateKey: KEY },
     mode: "standby",
     nodes: [
-      node("127.0.3.1", { rootAccess: "root-ssh", rootSsh: { privateKey: KEY, port: 22 } }),
+      node("127.0.3.1", { rootAccess: "root-ssh", rootSsh: { port: 22 } }),
       node("127.0.3.2", { rootAccess: "root-ssh" }),
       node("127.0.3.3", { rootAccess: "sudo" }),
     ],
@@ -161,26 +168,29 @@ test("root-ssh: rootSsh overrides, user defaults to root, host keys fall back to
   assert.equal(rootSshSettings(args.nodes[2]!), null);
   const f = failures({
     engine: "kingbase-v8r3",
+    sshKey: { privateKey: KEY },
     mode: "standby",
     nodes: [
       {
         host: "127.0.3.1",
-        ssh: { privateKey: KEY, insecure: true },
+        ssh: { insecure: true },
         rootAccess: "root-ssh",
-        rootSsh: { privateKey: KEY },
+        rootSsh: {},
       },
     ],
   });
   assert.match(f.get("nodes[0].rootSsh.hostKeys")!, /must pin the host key/);
 });
 
-test("no secret ever appears in a failure", () => {
+test("no secret ever appears in a failure (new shape and the old one)", () => {
   const r = validateRecoveryPolicy({
     engine: "kingbase-v8r3",
     mode: "automatic",
+    sshKey: { privateKey: "secretKeyMaterialXYZ", passphrase: 42 },
+    nodeSshKeys: { "127.0.3.1": { privateKey: KEY, passphrase: "secretPassphraseXYZ" } },
     nodes: [
-      { host: "127.0.3.1", ssh: { privateKey: "secretKeyMaterialXYZ", passphrase: 42 } },
-      { host: "127.0.3.1", ssh: { privateKey: KEY, passphrase: "secretPassphraseXYZ", user: "Bad User" } },
+      { host: "127.0.3.1", ssh: { privateKey: "secretKeyMaterialXYZ", passphrase: "secretPassphraseXYZ" } },
+      { host: "127.0.3.1", ssh: { user: "Bad User" } },
     ],
   });
   assert.equal(r.ok, false);
@@ -192,7 +202,8 @@ test("no secret ever appears in a failure", () => {
       parseRecoveryPolicy({
         engine: "kingbase-v8r3",
         mode: "manual",
-        nodes: [{ host: "127.0.3.1", ssh: { privateKey: "secretKeyMaterialXYZ" } }],
+        sshKey: { privateKey: "secretKeyMaterialXYZ" },
+        nodes: [{ host: "127.0.3.1", ssh: {} }],
       }),
     (e: unknown) =>
       e instanceof ValidationError && !e.message.includes("secretKeyMaterialXYZ") && e.failures.length >= 2,

@@ -10,6 +10,7 @@ import {
   type ClusterView,
   type DecisionInput,
   decide,
+  decideAdopt,
   decideDissolve,
   type LastOperation,
   operationKey,
@@ -645,5 +646,157 @@ describe("decide over every combination of observed states", () => {
       }
     }
     assert.ok(n > 100_000, `${n} combinations`);
+  });
+});
+
+describe("decideAdopt (create with adopt: true)", () => {
+  const adoptRows: Row[] = [
+    {
+      name: "healthy pair, requested primary is primary → adopt",
+      a: archive("A"),
+      b: recovery("B"),
+      primary: "A",
+      expect: "noop",
+    },
+    {
+      name: "pair with the link down, requested primary is primary → adopt (with a warning)",
+      a: archive("A", { stat: "archive_fail" }),
+      b: recovery("B", { stat: "recovery_fail" }),
+      primary: "A",
+      expect: "noop",
+    },
+    {
+      name: "pair the other way round → refused on primary, says to set primary: B",
+      a: archive("B"),
+      b: recovery("A"),
+      primary: "B",
+      expect: "noop",
+    },
+    {
+      name: "A is DR of B, primary A requested → refused",
+      a: recovery("A"),
+      b: archive("B"),
+      primary: "A",
+      expect: "blocked:primary:Set primary: B",
+    },
+    {
+      name: "both normal (no pair) → refused, never a start",
+      a: view("A"),
+      b: view("B"),
+      primary: "A",
+      expect: "blocked:adopt:no DR relationship to adopt",
+    },
+    {
+      name: "a start half done (step files) → refused, never resumed",
+      a: view("A", { stat: "full_backup", stepFiles: ["start_primary"] }),
+      b: view("B", { stat: "restore", stepFiles: ["start_standby"] }),
+      primary: "A",
+      expect: "blocked:adopt:step files",
+    },
+    {
+      name: "established pair but a step file left behind → refused",
+      a: archive("A", { stepFiles: ["switchover_primary"] }),
+      b: recovery("B"),
+      primary: "A",
+      expect: "blocked:adopt:switchover_primary",
+    },
+    {
+      name: "gs_sdr running → refused (not a wait)",
+      a: archive("A", { running: ["switchover@127.0.1.1"] }),
+      b: recovery("B"),
+      primary: "A",
+      expect: "blocked:adopt:gs_sdr is running",
+    },
+    {
+      name: "DR cluster unreachable → refused on clusters.B",
+      a: archive("A"),
+      b: down("B"),
+      primary: "A",
+      expect: "blocked:clusters.B:cannot be reached",
+    },
+    {
+      name: "primary unreachable → refused on clusters.A",
+      a: down("A"),
+      b: recovery("B"),
+      primary: "A",
+      expect: "blocked:clusters.A:cannot be reached",
+    },
+    {
+      name: "after a failover (B alone normal, A still archive) → refused",
+      a: archive("A"),
+      b: view("B", { disasterCluster: true }),
+      primary: "A",
+      expect: "blocked:adopt:not an established pair",
+    },
+    {
+      name: "primary names no cluster → refused on primary",
+      a: archive("A"),
+      b: recovery("B"),
+      primary: "C",
+      expect: "blocked:primary:not one of the clusters",
+    },
+  ];
+  for (const r of adoptRows) {
+    test(r.name, () => {
+      const op = decideAdopt({
+        views: [r.a, r.b],
+        desiredPrimary: r.primary,
+        allowDataLoss: true,
+        lastRpoSeconds: null,
+      });
+      if (r.expect.startsWith("blocked:")) {
+        const property = r.expect.split(":")[1]!;
+        const fragment = r.expect.slice(`blocked:${property}:`.length);
+        assert.equal(op.kind, "blocked", `got ${operationKey(op)}`);
+        if (op.kind !== "blocked") return;
+        assert.equal(op.property, property, op.reason);
+        assert.ok(
+          op.reason.includes(fragment) || op.hint.includes(fragment),
+          `"${fragment}" not in: ${op.reason} / ${op.hint}`,
+        );
+        assert.match(op.hint, /Nothing was run and no file was written|Set primary/);
+      } else {
+        assert.equal(operationKey(op), r.expect, op.kind === "blocked" ? `${op.reason} / ${op.hint}` : "");
+      }
+    });
+  }
+
+  test("the only outcomes are noop and blocked: over every combination adopt never starts, switches or fails over", () => {
+    const stats = [null, ...HADR_CLUSTER_STATS];
+    for (const sa of stats)
+      for (const sb of stats)
+        for (const steps of [[], ["start_primary"]]) {
+          const op = decideAdopt({
+            views: [view("A", { stat: sa, stepFiles: steps }), view("B", { stat: sb })],
+            desiredPrimary: "A",
+            allowDataLoss: true,
+            lastRpoSeconds: null,
+          });
+          assert.ok(op.kind === "noop" || op.kind === "blocked", `${sa}/${sb}: ${operationKey(op)}`);
+          const expectAdopt =
+            steps.length === 0 &&
+            ["archive", "archive_fail"].includes(sa ?? "") &&
+            ["recovery", "recovery_fail"].includes(sb ?? "");
+          assert.equal(op.kind === "noop", expectAdopt, `${sa}/${sb} steps=${steps.join(",")}`);
+        }
+  });
+
+  test("a link-down adoption carries a warning; a healthy one none", () => {
+    const down_ = decideAdopt({
+      views: [archive("A", { stat: "archive_fail" }), recovery("B", { stat: "recovery_fail" })],
+      desiredPrimary: "A",
+      allowDataLoss: false,
+      lastRpoSeconds: null,
+    });
+    assert.ok(
+      down_.kind === "noop" && down_.warnings.length === 1 && /DR link is down/.test(down_.warnings[0]!),
+    );
+    const ok = decideAdopt({
+      views: [archive("A"), recovery("B")],
+      desiredPrimary: "A",
+      allowDataLoss: false,
+      lastRpoSeconds: null,
+    });
+    assert.ok(ok.kind === "noop" && ok.warnings.length === 0);
   });
 });

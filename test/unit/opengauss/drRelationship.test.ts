@@ -9,12 +9,11 @@ function valid(): Record<string, any> {
     clusters: {
       A: {
         xml: fixture("cluster-A.xml"),
-        ssh: { privateKey: PRIVATE_KEY, hostKeys: { "127.0.1.1": fingerprint("a"), oga2: fingerprint("b") } },
+        ssh: { hostKeys: { "127.0.1.1": fingerprint("a"), oga2: fingerprint("b") } },
       },
       B: {
         xml: fixture("cluster-B.xml"),
         ssh: {
-          privateKey: PRIVATE_KEY,
           hostKeys: { "127.0.2.1": fingerprint("c"), "127.0.2.2": fingerprint("d") },
         },
         node: "ogb2",
@@ -22,6 +21,7 @@ function valid(): Record<string, any> {
     },
     primary: "A",
     drUser: { name: "dr_user", password: "Secret_2024#x" },
+    sshKey: { privateKey: PRIVATE_KEY },
   };
 }
 
@@ -47,7 +47,7 @@ test("schema failures name the property and say what is allowed", () => {
   raw["clusters"].A.ssh.port = 0;
   raw["drUser"].name = "dr user";
   raw["typo"] = 1;
-  delete raw["clusters"].B.ssh.privateKey;
+  raw["clusterSshKeys"] = { B: { privateKey: "" } };
   const f = props(raw);
   assert.ok(f.includes("timeoutSeconds: must be 60..604800 seconds"), f.join("\n"));
   assert.ok(f.includes("allowDataLoss: must be a boolean, not string"), f.join("\n"));
@@ -61,7 +61,10 @@ test("schema failures name the property and say what is allowed", () => {
     f.join("\n"),
   );
   assert.ok(f.includes("typo: is not a known property"), f.join("\n"));
-  assert.ok(f.includes("clusters.B.ssh.privateKey: is required (string)"), f.join("\n"));
+  assert.ok(
+    f.includes("clusterSshKeys.B.privateKey: must be the private key text (not a path)"),
+    f.join("\n"),
+  );
 });
 
 test("password rule: safe characters, 8..64, no leading '-', and never echoed", () => {
@@ -142,7 +145,7 @@ test("cross-checks: primary, cluster count, shared hosts, host keys, node, slots
     nk.join("\n"),
   );
   const insecure = valid();
-  insecure["clusters"].A.ssh = { privateKey: PRIVATE_KEY, insecure: true };
+  insecure["clusters"].A.ssh = { insecure: true };
   assert.deepEqual(props(insecure), []);
 
   const badNode = valid();
@@ -152,11 +155,11 @@ test("cross-checks: primary, cluster count, shared hosts, host keys, node, slots
   const big = valid();
   big["clusters"].A = {
     xml: makeXml("a", "a", "127.0.1", 5),
-    ssh: { privateKey: PRIVATE_KEY, insecure: true },
+    ssh: { insecure: true },
   };
   big["clusters"].B = {
     xml: makeXml("b", "b", "127.0.2", 5),
-    ssh: { privateKey: PRIVATE_KEY, insecure: true },
+    ssh: { insecure: true },
   };
   const bf = props(big);
   assert.ok(
@@ -170,11 +173,11 @@ test("cross-checks: primary, cluster count, shared hosts, host keys, node, slots
   const ok = valid();
   ok["clusters"].A = {
     xml: makeXml("a", "a", "127.0.1", 4),
-    ssh: { privateKey: PRIVATE_KEY, insecure: true },
+    ssh: { insecure: true },
   };
   ok["clusters"].B = {
     xml: makeXml("b", "b", "127.0.2", 5),
-    ssh: { privateKey: PRIVATE_KEY, insecure: true },
+    ssh: { insecure: true },
   };
   assert.deepEqual(props(ok), []);
 });

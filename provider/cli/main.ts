@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+/**
+ * The `pulumi-hadr` command (package.json `bin`). One subcommand:
+ *
+ *   pulumi-hadr import-spec <dr-relationship|recovery-policy> <name> --inputs <inputs.json>
+ *       --ssh-key-file [<cluster-or-host>=]<path> … [--root-ssh-key-file <path>] [--out <import.json>]
+ *
+ * Reads the live clusters through the provider's own read hook and writes the `pulumi import --file` spec
+ * (see importSpec.ts and README "Adopting or importing what already runs"). `inputs.json` holds the resource's
+ * inputs as the program passes them, without any secret; a DR cluster may give `xmlFile` (relative to the
+ * inputs file) instead of `xml`. The key passphrase, if any, comes from HADR_SSH_KEY_PASSPHRASE (never argv).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describeError } from "../errors";
+import { shim } from "../resources/shim";
+import {
+  IMPORT_TYPES,
+  type ImportKind,
+  importFile,
+  importProblems,
+  READ_ONLY_DR_PASSWORD,
+} from "./importSpec";
+
+const USAGE = `usage: pulumi-hadr import-spec <dr-relationship|recovery-policy> <name> --inputs <inputs.json>
+         --ssh-key-file [<cluster-or-host>=]<path> ... [--root-ssh-key-file <path>] [--out <import.json>]
+  Writes the file for \`pulumi import --file <import.json> --generate-code=false\` (Pulumi CLI >= 3.254).
+  The key passphrase, if any, is read from HADR_SSH_KEY_PASSPHRASE.`;
+
+/** Parsed command line. */
+interface Options {
+  kind: ImportKind;
+  name: string;
+  inputs: string;
+  keys: Array<{ target?: string; file: string }>;
+  rootKey?: string;
+  out: string;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Options {
+  const [cmd, kind, name, ...rest] = argv;
+  if (cmd !== "import-spec") throw new UsageError(cmd ? `unknown command "${cmd}"` : "no command given");
+  if (!kind || !(kind in IMPORT_TYPES))
+    throw new UsageError("the kind must be dr-relationship or recovery-policy");
+  if (!name || name.startsWith("-"))
+    throw new UsageError("the resource name (as in your program) is missing");
+  const o: Partial<Options> & { keys: Options["keys"] } = {
+    kind: kind as ImportKind,
+    name,
+    keys: [],
+    out: "import.json",
+  };
+  for (let i = 0; i < rest.length; i += 2) {
+    const flag = rest[i];
+    const value = rest[i + 1];
+    if (value === undefined) throw new UsageError(`${flag} needs a value`);
+    if (flag === "--inputs") o.inputs = value;
+    else if (flag === "--out") o.out = value;
+    else if (flag === "--root-ssh-key-file") o.rootKey = value;
+    else if (flag === "--ssh-key-file") {
+      const eq = value.indexOf("=");
+      o.keys.push(eq > 0 ? { target: value.slice(0, eq), file: value.slice(eq + 1) } : { file: value });
+    } else throw new UsageError(`unknown option ${flag}`);
+  }
+  if (!o.inputs) throw new UsageError("--inputs is required");
+  if (o.keys.length === 0) throw new UsageError("--ssh-key-file is required");
+  return o as Options;
+}
+
+function key(file: string, withPassphrase: boolean): { privateKey: string; passphrase?: string } {
+  const pp = process.env["HADR_SSH_KEY_PASSPHRASE"];
+  return { privateKey: fs.readFileSync(file, "utf8"), ...(withPassphrase && pp ? { passphrase: pp } : {}) };
+}
+
+/** The resource's full props for the read: the inputs file, xmlFile resolved, keys and placeholder added. */
+function props(o: Options): Record<string, unknown> {
+  const raw = JSON.parse(fs.readFileSync(o.inputs, "utf8")) as Record<string, unknown>;
+  const base = path.dirname(path.resolve(o.inputs));
+  const defaultKey = o.keys.find((k) => k.target === undefined);
+  const overrides = Object.fromEntries(
+    o.keys.filter((k) => k.target !== undefined).map((k) => [k.target!, key(k.file, false)]),
+  );
+  const out: Record<string, unknown> = { ...raw, __hadrName: o.name };
+  if (defaultKey) out["sshKey"] = key(defaultKey.file, true);
+  if (o.kind === "dr-relationship") {
+    const clusters = (raw["clusters"] ?? {}) as Record<string, Record<string, unknown>>;
+    out["clusters"] = Object.fromEntries(
+      Object.entries(clusters).map(([n, c]) => {
+        const { xmlFile, ...rest } = c;
+        return [
+          n,
+          typeof xmlFile === "string"
+            ? { ...rest, xml: fs.readFileSync(path.resolve(base, xmlFile), "utf8") }
+            : c,
+        ];
+      }),
+    );
+    out["drUser"] = { ...(raw["drUser"] as object), password: READ_ONLY_DR_PASSWORD };
+    if (Object.keys(overrides).length > 0) out["clusterSshKeys"] = overrides;
+  } else {
+    if (Object.keys(overrides).length > 0) out["nodeSshKeys"] = overrides;
+    if (o.rootKey) out["rootSshKey"] = key(o.rootKey, false);
+  }
+  return out;
+}
+
+async function importSpec(o: Options): Promise<number> {
+  // Loaded here so `--help` and usage errors need no provider code.
+  const pulumi = await import("@pulumi/pulumi");
+  const { controllers } = await import("../runtime");
+  const all = props(o);
+  let id: string;
+  if (o.kind === "dr-relationship") {
+    const { validateDrRelationship } = await import("../config/drRelationship");
+    const { idOf } = await import("../engines/opengauss/controller");
+    const v = validateDrRelationship(
+      Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith("__"))),
+    );
+    if (v.failures.length > 0 || !v.args) return fail(v.failures);
+    id = idOf(v.args);
+  } else {
+    const { validateRecoveryPolicy } = await import("../config/recoveryPolicy");
+    const { policyIdOf } = await import("../engines/kingbase/controller");
+    const v = validateRecoveryPolicy(all);
+    if (!v.ok) return fail(v.failures);
+    id = policyIdOf(v.args);
+  }
+  const controller = controllers[o.kind === "dr-relationship" ? "drRelationship" : "recoveryPolicy"]!;
+  const read = await controller.read!(id, all);
+  const live = (read.props ?? {}) as Record<string, unknown>;
+  const problems = importProblems(o.kind, all, live);
+  if (problems.length > 0) return fail(problems);
+  const outputs: Record<string, unknown> = { ...live, plan: [] };
+  if (o.kind === "dr-relationship")
+    outputs["lastOperation"] = {
+      kind: "adopt",
+      status: "succeeded",
+      at: new Date().toISOString(),
+      traceIds: {},
+      nodes: {},
+    };
+  else outputs["previous"] = { engine: all["engine"], nodes: [] };
+  const inputs = { ...((read.inputs ?? all) as Record<string, unknown>), plan: [] };
+  const provider = shim(o.kind === "dr-relationship" ? "drRelationship" : "recoveryPolicy");
+  const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+  const spec = importFile(o.kind, o.name, id, inputs, outputs, sf.text);
+  fs.writeFileSync(o.out, `${JSON.stringify(spec, null, 2)}\n`);
+  console.log(
+    `wrote ${o.out}: ${IMPORT_TYPES[o.kind]} "${o.name}" (id ${id}), read from the live clusters; no secret is in it.`,
+  );
+  console.log(`next: pulumi import --file ${o.out} --generate-code=false --yes   (Pulumi CLI >= 3.254)`);
+  console.log(
+    "then: declare the same resource in your program (same name, with its keys) and run `pulumi up`:",
+  );
+  console.log("      it stores the keys and runs nothing; keep `protect` as the import set it.");
+  return 0;
+}
+
+function fail(failures: Array<{ property: string; reason: string }>): number {
+  for (const f of failures) console.error(`${f.property}: ${f.reason}`);
+  console.error("nothing was written");
+  return 1;
+}
+
+/** Runs the command line; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) {
+    console.log(USAGE);
+    return argv.length === 0 ? 2 : 0;
+  }
+  let o: Options;
+  try {
+    o = parseArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`${e.message}\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await importSpec(o);
+  } catch (e) {
+    console.error(describeError(e));
+    console.error("nothing was written");
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(describeError(e));
+      process.exit(1);
+    },
+  );
+}
