@@ -1,14 +1,14 @@
 /**
  * Every OM release plans what its own gs_sdr does, through the real CLI on the lab: an OM 5.0.3 pair (no IP_TYPE
  * in its env files) from preview through up, switchover and destroy, each phase's live GUCs, CM settings, DCC keys
- * and pg_hba lines equal to what its preview said; and a pair streaming over a dedicated replication network.
- * (OM master's own preview = live check is in dr-relationship.test.ts.)
+ * and pg_hba lines equal to what its preview said; then OM master the same way, streaming over a dedicated
+ * replication network (a second address per host).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setOmVersion, sshExec } from "../lab/fixture";
 import type { LabInfo } from "../lab/types";
-import { DrHarness } from "./dr-support";
+import { DrHarness, until } from "./dr-support";
 import { assertPlanIsLive, planFromPreview } from "./plan-live";
 
 /** Runs `pulumi preview --diff` and returns the plan check() printed (its `[dr] plan:` lines go to stderr). */
@@ -24,21 +24,60 @@ function ipOf(lab: LabInfo, cluster: string, i: number): string {
 
 /** What differs between the two releases tested here (the table is releases.ts / README). */
 const RELEASES = {
-  "5.0.3": { header: "5.0.3 (5.0.x–5.1.x)", trust: false, walAlways128: true, termKey: "status_key/term" },
-  master: { header: "7.0.0-RC3 (master)", trust: true, walAlways128: false, termKey: "status_key/dn_term/0" },
+  "5.0.3": {
+    header: "5.0.3 (5.0.x–5.1.x)",
+    trust: false,
+    walAlways128: true,
+    termKey: "status_key/term",
+    streamNet: false,
+  },
+  master: {
+    header: "7.0.0-RC3 (master)",
+    trust: true,
+    walAlways128: false,
+    termKey: "status_key/dn_term/0",
+    streamNet: true,
+  },
 } as const;
 
 for (const [release, want] of Object.entries(RELEASES)) {
-  describe(`OM ${release}: preview, up, switchover and destroy do what preview said`, {
+  const over = want.streamNet ? " over a dedicated replication network" : "";
+  describe(`OM ${release}${over}: preview, up, switchover and destroy do what preview said`, {
     timeout: 1_500_000,
   }, () => {
     let h: DrHarness;
     let lab: LabInfo;
+    /** The address each host replicates over: its stream address on the dedicated network. */
+    const dataIp = (x: { ip: string; streamIp?: string }) => (want.streamNet ? x.streamIp! : x.ip);
+
+    /** The `dr` config with `primary`; on the dedicated network, `(ip,streamIp)` pairs for both clusters. */
+    async function configure(primary: string): Promise<void> {
+      const spec = h.spec({ primary }) as { clusters: Record<string, Record<string, unknown>> };
+      if (want.streamNet) {
+        const pairs = (c: string) =>
+          lab.clusters[c]!.hosts.map((x) => {
+            assert.ok(x.streamIp, `the lab gives ${x.ip} a stream address`);
+            return `(${x.ip},${x.streamIp})`;
+          });
+        for (const [c, other] of [
+          ["A", "B"],
+          ["B", "A"],
+        ] as const) {
+          spec.clusters[c]!["drParams"] = {
+            localStreamIpmap1: pairs(c).join(","),
+            remoteStreamIpmap1: pairs(other).join(","),
+            remotedataPortBase: lab.portBase,
+          };
+        }
+      }
+      await h.project.config("dr", JSON.stringify(spec));
+    }
 
     before(
       async () => {
         h = await DrHarness.setup(`rel-${release}`);
         lab = await setOmVersion(release);
+        await configure("A");
       },
       { timeout: 600_000 },
     );
@@ -66,18 +105,45 @@ for (const [release, want] of Object.entries(RELEASES)) {
         plan.some((l) => /pg_hba \+ host {4}replication {4}all {4}127\.\d+\.0\.0\/16 {4}sha256/.test(l)),
       );
       assert.equal(plan.join(" ").includes("always restores 128"), want.walAlways128);
+      const a1 = lab.clusters["A"]!.hosts[0]!;
+      assert.ok(
+        plan.some((l) => l.includes(`pg_hba + host    all    all    ${dataIp(a1)}/32    sha256`)),
+        `B accepts A over ${dataIp(a1)}\n${plan.join("\n")}`,
+      );
     });
 
-    test("up: the live nodes equal the preview", async () => {
+    test("up: the live nodes equal the preview; a row reaches B over the planned addresses", async () => {
       const plan = await previewPlan(h);
       await h.pulumi(["up", "--yes", "--skip-preview"]);
       assert.deepEqual(await h.stats(), { A: "archive", B: "recovery" });
       const checked = await assertPlanIsLive(lab, plan);
       assert.ok(checked >= 30, `checked ${checked} plan entries`);
+      const a1 = lab.clusters["A"]!.hosts[0]!;
+      const b1 = lab.clusters["B"]!.hosts[0]!;
+      const conf = await sshExec(
+        lab,
+        a1.ip,
+        "omm",
+        "grep -E '^replconninfo' /home/omm/data/dn1/postgresql.conf",
+      );
+      const esc = (ip: string) => ip.replace(/\./g, "\\.");
+      assert.match(conf.stdout, new RegExp(`localhost=${esc(dataIp(a1))} .*remotehost=${esc(dataIp(b1))} `));
+      const tag = `rel-${Date.now()}`;
+      const w = await h.gsql(
+        a1.ip,
+        `CREATE TABLE IF NOT EXISTS hadr_release_probe(v text); INSERT INTO hadr_release_probe VALUES ('${tag}');`,
+      );
+      assert.equal(w.code, 0, w.out);
+      await until(
+        `the row reaches ${b1.ip}`,
+        async () => (await h.gsql(b1.ip, `SELECT count(*) FROM hadr_release_probe WHERE v = '${tag}'`)).out,
+        (v) => v === "1",
+        120_000,
+      );
     });
 
     test("switchover to B: the live nodes and the DCC term key equal the preview", async () => {
-      await h.setSpec({ primary: "B" });
+      await configure("B");
       const plan = await previewPlan(h);
       assert.equal(plan[0], "operation: switchover A->B");
       assert.ok(
@@ -107,8 +173,10 @@ for (const [release, want] of Object.entries(RELEASES)) {
           );
           const active = r.stdout.split("\n").map((l) => l.trim().split(/\s+/).join(" "));
           for (const peer of lab.clusters[other]!.hosts) {
-            const left = active.filter((l) => l.includes(` ${peer.ip}/32 `));
-            const allowed = want.trust ? [`host replication omm ${peer.ip}/32 trust`] : [];
+            const left = active.filter(
+              (l) => l.includes(` ${peer.ip}/32 `) || l.includes(` ${dataIp(peer)}/32 `),
+            );
+            const allowed = want.trust ? [`host replication omm ${dataIp(peer)}/32 trust`] : [];
             assert.deepEqual(
               left.filter((l) => !allowed.includes(l)),
               [],
@@ -120,86 +188,3 @@ for (const [release, want] of Object.entries(RELEASES)) {
     });
   });
 }
-
-describe("a dedicated replication network", { timeout: 1_200_000 }, () => {
-  let h: DrHarness;
-  let lab: LabInfo;
-
-  const pairs = (c: string) =>
-    lab.clusters[c]!.hosts.map((x) => {
-      assert.ok(x.streamIp, `the lab gives ${x.ip} a stream address`);
-      return `(${x.ip},${x.streamIp})`;
-    });
-
-  before(
-    async () => {
-      h = await DrHarness.setup("streamnet");
-      lab = h.lab;
-      const spec = h.spec() as { clusters: Record<string, Record<string, unknown>> };
-      for (const [c, other] of [
-        ["A", "B"],
-        ["B", "A"],
-      ] as const) {
-        spec.clusters[c]!["drParams"] = {
-          localStreamIpmap1: pairs(c).join(","),
-          remoteStreamIpmap1: pairs(other).join(","),
-          remotedataPortBase: lab.portBase,
-        };
-      }
-      await h.project.config("dr", JSON.stringify(spec));
-    },
-    { timeout: 600_000 },
-  );
-  after(() => h?.dispose());
-
-  test("replconninfo and the DR pg_hba lines use the stream addresses; a row reaches B over them", async () => {
-    const plan = await previewPlan(h);
-    const a1 = lab.clusters["A"]!.hosts[0]!;
-    const b1 = lab.clusters["B"]!.hosts[0]!;
-    assert.ok(
-      plan.some((l) => l.includes(`pg_hba + host    all    all    ${a1.streamIp}/32    sha256`)),
-      plan.join("\n"),
-    );
-    await h.pulumi(["up", "--yes", "--skip-preview"]);
-    assert.deepEqual(await h.stats(), { A: "archive", B: "recovery" });
-    assert.ok((await assertPlanIsLive(lab, plan)) >= 30);
-    const conf = await sshExec(
-      lab,
-      a1.ip,
-      "omm",
-      "grep -E '^replconninfo' /home/omm/data/dn1/postgresql.conf",
-    );
-    assert.match(
-      conf.stdout,
-      new RegExp(
-        `localhost=${a1.streamIp!.replace(/\./g, "\\.")} .*remotehost=${b1.streamIp!.replace(/\./g, "\\.")} `,
-      ),
-    );
-    const tag = `stream-${Date.now()}`;
-    const w = await h.gsql(
-      a1.ip,
-      `CREATE TABLE IF NOT EXISTS hadr_stream_probe(v text); INSERT INTO hadr_stream_probe VALUES ('${tag}');`,
-    );
-    assert.equal(w.code, 0, w.out);
-    for (const b of lab.clusters["B"]!.hosts) {
-      const { out } = await h.gsql(b.ip, "SELECT 1");
-      assert.equal(out, "1");
-    }
-    const { until } = await import("./dr-support");
-    await until(
-      `the row reaches ${b1.ip}`,
-      async () => (await h.gsql(b1.ip, `SELECT count(*) FROM hadr_stream_probe WHERE v = '${tag}'`)).out,
-      (v) => v === "1",
-      120_000,
-    );
-  });
-
-  test("destroy removes the stream-address DR lines", async () => {
-    await h.pulumi(["destroy", "--yes", "--skip-preview"]);
-    assert.deepEqual(await h.stats(), { A: "normal", B: "normal" });
-    const b1 = lab.clusters["B"]!.hosts[0]!;
-    const r = await sshExec(lab, b1.ip, "omm", "grep -vE '^[[:space:]]*#' /home/omm/data/dn1/pg_hba.conf");
-    for (const a of lab.clusters["A"]!.hosts)
-      assert.ok(!r.stdout.includes(`host all all ${a.streamIp}/32`.replace(/ /g, "    ")), r.stdout);
-  });
-});
