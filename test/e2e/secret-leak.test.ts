@@ -58,6 +58,20 @@ function filesUnder(dir: string): Array<{ file: string; text: string }> {
   return out;
 }
 
+/**
+ * Where any of `pieces` occurs: per file, how many pieces and the text just before the first one (what
+ * printed it), the secret itself never repeated.
+ */
+function findLeaks(files: Array<{ file: string; text: string }>, pieces: string[]): string[] {
+  return files.flatMap(({ file, text }) => {
+    const found = pieces.filter((s) => text.includes(s));
+    if (found.length === 0) return [];
+    const at = Math.min(...found.map((s) => text.indexOf(s)));
+    const before = text.slice(Math.max(0, at - 160), at).replace(/\s+/g, " ");
+    return [`${file}: ${found.length} piece(s), the first after …${before}`];
+  });
+}
+
 /** One failing-check case: how the spec is spoiled, which key the file holds, what the failure names. */
 interface LeakCase {
   name: string;
@@ -138,10 +152,7 @@ for (const cli of ["lockfile", "current"] as CliChoice[]) {
           outputs.push({ file: "pulumi stack export", text: JSON.stringify(await p.world.exportStack()) });
           outputs.push(...filesUnder(p.world.dir));
           outputs.push(...filesUnder(p.dir).filter((f) => !f.file.includes(`${path.sep}node_modules`)));
-          const pieces = [...keyPieces(key), DR_PASSWORD];
-          const leaks = outputs.flatMap((o) =>
-            pieces.filter((s) => o.text.includes(s)).map((s) => `${o.file}: ${JSON.stringify(s)}`),
-          );
+          const leaks = findLeaks(outputs, [...keyPieces(key), DR_PASSWORD]);
           assert.deepEqual(leaks, [], `secret material found (CLI ${version}):\n${leaks.join("\n")}`);
         } finally {
           p.dispose();
