@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the Pulumi CLIs the tests run available under .tools/pulumi/<version>/bin with no internet:
 #   - `current` (scripts/pulumi-versions.json): the CLI every end-to-end test uses;
-#   - the lockfile's @pulumi/pulumi version: the oldest CLI a user of this package can have (the secret-leak
+#   - the lockfile's @pulumi/pulumi version: the CLI of the oldest SDK this package supports (the secret-leak
 #     test runs on both).
 # Arguments name the versions to install (`current`, `lockfile` or x.y.z); the default is both. For each:
 #   1. a matching `pulumi` already on PATH or in $PULUMI_HOME/versions/<version>/bin is reused;

@@ -1,5 +1,5 @@
 /**
- * No secret in any message, on the oldest CLI a user of this package can have (the lockfile's SDK version)
+ * No secret in any message, on the CLI of the oldest SDK this package supports (the lockfile's version)
  * and on the current one: a program passes an SSH key as `pulumi.secret(fs.readFileSync(<file>))` — not from
  * stack config, so nothing but the program marks it secret — inside the DrRelationship inputs, with a check
  * that fails (a bad sibling value in the same cluster, an invalid key, a failure on the whole `clusters`

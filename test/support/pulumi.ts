@@ -6,7 +6,7 @@ import * as path from "node:path";
 /** Repository root (dist/test/support → ../../..). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 
-/** The lockfile's @pulumi/pulumi version (the oldest SDK, and CLI, a user of this package can have). */
+/** The lockfile's @pulumi/pulumi version (the oldest SDK this package supports). */
 export function pinnedVersion(): string {
   const lock = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package-lock.json"), "utf8"));
   return String(lock.packages["node_modules/@pulumi/pulumi"].version);
