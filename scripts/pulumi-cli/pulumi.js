@@ -1,18 +1,16 @@
 #!/usr/bin/env node
-// `npx pulumi` inside this repository: runs the pinned CLI from .tools/pulumi/<version>/bin (built by
-// scripts/install-pulumi.sh), or from $PULUMI_HOME/versions/<version>/bin, with its plugins on PATH.
+// `npx pulumi` inside this repository: runs the current CLI (scripts/pulumi-versions.json) from
+// .tools/pulumi/<version>/bin (placed by scripts/install-pulumi.sh) with its plugins on PATH.
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
-const os = require("node:os");
 const path = require("node:path");
 
 const repo = path.resolve(fs.realpathSync(__dirname), "..", "..");
-const version = require(path.join(repo, "package.json")).dependencies["@pulumi/pulumi"].replace(/^[~^]/, "");
-const candidates = [
-  path.join(repo, ".tools", "pulumi", version, "bin"),
-  path.join(process.env.PULUMI_HOME || path.join(os.homedir(), ".pulumi"), "versions", version, "bin"),
-];
-const bin = candidates.find((d) => fs.existsSync(path.join(d, "pulumi")));
+const version = require(path.join(repo, "scripts", "pulumi-versions.json")).current;
+// Only the directory install-pulumi.sh fills: there the SDK's plugin script sits next to the CLI binary,
+// where the CLI expects its bundled plugins (elsewhere it warns about the copy found on PATH).
+const dir = path.join(repo, ".tools", "pulumi", version, "bin");
+const bin = fs.existsSync(path.join(dir, "pulumi")) ? dir : undefined;
 if (!bin) {
   console.error(
     `pulumi v${version} is not installed here: run \`npm run pulumi:install\` (builds it offline from the Go module proxy).`,

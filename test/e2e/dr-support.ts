@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { ensureLab, labCli, sshExec } from "../lab/fixture";
 import type { LabInfo } from "../lab/types";
-import { TestProject } from "../support/project";
+import { type ProjectOptions, TestProject } from "../support/project";
 
 /** A user's program: one DrRelationship from stack config, its outputs exported. */
 export const DR_PROGRAM = `
@@ -49,6 +49,32 @@ export async function until<T>(
   return last;
 }
 
+/** The `dr` stack config for the lab's clusters A and B: primary A, the lab's host keys, no private key. */
+export function drSpec(lab: LabInfo, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const clusters: Record<string, unknown> = {};
+  for (const n of ["A", "B"]) {
+    const c = lab.clusters[n]!;
+    clusters[n] = {
+      xml: c.xml,
+      ssh: {
+        port: c.hosts[0]!.sshPort,
+        hostKeys: Object.fromEntries(c.hosts.map((h) => [h.ip, h.hostKey])),
+      },
+    };
+  }
+  return { primary: "A", drUser: "druser", timeoutSeconds: 240, clusters, ...extra };
+}
+
+/** How {@link DrHarness.setup} builds its project (defaults: DR_PROGRAM, the openGauss lab only). */
+export interface HarnessOptions {
+  /** The user's program (it reads the `sshKey`, `drPassword` and `dr` config). */
+  program?: string;
+  /** Lab engines to bring up (openGauss is always among them). */
+  engines?: string[];
+  /** How the project is made (which CLI, how pulumi-hadr is installed). */
+  project?: ProjectOptions;
+}
+
 /** Lab + key + project for one test file. */
 export class DrHarness {
   readonly cliOutput: string[] = [];
@@ -60,11 +86,19 @@ export class DrHarness {
   ) {}
 
   /** Brings the lab up, undoes every fault, dissolves any leftover pair, (re)creates the DR user and a project. */
-  static async setup(name: string, extra: Record<string, unknown> = {}): Promise<DrHarness> {
-    const lab = await ensureLab({ engines: ["opengauss"], omVersion: "master" });
+  static async setup(
+    name: string,
+    extra: Record<string, unknown> = {},
+    opts: HarnessOptions = {},
+  ): Promise<DrHarness> {
+    const lab = await ensureLab({
+      engines: [...new Set(["opengauss", ...(opts.engines ?? [])])],
+      omVersion: "master",
+    });
     const key = fs.readFileSync(lab.clientKeyPath, "utf8");
     assert.equal((await labCli(["reset"])).code, 0);
-    const h = new DrHarness(lab, key, await TestProject.create(name, DR_PROGRAM));
+    const project = await TestProject.create(name, opts.program ?? DR_PROGRAM, "test", opts.project);
+    const h = new DrHarness(lab, key, project);
     await h.dissolveLeftovers();
     const u = await h.gsql(
       h.hosts("A")[0]!,
@@ -164,18 +198,7 @@ export class DrHarness {
 
   /** The `dr` stack config: both lab clusters, primary A, the lab's host keys. */
   spec(extra: Record<string, unknown> = {}): Record<string, unknown> {
-    const clusters: Record<string, unknown> = {};
-    for (const n of ["A", "B"]) {
-      const c = this.lab.clusters[n]!;
-      clusters[n] = {
-        xml: c.xml,
-        ssh: {
-          port: c.hosts[0]!.sshPort,
-          hostKeys: Object.fromEntries(c.hosts.map((h) => [h.ip, h.hostKey])),
-        },
-      };
-    }
-    return { primary: "A", drUser: "druser", timeoutSeconds: 240, clusters, ...extra };
+    return drSpec(this.lab, extra);
   }
 
   /** Sets the `dr` config. */

@@ -8,6 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { ensureLab, labCli, sshExec } from "../lab/fixture";
 import type { LabInfo } from "../lab/types";
 import { TestProject } from "../support/project";
+import { policySpec as labPolicySpec } from "./policy-support";
 
 const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
@@ -30,17 +31,9 @@ const V8R6_CONF = "/home/kingbase/cluster/R6HA/kingbase/etc/repmgr.conf";
 let lab: LabInfo;
 let key: string;
 
+/** The `policy` config for a lab cluster of this file's lab. */
 function policySpec(cluster: string, extra: Record<string, unknown>): Record<string, unknown> {
-  const c = lab.clusters[cluster]!;
-  return {
-    engine: c.engine,
-    nodes: c.hosts.map((h) => ({
-      host: h.ip,
-      ssh: { user: "kingbase", port: h.sshPort, hostKeys: { [h.ip]: h.hostKey } },
-      ...(c.engine === "kingbase-v8r3" ? { rootAccess: "sudo" } : {}),
-    })),
-    ...extra,
-  };
+  return labPolicySpec(lab, cluster, extra);
 }
 
 /** Every listed file on every host of a cluster, read as root over SSH (base64, byte-exact). */

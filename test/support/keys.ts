@@ -24,3 +24,14 @@ export function testPrivateKey(label = "default"): string {
 export function keyBodyLines(pem: string): string[] {
   return pem.split("\n").filter((l) => l !== "" && !l.startsWith("-----"));
 }
+
+/**
+ * What a leak check looks for: the whole PEM, and every `width`-character slice of its base64 body (the body
+ * lines joined), so a key printed in part, re-wrapped or with escaped newlines is still found.
+ */
+export function keyPieces(pem: string, width = 16): string[] {
+  const body = keyBodyLines(pem).join("");
+  const pieces = new Set<string>([pem.trim()]);
+  for (let i = 0; i + width <= body.length; i++) pieces.add(body.slice(i, i + width));
+  return [...pieces];
+}

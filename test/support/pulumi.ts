@@ -6,22 +6,52 @@ import * as path from "node:path";
 /** Repository root (dist/test/support → ../../..). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 
-/** The @pulumi/pulumi version the package pins; the CLI is built at the same version. */
+/** The lockfile's @pulumi/pulumi version (the oldest SDK this package supports). */
 export function pinnedVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
-  return String(pkg.dependencies["@pulumi/pulumi"]).replace(/^[~^]/, "");
+  const lock = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package-lock.json"), "utf8"));
+  return String(lock.packages["node_modules/@pulumi/pulumi"].version);
 }
 
-/** Directory holding `pulumi`, `pulumi-language-nodejs` and `pulumi-resource-pulumi-nodejs`. */
-export function cliBinDir(): string {
-  const dir =
-    process.env.PULUMI_HADR_CLI_DIR ?? path.join(REPO_ROOT, ".tools", "pulumi", pinnedVersion(), "bin");
+/**
+ * Which Pulumi CLI a test runs: `current` (scripts/pulumi-versions.json, the default for every test),
+ * `lockfile` (the lockfile's SDK version) or an explicit `x.y.z` that scripts/install-pulumi.sh installed.
+ * PULUMI_HADR_CLI changes the default for a whole run.
+ */
+export type CliChoice = "current" | "lockfile" | (string & {});
+
+/** The version a {@link CliChoice} stands for. */
+export function cliVersion(choice: CliChoice = process.env.PULUMI_HADR_CLI ?? "current"): string {
+  if (choice === "lockfile") return pinnedVersion();
+  if (choice !== "current") return choice;
+  const versions = JSON.parse(
+    fs.readFileSync(path.join(REPO_ROOT, "scripts", "pulumi-versions.json"), "utf8"),
+  );
+  return String(versions.current);
+}
+
+/**
+ * Directory holding `pulumi`, `pulumi-language-nodejs` and `pulumi-resource-pulumi-nodejs` of the chosen CLI
+ * (PULUMI_HADR_CLI_DIR overrides it for the default choice).
+ */
+export function cliBinDir(choice?: CliChoice): string {
+  const env = choice === undefined ? process.env.PULUMI_HADR_CLI_DIR : undefined;
+  const dir = env ?? path.join(REPO_ROOT, ".tools", "pulumi", cliVersion(choice), "bin");
   for (const f of ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"]) {
     if (!fs.existsSync(path.join(dir, f))) {
       throw new Error(`${path.join(dir, f)} is missing: run \`npm run pulumi:install\` first`);
     }
   }
   return dir;
+}
+
+/** Options of a {@link PulumiWorld}. */
+export interface WorldOptions {
+  /** The passphrase of the stack's secrets provider (a random one by default). */
+  passphrase?: string;
+  /** Which CLI runs (`current` by default). */
+  cli?: CliChoice;
+  /** Directories put before the CLI's on PATH (e.g. another `node` for the language host). */
+  pathPrefix?: string[];
 }
 
 /** Result of one CLI invocation. */
@@ -40,18 +70,22 @@ export class PulumiWorld {
   readonly dir: string;
   /** Environment every CLI call gets. */
   readonly env: NodeJS.ProcessEnv;
+  /** Directory of the CLI this world runs. */
+  readonly binDir: string;
 
   constructor(
     /** Directory of the Pulumi project (holds Pulumi.yaml). */
     readonly projectDir: string,
-    passphrase = `test-${Math.random().toString(36).slice(2)}`,
+    opts: WorldOptions = {},
   ) {
+    const passphrase = opts.passphrase ?? `test-${Math.random().toString(36).slice(2)}`;
+    this.binDir = cliBinDir(opts.cli);
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "hadr-pulumi-"));
     const backend = path.join(this.dir, "backend");
     fs.mkdirSync(backend);
     this.env = {
       ...process.env,
-      PATH: `${cliBinDir()}:${process.env.PATH ?? ""}`,
+      PATH: [...(opts.pathPrefix ?? []), this.binDir, process.env.PATH ?? ""].join(":"),
       PULUMI_HOME: path.join(this.dir, "home"),
       PULUMI_BACKEND_URL: `file://${backend}`,
       PULUMI_CONFIG_PASSPHRASE: passphrase,
@@ -74,7 +108,7 @@ export class PulumiWorld {
   ): Promise<CliResult> {
     return new Promise((resolve, reject) => {
       const child = spawn(
-        path.join(cliBinDir(), "pulumi"),
+        path.join(this.binDir, "pulumi"),
         [...args, "--non-interactive", "--color", "never"],
         {
           cwd: this.projectDir,
