@@ -47,6 +47,8 @@ for (const [release, want] of Object.entries(RELEASES)) {
   }, () => {
     let h: DrHarness;
     let lab: LabInfo;
+    /** Per host, the active pg_hba lines naming the other cluster before this cycle (left by earlier runs). */
+    const baseline = new Map<string, string[]>();
     /** The address each host replicates over: its stream address on the dedicated network. */
     const dataIp = (x: { ip: string; streamIp?: string }) => (want.streamNet ? x.streamIp! : x.ip);
 
@@ -78,6 +80,11 @@ for (const [release, want] of Object.entries(RELEASES)) {
         h = await DrHarness.setup(`rel-${release}`);
         lab = await setOmVersion(release);
         await configure("A");
+        for (const [c, other] of [
+          ["A", "B"],
+          ["B", "A"],
+        ] as const)
+          for (const host of lab.clusters[c]!.hosts) baseline.set(host.ip, await peerLines(host.ip, other));
       },
       { timeout: 600_000 },
     );
@@ -88,6 +95,15 @@ for (const [release, want] of Object.entries(RELEASES)) {
       },
       { timeout: 120_000 },
     );
+
+    /** Active pg_hba lines of a host that name a host of `other` (by its address or stream address). */
+    async function peerLines(ip: string, other: string): Promise<string[]> {
+      const r = await sshExec(lab, ip, "omm", "grep -vE '^[[:space:]]*#' /home/omm/data/dn1/pg_hba.conf");
+      const active = r.stdout.split("\n").map((l) => l.trim().split(/\s+/).join(" "));
+      return active.filter((l) =>
+        lab.clusters[other]!.hosts.some((p) => l.includes(` ${p.ip}/32 `) || l.includes(` ${dataIp(p)}/32 `)),
+      );
+    }
 
     test("preview plans this release's gs_sdr", async () => {
       const env = await sshExec(lab, ipOf(lab, "A", 0), "omm", "grep -c IP_TYPE ~/.bashrc || true");
@@ -156,34 +172,34 @@ for (const [release, want] of Object.entries(RELEASES)) {
       assert.ok(checked >= 10, `checked ${checked} plan entries`);
     });
 
-    test("destroy: both clusters normal, no DR line of the other cluster active but what gs_sdr leaves", async () => {
-      const out = await h.pulumi(["destroy", "--yes", "--skip-preview"]);
-      assert.equal(/left behind on/.test(out), want.trust, "only master leaves its trust lines behind");
+    test("destroy: both clusters normal; what is left of the DR lines is only what gs_sdr leaves", async () => {
+      const { code, out } = await h.pulumiRun(["destroy", "--yes", "--skip-preview"]);
+      assert.equal(code, 0, out);
       assert.deepEqual(await h.stats(), { A: "normal", B: "normal" });
+      const reported = [...out.matchAll(/left behind on \w+\/\S+ pg_hba\.conf \([^)]*\): (.*)$/gm)].map((m) =>
+        m[1]!.trim(),
+      );
       for (const [c, other] of [
         ["A", "B"],
         ["B", "A"],
       ] as const) {
         for (const host of lab.clusters[c]!.hosts) {
-          const r = await sshExec(
-            lab,
-            host.ip,
-            "omm",
-            "grep -vE '^[[:space:]]*#' /home/omm/data/dn1/pg_hba.conf",
+          const before = baseline.get(host.ip) ?? [];
+          const left = (await peerLines(host.ip, other)).filter((l) => !before.includes(l));
+          // master's trust lines (never removed by gs_sdr); any release: nothing else
+          const allowed = (l: string) => want.trust && /^host replication omm \S+\/32 trust$/.test(l);
+          assert.deepEqual(
+            left.filter((l) => !allowed(l)),
+            [],
+            `${host.ip} still accepts the other cluster`,
           );
-          const active = r.stdout.split("\n").map((l) => l.trim().split(/\s+/).join(" "));
-          for (const peer of lab.clusters[other]!.hosts) {
-            const left = active.filter(
-              (l) => l.includes(` ${peer.ip}/32 `) || l.includes(` ${dataIp(peer)}/32 `),
-            );
-            const allowed = want.trust ? [`host replication omm ${dataIp(peer)}/32 trust`] : [];
-            assert.deepEqual(
-              left.filter((l) => !allowed.includes(l)),
-              [],
-              `${host.ip} still accepts ${peer.ip}`,
-            );
-          }
+          if (want.trust) for (const l of left) assert.ok(reported.includes(l), `destroy reports ${l}`);
         }
+      }
+      if (!want.trust) {
+        const known = [...baseline.values()].flat();
+        for (const l of reported)
+          assert.ok(known.includes(l), `${release} left ${l} (gs_sdr ${release} writes no trust lines)`);
       }
     });
   });
