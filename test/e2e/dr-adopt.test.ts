@@ -7,30 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { sshExec } from "../lab/fixture";
 import { TestProject } from "../support/project";
 import { DR_PASSWORD, DR_PROGRAM, DrHarness } from "./dr-support";
 
 let h: DrHarness;
-
-/**
- * Every file under ~/.pulumi-hadr on every node with its mtime and size: a gs_sdr start through the provider
- * writes its DR XML and a run marker and output file there, so any start or write changes this listing.
- */
-async function ourFiles(): Promise<string> {
-  const out: string[] = [];
-  for (const ip of [...h.hosts("A"), ...h.hosts("B")]) {
-    const r = await sshExec(
-      h.lab,
-      ip,
-      "omm",
-      "find ~/.pulumi-hadr -type f -printf '%p %T@ %s\\n' 2>/dev/null | sort; true",
-      { timeoutMs: 60_000 },
-    );
-    out.push(`${ip}\n${r.stdout}`);
-  }
-  return out.join("\n");
-}
 
 /** A fresh project running the same user program with the given `dr` spec. */
 async function freshProject(name: string, spec: Record<string, unknown>): Promise<TestProject> {
@@ -93,7 +73,7 @@ describe("adopt: true and visible previews", { timeout: 40 * 60_000 }, () => {
   test("a fresh stack with adopt: true takes the pair over: nothing runs, no file is written", {
     timeout: 600_000,
   }, async () => {
-    const before0 = await ourFiles();
+    const before0 = await h.ourFiles();
     const p = await freshProject("dradopt2", h.spec({ adopt: true }));
     try {
       const pre = await p.world.ok(["preview"], { timeoutMs: 300_000 });
@@ -108,7 +88,7 @@ describe("adopt: true and visible previews", { timeout: 40 * 60_000 }, () => {
       const o = res?.["outputs"] as Record<string, unknown>;
       assert.equal(o["primary"], "A");
       assert.equal((o["lastOperation"] as { kind: string }).kind, "adopt");
-      assert.equal(await ourFiles(), before0, "no file of ours was written or changed on any node");
+      assert.equal(await h.ourFiles(), before0, "no file of ours was written or changed on any node");
       assert.deepEqual(await h.stats(), { A: "archive", B: "recovery" });
       // Forget it without dissolving: the first stack still owns the pair.
       await p.world.ok(["stack", "rm", "--force", "--yes"]);
@@ -120,13 +100,13 @@ describe("adopt: true and visible previews", { timeout: 40 * 60_000 }, () => {
   test("adopt: true with the wrong primary fails at preview, naming primary, with nothing changed", {
     timeout: 300_000,
   }, async () => {
-    const before0 = await ourFiles();
+    const before0 = await h.ourFiles();
     const p = await freshProject("dradopt3", h.spec({ adopt: true, primary: "B" }));
     try {
       const r = await p.world.run(["up", "--yes"], { timeoutMs: 300_000 });
       assert.notEqual(r.code, 0);
       assert.match(r.stdout + r.stderr, /primary.*existing pair has A as primary.*Set primary: A/s);
-      assert.equal(await ourFiles(), before0);
+      assert.equal(await h.ourFiles(), before0);
       assert.deepEqual(await h.stats(), { A: "archive", B: "recovery" });
     } finally {
       p.dispose();
@@ -138,7 +118,7 @@ describe("adopt: true and visible previews", { timeout: 40 * 60_000 }, () => {
   }, async () => {
     await h.pulumi(["destroy", "--yes", "--skip-preview"]);
     assert.deepEqual(await h.stats(), { A: "normal", B: "normal" });
-    const before0 = await ourFiles();
+    const before0 = await h.ourFiles();
     const p = await freshProject("dradopt4", h.spec({ adopt: true }));
     try {
       const pre = await p.world.run(["preview"], { timeoutMs: 300_000 });
@@ -154,7 +134,7 @@ describe("adopt: true and visible previews", { timeout: 40 * 60_000 }, () => {
         false,
         "nothing was recorded",
       );
-      assert.equal(await ourFiles(), before0, "no file of ours was written on any node");
+      assert.equal(await h.ourFiles(), before0, "no file of ours was written on any node");
       assert.deepEqual(await h.stats(), { A: "normal", B: "normal" }, "no start ran");
     } finally {
       p.dispose();

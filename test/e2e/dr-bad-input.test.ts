@@ -5,26 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { sshExec } from "../lab/fixture";
 import { TestProject } from "../support/project";
 import { DR_PASSWORD, DrHarness } from "./dr-support";
 
 let h: DrHarness;
 
 /** Checksums of every file gs_sdr would change, and whether any DR state exists, on every node. */
-async function fingerprintHosts(): Promise<string> {
-  const out: string[] = [];
-  for (const ip of [...h.hosts("A"), ...h.hosts("B")]) {
-    const r = await sshExec(
-      h.lab,
-      ip,
-      "omm",
-      ". ~/.bashrc; md5sum /home/omm/data/dn1/postgresql.conf /home/omm/data/dn1/pg_hba.conf; ls -a $PGHOST | grep -E 'streaming_(cabin|lock)' || true",
-      { timeoutMs: 60_000 },
-    );
-    out.push(`${ip}\n${r.stdout}`);
-  }
-  return out.join("\n");
+function fingerprintHosts(): Promise<string> {
+  return h.onEveryNode(
+    ". ~/.bashrc; md5sum /home/omm/data/dn1/postgresql.conf /home/omm/data/dn1/pg_hba.conf; ls -a $PGHOST | grep -E 'streaming_(cabin|lock)' || true",
+  );
 }
 
 /** Cluster A's XML without its second node: a cluster that has two DNs described as one. */

@@ -10,7 +10,6 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { sshExec } from "../lab/fixture";
 import { TestProject } from "../support/project";
 import { REPO_ROOT } from "../support/pulumi";
 import { DR_PASSWORD, DR_PROGRAM, DrHarness } from "./dr-support";
@@ -26,23 +25,6 @@ function importCliDir(): string | undefined {
 
 const CLI = importCliDir();
 let h: DrHarness;
-
-async function ourFiles(): Promise<string> {
-  const out: string[] = [];
-  for (const ip of [...h.hosts("A"), ...h.hosts("B")]) {
-    const r = await sshExec(
-      h.lab,
-      ip,
-      "omm",
-      "find ~/.pulumi-hadr -type f -printf '%p %T@ %s\\n' | sort; true",
-      {
-        timeoutMs: 60_000,
-      },
-    );
-    out.push(`${ip}\n${r.stdout}`);
-  }
-  return out.join("\n");
-}
 
 describe("import-spec + pulumi import --file", {
   skip: CLI ? false : "no Pulumi CLI >= 3.254 here (set PULUMI_HADR_IMPORT_CLI_DIR)",
@@ -94,7 +76,7 @@ describe("import-spec + pulumi import --file", {
       assert.doesNotMatch(file, /PRIVATE KEY|Dr_e2e/, "no key and no DR password in the import file");
       assert.doesNotMatch(gen.stdout + gen.stderr, /PRIVATE KEY/);
 
-      const before0 = await ourFiles();
+      const before0 = await h.ourFiles();
       const env = { ...p.world.env, PATH: `${CLI}:${p.world.env["PATH"]}` };
       const imp = spawnSync(
         path.join(CLI!, "pulumi"),
@@ -124,7 +106,7 @@ describe("import-spec + pulumi import --file", {
       await p.config("dr", JSON.stringify(spec));
       const up = await p.world.ok(["up", "--yes", "--skip-preview"], { timeoutMs: 600_000 });
       assert.doesNotMatch(up.stdout, /runs `gs_sdr -t start|operation: /);
-      assert.equal(await ourFiles(), before0, "the import and the first up wrote nothing on any node");
+      assert.equal(await h.ourFiles(), before0, "the import and the first up wrote nothing on any node");
       await p.world.ok(["refresh", "--yes", "--skip-preview"], { timeoutMs: 300_000 });
       const after0 = JSON.stringify(await p.world.exportStack());
       assert.doesNotMatch(after0, /PRIVATE KEY/, "the key is stored encrypted");

@@ -116,6 +116,24 @@ export class DrHarness {
     return this.lab.clusters[cluster]!.hosts.map((h) => h.ip);
   }
 
+  /** Runs `cmd` as omm on every node of A and B; returns each node's address and output, one after another. */
+  async onEveryNode(cmd: string): Promise<string> {
+    const out: string[] = [];
+    for (const ip of [...this.hosts("A"), ...this.hosts("B")]) {
+      const r = await sshExec(this.lab, ip, "omm", cmd, { timeoutMs: 60_000 });
+      out.push(`${ip}\n${r.stdout}`);
+    }
+    return out.join("\n");
+  }
+
+  /**
+   * Every file under ~/.pulumi-hadr on every node with its mtime and size: a gs_sdr run through the provider
+   * writes its DR XML, a run marker and an output file there, so any start or write changes this listing.
+   */
+  ourFiles(): Promise<string> {
+    return this.onEveryNode("find ~/.pulumi-hadr -type f -printf '%p %T@ %s\\n' 2>/dev/null | sort; true");
+  }
+
   /** Runs SQL (from stdin, never argv) through the lab's gsql on a node. */
   async gsql(ip: string, sql: string): Promise<{ code: number; out: string }> {
     const r = await sshExec(

@@ -277,17 +277,24 @@ function failoverOr(
   };
 }
 
-/** The operation that brings the pair to `desiredPrimary` from what was observed. */
-export function decide(input: DecisionInput): Operation {
-  const { views, desiredPrimary } = input;
-  const P = views.find((v) => v.name === desiredPrimary);
+/** The desired primary's view and the other one; `blocked` when `desiredPrimary` names neither cluster. */
+function sidesOf(input: DecisionInput): { P: ClusterView; O: ClusterView } | Operation {
+  const P = input.views.find((v) => v.name === input.desiredPrimary);
   if (!P)
     return blocked(
       "primary",
-      `"${desiredPrimary}" is not one of the clusters`,
+      `"${input.desiredPrimary}" is not one of the clusters`,
       "Set primary to a cluster name.",
     );
-  const O = views.find((v) => v !== P)!;
+  return { P, O: input.views.find((v) => v !== P)! };
+}
+
+/** The operation that brings the pair to `desiredPrimary` from what was observed. */
+export function decide(input: DecisionInput): Operation {
+  const { views } = input;
+  const sides = sidesOf(input);
+  if ("kind" in sides) return sides;
+  const { P, O } = sides;
   const running = views.flatMap((v) => v.running.map((r) => `${r} on ${v.name}`));
   if (running.length > 0) {
     return { kind: "wait", reason: `gs_sdr is running (${running.join(", ")})` };
@@ -614,15 +621,10 @@ export function decideDissolve(views: readonly [ClusterView, ClusterView]): Diss
  * adopt never starts, resumes or repairs anything. Pure.
  */
 export function decideAdopt(input: DecisionInput): Operation {
-  const { views, desiredPrimary } = input;
-  const P = views.find((v) => v.name === desiredPrimary);
-  if (!P)
-    return blocked(
-      "primary",
-      `"${desiredPrimary}" is not one of the clusters`,
-      "Set primary to a cluster name.",
-    );
-  const O = views.find((v) => v !== P)!;
+  const { views } = input;
+  const sides = sidesOf(input);
+  if ("kind" in sides) return sides;
+  const { P, O } = sides;
   const found = `found ${statsOf(views)}`;
   const nothing = "Nothing was run and no file was written.";
   for (const v of [P, O]) {

@@ -1,6 +1,7 @@
 /** Test helpers: recorded outputs under test/fixtures/opengauss and small builders of inputs. */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { NodeSnapshot } from "../../../provider/engines/opengauss/plan";
 import { testPrivateKey } from "../../support/keys";
 
 /** Directory of the recorded outputs (the tests run from dist/test/unit/opengauss). */
@@ -54,3 +55,48 @@ export function fingerprint(seed: string): string {
 
 /** A real private key made at run time (the schema parses keys). */
 export const PRIVATE_KEY = testPrivateKey();
+
+/** A local replconninfo entry as gs_guc shows it (ports 26001/26005/26004). */
+export function localReplConnInfo(from: string, to: string): string {
+  return `localhost=${from} localport=26001 localheartbeatport=26005 localservice=26004 remotehost=${to} remoteport=26001 remoteheartbeatport=26005 remoteservice=26004`;
+}
+
+/**
+ * A DN snapshot of the fixture clusters: one local replconninfo entry to `peer`, slots 2..8 unset, the fixture
+ * pg_hba, CM settings 0, and `gucs` (defaults: a cluster never set up for DR).
+ */
+export function dnSnapshot(
+  cluster: string,
+  node: string,
+  ip: string,
+  peer: string,
+  role: string,
+  gucs: NodeSnapshot["gucs"] = {},
+): NodeSnapshot {
+  return {
+    cluster,
+    node,
+    replconninfo: {
+      1: localReplConnInfo(ip, peer),
+      2: null,
+      3: null,
+      4: null,
+      5: null,
+      6: null,
+      7: null,
+      8: null,
+    },
+    gucs: {
+      synchronous_commit: "remote_receive",
+      most_available_sync: "off",
+      wal_keep_segments: "128",
+      stream_cluster_run_mode: null,
+      enable_dcf: "off",
+      ...gucs,
+    },
+    cmServerBackupOpen: "0",
+    cmAgentBackupOpen: "0",
+    pgHba: fixture(cluster === "A" ? "pg_hba-oga1.txt" : "pg_hba-ogb1.txt"),
+    dnRole: role,
+  };
+}

@@ -3,7 +3,6 @@ import { test } from "node:test";
 import { type ClusterTopology, parseClusterXml } from "../../../provider/config/clusterXml";
 import {
   type DrPlan,
-  type NodeSnapshot,
   type PlanInput,
   planCreate,
   planDelete,
@@ -11,36 +10,16 @@ import {
   renderPlan,
 } from "../../../provider/engines/opengauss/plan";
 import { omRelease } from "../../../provider/engines/opengauss/releases";
-import { fixture, makeXml } from "./fixtures";
+import { dnSnapshot, fixture, localReplConnInfo, makeXml } from "./fixtures";
 
 const A = parseClusterXml(fixture("cluster-A.xml"));
 const B = parseClusterXml(fixture("cluster-B.xml"));
 
-function local(from: string, to: string): string {
-  return `localhost=${from} localport=26001 localheartbeatport=26005 localservice=26004 remotehost=${to} remoteport=26001 remoteheartbeatport=26005 remoteservice=26004`;
-}
+const local = localReplConnInfo;
 function dr(from: string, to: string): string {
   return `${local(from, to)} iscascade=false iscrossregion=true`;
 }
-
-function snapshot(cluster: string, node: string, ip: string, peer: string, role: string): NodeSnapshot {
-  return {
-    cluster,
-    node,
-    replconninfo: { 1: local(ip, peer), 2: null, 3: null, 4: null, 5: null, 6: null, 7: null, 8: null },
-    gucs: {
-      synchronous_commit: "remote_receive",
-      most_available_sync: "off",
-      wal_keep_segments: "128",
-      stream_cluster_run_mode: null,
-      enable_dcf: "off",
-    },
-    cmServerBackupOpen: "0",
-    cmAgentBackupOpen: "0",
-    pgHba: fixture(cluster === "A" ? "pg_hba-oga1.txt" : "pg_hba-ogb1.txt"),
-    dnRole: role,
-  };
-}
+const snapshot = dnSnapshot;
 
 function baseInput(): PlanInput {
   return {

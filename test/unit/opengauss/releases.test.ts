@@ -18,7 +18,7 @@ import {
   parseOmVersion,
   releaseHeader,
 } from "../../../provider/engines/opengauss/releases";
-import { fixture } from "./fixtures";
+import { dnSnapshot, fixture } from "./fixtures";
 
 const MASTER_MARKERS: MasterMarkers = { dnTermKey: true, replicationTrust: true, passwordRegex: true };
 const RC3_MARKERS: MasterMarkers = { dnTermKey: false, replicationTrust: false, passwordRegex: false };
@@ -110,32 +110,14 @@ test("unknown, unread and newer versions fall back with a warning", () => {
 const A = parseClusterXml(fixture("cluster-A.xml"));
 const B = parseClusterXml(fixture("cluster-B.xml"));
 
+/** A DN already set the way gs_sdr wants (sync on), `wal_keep_segments` 256; B's cm_agent says DR cluster. */
 function snap(cluster: string, node: string, ip: string, peer: string, role: string): NodeSnapshot {
-  return {
-    cluster,
-    node,
-    replconninfo: {
-      1: `localhost=${ip} localport=26001 localheartbeatport=26005 localservice=26004 remotehost=${peer} remoteport=26001 remoteheartbeatport=26005 remoteservice=26004`,
-      2: null,
-      3: null,
-      4: null,
-      5: null,
-      6: null,
-      7: null,
-      8: null,
-    },
-    gucs: {
-      synchronous_commit: "on",
-      most_available_sync: "on",
-      wal_keep_segments: "256",
-      stream_cluster_run_mode: null,
-      enable_dcf: "off",
-    },
-    cmServerBackupOpen: "0",
-    cmAgentBackupOpen: cluster === "B" ? "2" : "0",
-    pgHba: fixture(cluster === "A" ? "pg_hba-oga1.txt" : "pg_hba-ogb1.txt"),
-    dnRole: role,
-  };
+  const s = dnSnapshot(cluster, node, ip, peer, role, {
+    synchronous_commit: "on",
+    most_available_sync: "on",
+    wal_keep_segments: "256",
+  });
+  return { ...s, cmAgentBackupOpen: cluster === "B" ? "2" : "0" };
 }
 
 function inputFor(version: string, markers?: MasterMarkers): PlanInput {
