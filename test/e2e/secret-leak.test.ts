@@ -113,7 +113,7 @@ const CASES: LeakCase[] = [
     name: "a key still inside clusters.*.ssh (the 0.1 shape)",
     key: testPrivateKey,
     spoil: () => undefined,
-    names: /clusters\.A\.ssh\.privateKey: has moved/,
+    names: /clusters\.A\.ssh\.privateKey.*has moved out of clusters\.A\.ssh/,
     keyAt: "legacy",
   },
   {
