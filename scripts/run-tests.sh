@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the compiled test files in a deliberate order, one file at a time (lab and e2e tests share the lab):
-# unit → canary (the engine) → lab self-tests → end-to-end → the lab teardown test last.
+# Runs the compiled test files one at a time (lab and e2e tests share the lab; each file starts from a known lab
+# state). The list below is grouped, but Node's runner takes the files in path order (canary, e2e, integration,
+# lab — the teardown test last of those — then unit).
 # Arguments narrow the run to files whose path contains any of them (e.g. `unit/`, `lab/kingbase`).
 set -euo pipefail
 cd "$(dirname "$0")/.."

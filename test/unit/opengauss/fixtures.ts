@@ -100,3 +100,15 @@ export function dnSnapshot(
     dnRole: role,
   };
 }
+
+/** The four DNs of the fixture clusters A (oga1 primary) and B (ogb1 primary), each built by `make`. */
+export function fixtureSnapshots(
+  make: (cluster: string, node: string, ip: string, peer: string, role: string) => NodeSnapshot,
+): NodeSnapshot[] {
+  return [
+    make("A", "oga1", "127.0.1.1", "127.0.1.2", "Primary"),
+    make("A", "oga2", "127.0.1.2", "127.0.1.1", "Standby"),
+    make("B", "ogb1", "127.0.2.1", "127.0.2.2", "Primary"),
+    make("B", "ogb2", "127.0.2.2", "127.0.2.1", "Standby"),
+  ];
+}

@@ -10,7 +10,7 @@ import {
   renderPlan,
 } from "../../../provider/engines/opengauss/plan";
 import { omRelease } from "../../../provider/engines/opengauss/releases";
-import { dnSnapshot, fixture, localReplConnInfo, makeXml } from "./fixtures";
+import { dnSnapshot, fixture, fixtureSnapshots, localReplConnInfo, makeXml } from "./fixtures";
 
 const A = parseClusterXml(fixture("cluster-A.xml"));
 const B = parseClusterXml(fixture("cluster-B.xml"));
@@ -25,12 +25,7 @@ function baseInput(): PlanInput {
   return {
     topologies: { A, B },
     primary: "A",
-    snapshots: [
-      snapshot("A", "oga1", "127.0.1.1", "127.0.1.2", "Primary"),
-      snapshot("A", "oga2", "127.0.1.2", "127.0.1.1", "Standby"),
-      snapshot("B", "ogb1", "127.0.2.1", "127.0.2.2", "Primary"),
-      snapshot("B", "ogb2", "127.0.2.2", "127.0.2.1", "Standby"),
-    ],
+    snapshots: fixtureSnapshots(snapshot),
   };
 }
 

@@ -18,7 +18,7 @@ import {
   parseOmVersion,
   releaseHeader,
 } from "../../../provider/engines/opengauss/releases";
-import { dnSnapshot, fixture } from "./fixtures";
+import { dnSnapshot, fixture, fixtureSnapshots } from "./fixtures";
 
 const MASTER_MARKERS: MasterMarkers = { dnTermKey: true, replicationTrust: true, passwordRegex: true };
 const RC3_MARKERS: MasterMarkers = { dnTermKey: false, replicationTrust: false, passwordRegex: false };
@@ -125,12 +125,7 @@ function inputFor(version: string, markers?: MasterMarkers): PlanInput {
   return {
     topologies: { A, B },
     primary: "A",
-    snapshots: [
-      snap("A", "oga1", "127.0.1.1", "127.0.1.2", "Primary"),
-      snap("A", "oga2", "127.0.1.2", "127.0.1.1", "Standby"),
-      snap("B", "ogb1", "127.0.2.1", "127.0.2.2", "Primary"),
-      snap("B", "ogb2", "127.0.2.2", "127.0.2.1", "Standby"),
-    ],
+    snapshots: fixtureSnapshots(snap),
     facts: { A: { pgUser: "omm", ipType: "ipv4" }, B: { pgUser: "omm", ipType: "ipv4" } },
     releases: { A: behaviour, B: behaviour },
   };
