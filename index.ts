@@ -23,7 +23,7 @@ import {
   type SshKeyArgs,
 } from "./provider";
 import { issueReason } from "./provider/config/issues";
-import { APPLY_MODES, ENGINES, MODES, ROOT_ACCESS } from "./provider/config/recoveryPolicy";
+import { APPLY_MODES, ENGINES, MODES, ROOT_ACCESS } from "./provider/engines/kingbase/schema";
 
 const NS = "hadr";
 

@@ -12,8 +12,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { shim } from "../dynamic/shim";
 import { describeError } from "../errors";
-import { shim } from "../resources/shim";
 import {
   IMPORT_TYPES,
   type ImportKind,
@@ -113,7 +113,7 @@ async function importSpec(o: Options): Promise<number> {
   const all = props(o);
   let id: string;
   if (o.kind === "dr-relationship") {
-    const { validateDrRelationship } = await import("../config/drRelationship");
+    const { validateDrRelationship } = await import("../engines/opengauss/schema");
     const { idOf } = await import("../engines/opengauss/controller");
     const v = validateDrRelationship(
       Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith("__"))),
@@ -121,7 +121,7 @@ async function importSpec(o: Options): Promise<number> {
     if (v.failures.length > 0 || !v.args) return fail(v.failures);
     id = idOf(v.args);
   } else {
-    const { validateRecoveryPolicy } = await import("../config/recoveryPolicy");
+    const { validateRecoveryPolicy } = await import("../engines/kingbase/schema");
     const { policyIdOf } = await import("../engines/kingbase/controller");
     const v = validateRecoveryPolicy(all);
     if (!v.ok) return fail(v.failures);

@@ -6,16 +6,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  liftLegacyKeys,
-  resolveClusterKeys,
-  validateDrRelationship,
-} from "../../provider/config/drRelationship";
-import {
   liftLegacyPolicyKeys,
   resolveNodeKeys,
   rootSshSettings,
   validateRecoveryPolicy,
-} from "../../provider/config/recoveryPolicy";
+} from "../../provider/engines/kingbase/schema";
+import {
+  liftLegacyKeys,
+  resolveClusterKeys,
+  validateDrRelationship,
+} from "../../provider/engines/opengauss/schema";
 import { testPrivateKey } from "../support/keys";
 import { fixture } from "./opengauss/fixtures";
 

@@ -1,12 +1,12 @@
 /** Input validation that must hold for every resource: keys parsed at check, unknowns, topology against the live cluster. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseClusterXml } from "../../provider/config/clusterXml";
-import { validateDrRelationship } from "../../provider/config/drRelationship";
 import { privateKeyProblem } from "../../provider/config/ssh";
+import { knownFailures, UNKNOWN, unknownPaths } from "../../provider/dynamic/hooks";
+import { parseClusterXml } from "../../provider/engines/opengauss/clusterXml";
 import { parseOmStatus } from "../../provider/engines/opengauss/parsers/omStatus";
+import { validateDrRelationship } from "../../provider/engines/opengauss/schema";
 import { topologyMismatches } from "../../provider/engines/opengauss/topology";
-import { knownFailures, UNKNOWN, unknownPaths } from "../../provider/resources/hooks";
 import { keyBodyLines, testPrivateKey } from "../support/keys";
 import { fingerprint, fixture } from "./opengauss/fixtures";
 

@@ -5,12 +5,6 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import {
-  liftLegacyPolicyKeys,
-  type RecoveryPolicyArgs,
-  validateRecoveryPolicy,
-} from "../../config/recoveryPolicy";
-import { describeError, HadrError, StateError, ValidationError } from "../../errors";
-import {
   containsUnknown,
   failuresOf,
   knownFailures,
@@ -22,7 +16,8 @@ import {
   surface,
   UNKNOWN,
   userInputs,
-} from "../../resources/hooks";
+} from "../../dynamic/hooks";
+import { describeError, HadrError, StateError, ValidationError } from "../../errors";
 import { decidePolicyAdopt } from "./adopt";
 import {
   type FileWrite,
@@ -34,6 +29,7 @@ import {
   renderPlan,
 } from "./plan";
 import { applyWrite, type PolicyFleet, policyFleet, readSnapshots, restartDaemons } from "./remote";
+import { liftLegacyPolicyKeys, type RecoveryPolicyArgs, validateRecoveryPolicy } from "./schema";
 import { clusterState, type NodeSnapshot } from "./snapshot";
 import { policyWarnings, renderWarnings } from "./warnings";
 

@@ -9,7 +9,7 @@
  *
  * and back from what a node's files say, including inconsistent combinations (reported as `custom`).
  */
-import type { PolicyMode } from "../../config/recoveryPolicy";
+import type { PolicyMode } from "./schema";
 
 /** The two V8R3 knobs. */
 export interface V8r3Knobs {

@@ -4,18 +4,14 @@
  * back. Also the restore plan for delete. Pure and deterministic (nodes in input order, files in a fixed
  * order); plans hold only the touched lines, never whole files (vendor files may contain passwords).
  */
-import {
-  type PolicyMode,
-  type RecoveryPolicyArgs,
-  resolveV8r3Paths,
-  resolveV8r6Paths,
-} from "../../config/recoveryPolicy";
+
 import { HadrError } from "../../errors";
 import { type CronLineSpec, scanCronFile, setCronLineActive } from "./cronFile";
 import { isHaTruthy, readAutoPrimaryRecovery, setAutoPrimaryRecovery } from "./haModuleConf";
 import { type FileEdit, joinLines, type LineChange, splitLines } from "./lines";
 import { v8r3KnobsForMode, v8r6RecoveryForMode } from "./modes";
 import { readRepmgrSetting, setRecovery } from "./repmgrConf";
+import { type PolicyMode, type RecoveryPolicyArgs, resolveV8r3Paths, resolveV8r6Paths } from "./schema";
 import {
   cronSpecFor,
   effectiveState,

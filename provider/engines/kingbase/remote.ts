@@ -3,14 +3,6 @@
  * connection per login), apply planned file writes atomically, restart the V8R6 daemons.
  */
 
-import {
-  type RecoveryPolicyArgs,
-  resolveV8r3Paths,
-  resolveV8r6Paths,
-  rootSshSettings,
-  V8R3_DEFAULT_PATHS,
-  V8R6_DEFAULT_PATHS,
-} from "../../config/recoveryPolicy";
 import type { SshSettings } from "../../config/ssh";
 import { HadrError, RemoteCommandError, StateError } from "../../errors";
 import { Fleet, fleetOf } from "../../transport/fleet";
@@ -18,6 +10,14 @@ import { shellQuote } from "../../transport/redact";
 import { type FileAccess, readRemoteFiles, sha256Of, writeRemoteFile } from "../../transport/remoteFiles";
 import type { SshSession, SshTarget } from "../../transport/ssh";
 import type { FileWrite } from "./plan";
+import {
+  type RecoveryPolicyArgs,
+  resolveV8r3Paths,
+  resolveV8r6Paths,
+  rootSshSettings,
+  V8R3_DEFAULT_PATHS,
+  V8R6_DEFAULT_PATHS,
+} from "./schema";
 import type { DaemonFacts, NodeSnapshot } from "./snapshot";
 
 /** Per-command deadline for reads and writes. */

@@ -2,16 +2,12 @@
  * What was read from one KingbaseES node (`NodeSnapshot`, filled by the I/O layer) and what it amounts to
  * (`effectiveState`): effective values, the mode, pending restart (V8R6) and drift. Pure: no I/O here.
  */
-import {
-  type PolicyMode,
-  type RecoveryPolicyArgs,
-  resolveV8r3Paths,
-  type V8r3Paths,
-} from "../../config/recoveryPolicy";
+
 import { type CronLineSpec, type CronScan, scanCronFile } from "./cronFile";
 import { parseHaModuleConf, readAutoPrimaryRecovery } from "./haModuleConf";
 import { modeFromV8r3, modeFromV8r6 } from "./modes";
 import { readRepmgrSetting } from "./repmgrConf";
+import { type PolicyMode, type RecoveryPolicyArgs, resolveV8r3Paths, type V8r3Paths } from "./schema";
 
 /** Facts about one V8R6 daemon (repmgrd or kbha). */
 export interface DaemonFacts {

@@ -2,7 +2,7 @@
  * Safety warnings of a `RecoveryPolicy` (docs/vendor/kingbase-recovery.md §4) as data: a stable code, a text, and the
  * hosts concerned. Shown in preview; none of them blocks (blocking rules live in validation and the plan).
  */
-import type { RecoveryPolicyArgs } from "../../config/recoveryPolicy";
+import type { RecoveryPolicyArgs } from "./schema";
 import type { ClusterState } from "./snapshot";
 
 /** Stable warning codes. */

@@ -8,18 +8,7 @@
  * next `pulumi up` resumes; gs_sdr runs are never killed (see tasks.ts).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { ClusterTopology } from "../../config/clusterXml";
-import { type DrRelationshipArgs, liftLegacyKeys, validateDrRelationship } from "../../config/drRelationship";
-import {
-  describeError,
-  HadrError,
-  LockedError,
-  type PropertyFailure,
-  StateError,
-  ValidationError,
-} from "../../errors";
-import { wrapForDisplay } from "../../resources/display";
-import type { DrOperation } from "../../resources/drRelationship";
+import { wrapForDisplay } from "../../dynamic/display";
 import {
   containsUnknown,
   knownFailures,
@@ -31,8 +20,18 @@ import {
   surface,
   UNKNOWN,
   userInputs,
-} from "../../resources/hooks";
+} from "../../dynamic/hooks";
+import {
+  describeError,
+  HadrError,
+  LockedError,
+  type PropertyFailure,
+  StateError,
+  ValidationError,
+} from "../../errors";
+import type { DrOperation } from "../../resources/drRelationship";
 import { waitFor } from "../../transport/wait";
+import type { ClusterTopology } from "./clusterXml";
 import {
   assessHealth,
   type ClusterView,
@@ -50,6 +49,7 @@ import { type ClusterObservation, clearStale, type Ownership, observe } from "./
 import { type DrPlan, planCreate, planSwitchover, renderPlan } from "./plan";
 import { releaseHeader } from "./releases";
 import { batch, type ClusterRead, type DrContext, drContext, readCluster, runNode } from "./remote";
+import { type DrRelationshipArgs, liftLegacyKeys, validateDrRelationship } from "./schema";
 import { ownerTag, placeDrXml, runPair, runSdr, type SdrRun, type SdrTask, sdrFailure } from "./tasks";
 import { topologyMismatches } from "./topology";
 

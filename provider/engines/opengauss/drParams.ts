@@ -8,6 +8,8 @@
  * dedicated replication network: gs_sdr only needs the `ip` half of a pair bound on its DN's host (`hostname -I`,
  * `__get_local_data_ip`); the `dataIp` half is what replconninfo and the DR pg_hba lines use.
  */
+
+import { ParseError } from "../../errors";
 import {
   type ClusterTopology,
   type DataNode,
@@ -16,8 +18,7 @@ import {
   readClusterXml,
   type StreamIpPair,
   type XmlDrParams,
-} from "../../config/clusterXml";
-import { ParseError } from "../../errors";
+} from "./clusterXml";
 
 /** The three DR PARAMs of one cluster, as gs_sdr reads them from the master DEVICE. */
 export interface DrParams {

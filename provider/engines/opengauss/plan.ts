@@ -7,7 +7,7 @@
  * Deterministic: clusters sorted by name, nodes in dataNode1 order (then the other devices), GUCs in a fixed order,
  * pg_hba edits in the order gs_sdr applies them. Contains no secrets (no password, no key, no DR user name).
  */
-import type { ClusterDevice, ClusterTopology, DataNode } from "../../config/clusterXml";
+import type { ClusterDevice, ClusterTopology, DataNode } from "./clusterXml";
 import { type DrParams, deriveDrParams, pairOfDn, remoteStreamIpPairs } from "./drParams";
 import { parseGucBackup, restoredSynchronousCommit } from "./parsers/cabin";
 import { formatGucValue, type GucValue } from "./parsers/gucCheck";

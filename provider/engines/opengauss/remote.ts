@@ -3,18 +3,19 @@
  * run after sourcing the cluster's env file, and the parallel read of everything the plan and the
  * preflight need (GUCs, pg_hba, CM settings, cluster status, DR user, version). Reads only.
  */
-import type { ClusterDevice, ClusterTopology } from "../../config/clusterXml";
-import { type DrRelationshipArgs, hostKeyFor, runNodeOf } from "../../config/drRelationship";
+
 import { ParseError } from "../../errors";
 import { type Fleet, fleetOf } from "../../transport/fleet";
 import { shellQuote } from "../../transport/redact";
 import type { ExecOptions, ExecResult, SshSession, SshTarget } from "../../transport/ssh";
+import type { ClusterDevice, ClusterTopology } from "./clusterXml";
 import type { GucValue } from "./parsers/gucCheck";
 import { type OmClusterStatus, parseOmStatus } from "./parsers/omStatus";
 import { confGucValue } from "./parsers/postgresqlConf";
 import { parseQueryOutput, type SdrQueryResult } from "./parsers/query";
 import type { ClusterFacts, DnGuc, NodeSnapshot } from "./plan";
 import { type MasterMarkers, type OmRelease, omRelease } from "./releases";
+import { type DrRelationshipArgs, hostKeyFor, runNodeOf } from "./schema";
 
 /** Deadline for one read command. */
 export const READ_TIMEOUT_MS = 60_000;

@@ -5,8 +5,8 @@
  * recognised and cleared by the observation (`observe.ts`).
  */
 import { randomBytes } from "node:crypto";
+import { progress } from "../../dynamic/hooks";
 import { DeadlineError, ToolError } from "../../errors";
-import { progress } from "../../resources/hooks";
 import { shellQuote } from "../../transport/redact";
 import { renderDrXml } from "./drParams";
 import { RUNS_DIR } from "./observe";

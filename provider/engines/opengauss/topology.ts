@@ -4,8 +4,9 @@
  * every node) when a DN is missing from it, so a mismatch is a check failure naming `clusters.<name>.xml`,
  * found before anything runs. Pure: compares the parsed XML with `gs_om -t status --all`.
  */
-import type { ClusterTopology } from "../../config/clusterXml";
+
 import type { PropertyFailure } from "../../errors";
+import type { ClusterTopology } from "./clusterXml";
 import type { OmClusterStatus } from "./parsers/omStatus";
 
 /** Every difference between the XML's DN shard and the live DN instances, as check failures. */

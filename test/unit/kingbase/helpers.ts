@@ -1,5 +1,5 @@
 /** Shared builders of policy args and node snapshots for the KingbaseES unit tests. */
-import { parseRecoveryPolicy, type RecoveryPolicyArgs } from "../../../provider/config/recoveryPolicy";
+import { parseRecoveryPolicy, type RecoveryPolicyArgs } from "../../../provider/engines/kingbase/schema";
 import type { V8r3NodeSnapshot, V8r6NodeSnapshot } from "../../../provider/engines/kingbase/snapshot";
 import { FP, fixture, KEY } from "./fixtures";
 

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MODES } from "../../../provider/config/recoveryPolicy";
 import {
   modeFromV8r3,
   modeFromV8r6,
   v8r3KnobsForMode,
   v8r6RecoveryForMode,
 } from "../../../provider/engines/kingbase/modes";
+import { MODES } from "../../../provider/engines/kingbase/schema";
 
 test("mode -> V8R3 knobs", () => {
   assert.deepEqual(v8r3KnobsForMode("manual"), { cronActive: false, autoPrimaryRecovery: 0 });

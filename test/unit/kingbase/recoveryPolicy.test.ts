@@ -6,7 +6,7 @@ import {
   resolveV8r6Paths,
   rootSshSettings,
   validateRecoveryPolicy,
-} from "../../../provider/config/recoveryPolicy";
+} from "../../../provider/engines/kingbase/schema";
 import { ValidationError } from "../../../provider/errors";
 import { FP, KEY } from "./fixtures";
 

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseClusterXml, parseStreamIpmap, readClusterXml } from "../../../provider/config/clusterXml";
+import {
+  parseClusterXml,
+  parseStreamIpmap,
+  readClusterXml,
+} from "../../../provider/engines/opengauss/clusterXml";
 import { ValidationError } from "../../../provider/errors";
 import { fixture, makeXml } from "./fixtures";
 

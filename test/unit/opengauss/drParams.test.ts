@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseClusterXml } from "../../../provider/config/clusterXml";
+import { parseClusterXml } from "../../../provider/engines/opengauss/clusterXml";
 import {
   clusterConfPair,
   clusterConfRecordLine,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { validateDrRelationship } from "../../../provider/config/drRelationship";
+import { validateDrRelationship } from "../../../provider/engines/opengauss/schema";
 import { fingerprint, fixture, makeXml, PRIVATE_KEY } from "./fixtures";
 
 // biome-ignore lint/suspicious/noExplicitAny: test inputs are mutated into deliberately invalid shapes

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type ClusterTopology, parseClusterXml } from "../../../provider/config/clusterXml";
+import { type ClusterTopology, parseClusterXml } from "../../../provider/engines/opengauss/clusterXml";
 import {
   type DrPlan,
   type PlanInput,

@@ -7,7 +7,7 @@
  * given by the caller (e.g. `clusters.A.xml`).
  */
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { type PropertyFailure, ValidationError } from "../errors";
+import { type PropertyFailure, ValidationError } from "../../errors";
 
 /** openGauss default DN base port when the master DEVICE has no `dataPortBase` (`MASTER_BASEPORT_DATA`). */
 export const MASTER_BASEPORT_DATA = 40000;

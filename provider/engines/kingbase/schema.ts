@@ -7,8 +7,7 @@
  */
 import { posix } from "node:path";
 import { z } from "zod";
-import { type PropertyFailure, ValidationError } from "../errors";
-import { issueFailures, propertyPath } from "./issues";
+import { issueFailures, propertyPath } from "../../config/issues";
 import {
   hostSchema,
   legacyKeyFailures,
@@ -17,7 +16,8 @@ import {
   sshKeySchema,
   sshLoginSchema,
   withoutLegacyKey,
-} from "./ssh";
+} from "../../config/ssh";
+import { type PropertyFailure, ValidationError } from "../../errors";
 
 /** Supported engines. */
 export const ENGINES = ["kingbase-v8r3", "kingbase-v8r6"] as const;

@@ -8,19 +8,10 @@
  * `sshKey`, `clusterSshKeys`) never appear in a failure reason.
  */
 import { z } from "zod";
-import { issueFailures, propertyPath } from "./issues";
+import { issueFailures, propertyPath } from "../../config/issues";
 
-export { propertyPath } from "./issues";
+export { propertyPath } from "../../config/issues";
 
-import { compareDrParams } from "../engines/opengauss/drParams";
-import { type PropertyFailure, ValidationError } from "../errors";
-import {
-  type ClusterDevice,
-  type ClusterTopology,
-  parseStreamIpmap,
-  readClusterXml,
-  type XmlDrParams,
-} from "./clusterXml";
 import {
   keyMaterial,
   legacyKeyFailures,
@@ -29,7 +20,16 @@ import {
   sshKeySchema,
   sshLoginSchema,
   withoutLegacyKey,
-} from "./ssh";
+} from "../../config/ssh";
+import { type PropertyFailure, ValidationError } from "../../errors";
+import {
+  type ClusterDevice,
+  type ClusterTopology,
+  parseStreamIpmap,
+  readClusterXml,
+  type XmlDrParams,
+} from "./clusterXml";
+import { compareDrParams } from "./drParams";
 
 /** Cluster names: a letter, then letters, digits, `_` or `-` (they appear in plan lines and state keys). */
 export const CLUSTER_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
