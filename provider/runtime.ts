@@ -1,13 +1,21 @@
 /**
- * What the serialized provider shim loads at call time (`require("pulumi-hadr/runtime")`): the controllers
- * that implement each resource's dynamic-provider hooks. Not part of the public API.
+ * What the serialized provider shim loads at call time (`require("pulumi-hadr/runtime")`): every engine by
+ * the name its resource class asks for, and the dynamic-provider hooks built from each. Adding an engine is
+ * one line in {@link engines}. Not part of the public API.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { recoveryPolicyController } from "./engines/kingbase/controller";
-import { drRelationshipController } from "./engines/opengauss/controller";
+import { controllerOf } from "./dynamic/controller";
+import { policyEngine } from "./engines/kingbase/engine";
+import { drEngine } from "./engines/opengauss/engine";
+
+/** Engines by the name the shim asks for (see `ControllerName` in dynamic/shim.ts). */
+export const engines = {
+  drRelationship: drEngine,
+  recoveryPolicy: policyEngine,
+} as const;
 
 /** Controllers by the name the shim asks for. */
-export const controllers: Record<string, pulumi.dynamic.ResourceProvider> = {
-  drRelationship: drRelationshipController,
-  recoveryPolicy: recoveryPolicyController,
+export const controllers: Record<keyof typeof engines, pulumi.dynamic.ResourceProvider> = {
+  drRelationship: controllerOf(engines.drRelationship),
+  recoveryPolicy: controllerOf(engines.recoveryPolicy),
 };

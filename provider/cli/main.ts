@@ -12,8 +12,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { Engine, Session } from "../dynamic/engine";
 import { shim } from "../dynamic/shim";
-import { describeError } from "../errors";
+import { describeError, type PropertyFailure } from "../errors";
 import {
   IMPORT_TYPES,
   type ImportKind,
@@ -106,28 +107,28 @@ function props(o: Options): Record<string, unknown> {
   return out;
 }
 
+/** The id an engine gives the resource these inputs describe, or why they are not valid. */
+function idFrom<S>(
+  engine: Pick<Engine<S, Session, unknown, unknown>, "validate" | "idOf">,
+  raw: Record<string, unknown>,
+): { id: string } | { failures: PropertyFailure[] } {
+  const v = engine.validate(raw);
+  if (v.failures.length > 0 || v.spec === undefined) return { failures: v.failures };
+  return { id: engine.idOf(v.spec) };
+}
+
 async function importSpec(o: Options): Promise<number> {
   // Loaded here so `--help` and usage errors need no provider code.
   const pulumi = await import("@pulumi/pulumi");
-  const { controllers } = await import("../runtime");
+  const { controllers, engines } = await import("../runtime");
   const all = props(o);
-  let id: string;
-  if (o.kind === "dr-relationship") {
-    const { validateDrRelationship } = await import("../engines/opengauss/schema");
-    const { idOf } = await import("../engines/opengauss/controller");
-    const v = validateDrRelationship(
-      Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith("__"))),
-    );
-    if (v.failures.length > 0 || !v.args) return fail(v.failures);
-    id = idOf(v.args);
-  } else {
-    const { validateRecoveryPolicy } = await import("../engines/kingbase/schema");
-    const { policyIdOf } = await import("../engines/kingbase/controller");
-    const v = validateRecoveryPolicy(all);
-    if (!v.ok) return fail(v.failures);
-    id = policyIdOf(v.args);
-  }
-  const controller = controllers[o.kind === "dr-relationship" ? "drRelationship" : "recoveryPolicy"]!;
+  const which = o.kind === "dr-relationship" ? "drRelationship" : "recoveryPolicy";
+  const raw = Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith("__")));
+  const v =
+    which === "drRelationship" ? idFrom(engines.drRelationship, raw) : idFrom(engines.recoveryPolicy, raw);
+  if ("failures" in v) return fail(v.failures);
+  const id = v.id;
+  const controller = controllers[which];
   const read = await controller.read!(id, all);
   const live = (read.props ?? {}) as Record<string, unknown>;
   const problems = importProblems(o.kind, all, live);
@@ -143,7 +144,7 @@ async function importSpec(o: Options): Promise<number> {
     };
   else outputs["previous"] = { engine: all["engine"], nodes: [] };
   const inputs = { ...((read.inputs ?? all) as Record<string, unknown>), plan: [] };
-  const provider = shim(o.kind === "dr-relationship" ? "drRelationship" : "recoveryPolicy");
+  const provider = shim(which);
   const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
   const spec = importFile(o.kind, o.name, id, inputs, outputs, sf.text);
   fs.writeFileSync(o.out, `${JSON.stringify(spec, null, 2)}\n`);

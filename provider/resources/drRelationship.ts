@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { shim } from "../dynamic/shim";
+import { DR_OUTPUTS, type DrOperation } from "../engines/opengauss/outputs";
 import { type SshArgs, type SshKeyArgs, secretKey, secretKeys, withSecretOutputs } from "./ssh";
 
 /** One openGauss cluster of a DR pair. */
@@ -19,6 +20,8 @@ export interface DrClusterArgs {
     remotedataPortBase: pulumi.Input<number>;
   }>;
 }
+
+export type { DrOperation };
 
 /** Inputs of a {@link DrRelationship}. */
 export interface DrRelationshipArgs {
@@ -46,22 +49,6 @@ export interface DrRelationshipArgs {
 /** Inputs stored encrypted whatever the program passed. */
 export const DR_SECRET_INPUTS = ["sshKey", "clusterSshKeys", "drUser"] as const;
 
-/** The last operation the provider ran. */
-export interface DrOperation {
-  /** What ran: `start`, `switchover`, `failover`, `rebuild` (stop, then start), or `adopt` (nothing ran). */
-  kind: "start" | "switchover" | "failover" | "rebuild" | "adopt";
-  /** `succeeded`, `failed`, or `rebuild-needed` after a failover. */
-  status: string;
-  /** The cluster the operation made (or was to make) primary. */
-  to?: string;
-  /** ISO 8601 time it ended. */
-  at: string;
-  /** gs_sdr trace ids, by cluster. */
-  traceIds: Record<string, string>;
-  /** Which node ran it, by cluster (re-runs go to the same node). */
-  nodes: Record<string, string>;
-}
-
 /**
  * openGauss two-cluster streaming disaster recovery through `gs_sdr`: create starts it on both clusters,
  * a new `primary` switches over, delete dissolves it, refresh reads roles and RPO/RTO. Preview shows the
@@ -88,12 +75,7 @@ export class DrRelationship extends pulumi.dynamic.Resource {
       shim("drRelationship"),
       name,
       {
-        hadrClusterStat: undefined,
-        rpoSeconds: undefined,
-        rtoSeconds: undefined,
-        health: undefined,
-        plan: undefined,
-        lastOperation: undefined,
+        ...Object.fromEntries(DR_OUTPUTS.map((k) => [k, undefined])),
         ...args,
         sshKey: secretKey(args.sshKey),
         clusterSshKeys: secretKeys(args.clusterSshKeys),

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { shim } from "../dynamic/shim";
+import { RECOVERY_POLICY_OUTPUTS } from "../engines/kingbase/outputs";
 import { type SshArgs, type SshKeyArgs, secretKey, secretKeys, withSecretOutputs } from "./ssh";
 
 /** One node of a KingbaseES cluster. */
@@ -72,13 +73,7 @@ export class RecoveryPolicy extends pulumi.dynamic.Resource {
       shim("recoveryPolicy"),
       name,
       {
-        plan: undefined,
-        warnings: undefined,
-        effective: undefined,
-        pendingRestart: undefined,
-        drift: undefined,
-        previous: undefined,
-        lastApplied: undefined,
+        ...Object.fromEntries(RECOVERY_POLICY_OUTPUTS.map((k) => [k, undefined])),
         ...args,
         sshKey: secretKey(args.sshKey),
         nodeSshKeys: secretKeys(args.nodeSshKeys),

@@ -5,7 +5,7 @@
  * recognised and cleared by the observation (`observe.ts`).
  */
 import { randomBytes } from "node:crypto";
-import { progress } from "../../dynamic/hooks";
+import { progress } from "../../dynamic/props";
 import { DeadlineError, ToolError } from "../../errors";
 import { shellQuote } from "../../transport/redact";
 import { renderDrXml } from "./drParams";

@@ -1,0 +1,180 @@
+/**
+ * The DrRelationship engine: openGauss two-cluster streaming DR through gs_sdr, as the one controller
+ * (`provider/dynamic/controller.ts`) drives it. Observe both clusters (one parallel round trip per node; an
+ * unreachable cluster is a state), decide with the pure decision core (`decide.ts`), then show the plan
+ * (`preview.ts`) or act and wait (`apply.ts`); delete dissolves (`dissolve.ts`).
+ */
+import type { Call, Engine, Session } from "../../dynamic/engine";
+import { type Props, progress, stableJson } from "../../dynamic/props";
+import { HadrError, type PropertyFailure, StateError, ValidationError } from "../../errors";
+import { execute } from "./apply";
+import type { ClusterTopology } from "./clusterXml";
+import { type DecisionInput, decide, decideAdopt, type Operation, operationKey } from "./decide";
+import { dissolve } from "./dissolve";
+import { type Ownership, observe } from "./observe";
+import {
+  DR_OUTPUTS,
+  type DrOperation,
+  type Observed,
+  operation,
+  outputsOf,
+  statsLine,
+  viewsOf,
+} from "./outputs";
+import { planOf, previewedKey } from "./preview";
+import { type DrContext, drContext } from "./remote";
+import { type DrRelationshipArgs, liftLegacyKeys, validateDrRelationship } from "./schema";
+import { ownerTag } from "./tasks";
+import { topologyMismatches } from "./topology";
+
+/** Validated inputs: the arguments and each cluster's parsed XML. */
+export interface DrSpec {
+  args: DrRelationshipArgs;
+  topologies: Record<string, ClusterTopology>;
+}
+
+/** What to do: refuse on a topology mismatch, else the decided operation. */
+export interface DrDecision {
+  mismatches: PropertyFailure[];
+  op: Operation;
+  adopting: boolean;
+}
+
+type DrCall = Call<DrSpec, DrContext & Session>;
+
+function ownership(call: DrCall): Ownership {
+  const op = call.olds["lastOperation"] as DrOperation | undefined;
+  return { traces: op ? Object.values(op.traceIds ?? {}) : [], owner: ownerTag(call.session, call.name) };
+}
+
+function decisionInput(ctx: DrContext, obs: Observed, olds: Props): DecisionInput {
+  const last = olds["lastOperation"] as DrOperation | undefined;
+  const rpo = olds["rpoSeconds"];
+  return {
+    views: viewsOf(ctx, obs),
+    desiredPrimary: ctx.args.primary,
+    allowDataLoss: ctx.args.allowDataLoss,
+    lastRpoSeconds: typeof rpo === "number" ? rpo : null,
+    ...(last ? { last: { kind: last.kind, status: last.status, ...(last.to ? { to: last.to } : {}) } } : {}),
+  };
+}
+
+/** Each reachable cluster's XML compared with the DNs it runs (nothing runs on a mismatch). */
+function topologyFailures(ctx: DrContext, obs: Observed): PropertyFailure[] {
+  return ctx.names.flatMap((n) => {
+    const o = obs[n]!;
+    return o.view.reachable && o.status ? topologyMismatches(n, ctx.topologies[n]!, o.status) : [];
+  });
+}
+
+/** The id create gives a relationship: `dr:<cluster>:<cluster>`. */
+export function idOf(args: DrRelationshipArgs): string {
+  return `dr:${Object.keys(args.clusters).join(":")}`;
+}
+
+/** The DrRelationship engine. */
+export const drEngine: Engine<DrSpec, DrContext, Observed, DrDecision> = {
+  keys: {
+    outputs: DR_OUTPUTS,
+    previewOutputs: ["plan"],
+    // `adopt` is not compared: it only matters to create. A new key must reach the state (an update that runs
+    // nothing), so later refresh and destroy log in with it.
+    inputs: ["clusters", "primary", "drUser", "allowDataLoss", "timeoutSeconds", "sshKey", "clusterSshKeys"],
+    objectInputs: ["clusters", "drUser", "sshKey", "clusterSshKeys"],
+  },
+
+  validate(raw) {
+    const v = validateDrRelationship(raw);
+    return { failures: v.failures, ...(v.args ? { spec: { args: v.args, topologies: v.topologies } } : {}) };
+  },
+
+  lift: liftLegacyKeys,
+
+  idOf: (spec) => idOf(spec.args),
+
+  open: (spec) => drContext(spec.args, spec.topologies),
+
+  observe: (call) => observe(call.session, ownership(call)),
+
+  decide(call, obs) {
+    const adopting = call.spec.args.adopt && call.creating;
+    const op = (adopting ? decideAdopt : decide)(decisionInput(call.session, obs, call.olds));
+    return { mismatches: topologyFailures(call.session, obs), op, adopting };
+  },
+
+  async preview(call, _obs, d) {
+    if (d.mismatches.length > 0) return { failures: d.mismatches };
+    const { op } = d;
+    if (d.adopting && op.kind === "noop")
+      progress(call.name, "adopt: the established pair is taken over as it is; nothing runs");
+    if (op.kind === "blocked")
+      return { failures: [{ property: op.property, reason: `${op.reason}. ${op.hint}` }] };
+    if (op.kind === "wait") {
+      return {
+        failures: [{ property: "", reason: `${op.reason}: wait for it to finish, then run preview again` }],
+      };
+    }
+    if (op.kind === "noop") for (const w of op.warnings) progress(call.name, `warning: ${w}`);
+    const plan = await planOf(call.session, op);
+    if (plan.failures.length > 0) return { failures: plan.failures };
+    // The whole plan, every time: `preview --diff` alone shows only what differs from the stored plan.
+    for (const line of plan.lines) progress(call.name, `plan: ${line}`);
+    return { outputs: { plan: plan.lines } };
+  },
+
+  async apply(call, obs, d, news) {
+    if (d.mismatches.length > 0) throw new ValidationError(d.mismatches);
+    const previewed = previewedKey(news["plan"]);
+    const now = operationKey(d.op);
+    if (
+      previewed !== undefined &&
+      previewed !== now &&
+      !(previewed === "noop" && (d.op.kind === "wait" || d.op.kind === "blocked"))
+    ) {
+      throw new StateError(
+        `state changed since preview: preview said "${previewed}", now "${now}" (${statsLine(obs)}); nothing was run`,
+        { hint: "Run `pulumi preview` again to see what would run now, then `pulumi up`." },
+      );
+    }
+    const { op, after } = await execute(call.session, d.op, obs, ownership(call), call.name);
+    return {
+      ...outputsOf(call.session, after, call.spec.args.primary),
+      plan: [],
+      lastOperation:
+        op ?? (call.olds["lastOperation"] as DrOperation | undefined) ?? operation("adopt", "succeeded", []),
+    };
+  },
+
+  refresh(call, obs) {
+    const live = outputsOf(call.session, obs);
+    // The stored inputs get the real primary too: the engine diffs inputs, so an out-of-band switchover then
+    // previews as `~ primary: "B" => "A"` (an update back), never as a replacement. The stored plan is emptied
+    // so the next preview shows the whole plan of whatever runs next.
+    const inputs: Props = {};
+    for (const [k, v] of Object.entries(call.olds)) {
+      if (!(DR_OUTPUTS as readonly string[]).includes(k)) inputs[k] = v;
+    }
+    inputs["plan"] = [];
+    if (live["primary"] !== undefined) inputs["primary"] = live["primary"];
+    return { outputs: { ...live, plan: [] }, inputs };
+  },
+
+  dissolve: (call) => dissolve(call.session, ownership(call), call.name),
+
+  replaces(olds, news) {
+    const topo = (p: Props) => {
+      const c = (p["clusters"] ?? {}) as Record<string, { xml?: string }>;
+      return stableJson(Object.fromEntries(Object.entries(c).map(([k, x]) => [k, x.xml])));
+    };
+    const userName = (p: Props) => (p["drUser"] as { name?: string } | undefined)?.name;
+    return [
+      ...(topo(olds) !== topo(news) ? ["clusters"] : []),
+      ...(userName(olds) !== userName(news) ? ["drUser"] : []),
+    ];
+  },
+
+  failureProperty(e) {
+    const where = e instanceof HadrError ? e.where.cluster : undefined;
+    return where ? `clusters.${where}` : "";
+  },
+};

@@ -1,0 +1,169 @@
+/**
+ * What check() shows for a decided operation: the plan lines (operation header, OM releases, then every GUC
+ * and pg_hba change per node, computed from a full read of every node) and the preconditions that stop it.
+ * Apply compares the header with its own decision, so `up` runs only what preview showed.
+ */
+import { wrapForDisplay } from "../../dynamic/display";
+import type { PropertyFailure } from "../../errors";
+import { type LockView, type Operation, operationKey } from "./decide";
+import { type DrPlan, planCreate, planSwitchover, renderPlan } from "./plan";
+import { releaseHeader } from "./releases";
+import { type ClusterRead, type DrContext, readCluster, runNode } from "./remote";
+
+/** The first plan line names the operation; apply compares it with its own decision. */
+export const OPERATION_PREFIX = "operation: ";
+
+function planInput(ctx: DrContext, reads: Record<string, ClusterRead>, primary: string) {
+  const runNodes: Record<string, string> = {};
+  for (const n of ctx.names) runNodes[n] = runNode(ctx, n).name;
+  return {
+    topologies: ctx.topologies,
+    primary,
+    snapshots: ctx.names.flatMap((n) => reads[n]!.snapshots),
+    facts: Object.fromEntries(ctx.names.map((n) => [n, reads[n]!.facts])),
+    releases: Object.fromEntries(ctx.names.map((n) => [n, reads[n]!.release.behaviour])),
+    runNodes,
+  };
+}
+
+/** The plan's release header and a warning line per cluster whose release was assumed. */
+function releaseLines(ctx: DrContext, reads: Record<string, ClusterRead>): string[] {
+  const releases = Object.fromEntries(ctx.names.map((n) => [n, reads[n]!.release]));
+  return [
+    releaseHeader(releases),
+    ...ctx.names.flatMap((n) => (releases[n]!.warning ? [`warning: ${n}: ${releases[n]!.warning}`] : [])),
+  ];
+}
+
+/** Preconditions of `start`, as check failures naming the property to look at. */
+function startPreflight(ctx: DrContext, reads: Record<string, ClusterRead>, plan: DrPlan): PropertyFailure[] {
+  const out: PropertyFailure[] = [];
+  const primary = ctx.args.primary;
+  for (const n of ctx.names) {
+    const r = reads[n]!;
+    if (r.status.status !== "Normal") {
+      out.push({
+        property: `clusters.${n}`,
+        reason: `cluster state is ${r.status.clusterState}; gs_sdr start needs Normal`,
+      });
+    }
+  }
+  const user = reads[primary]!.drUser;
+  if (user === null) {
+    out.push({
+      property: "drUser.name",
+      reason: `user "${ctx.args.drUser.name}" does not exist on the primary cluster ${primary}; create it WITH REPLICATION first`,
+    });
+  } else if (!user.replication) {
+    out.push({
+      property: "drUser.name",
+      reason: `user "${ctx.args.drUser.name}" on ${primary} lacks REPLICATION`,
+    });
+  }
+  const versions = new Set(ctx.names.flatMap((n) => Object.values(reads[n]!.versions)).filter(Boolean));
+  if (versions.size > 1) {
+    const each = ctx.names
+      .map(
+        (n) =>
+          `${n}: ${reads[n]!.release.read ?? "?"} commit ${[...new Set(Object.values(reads[n]!.versions))].join("/")}`,
+      )
+      .join("; ");
+    out.push({
+      property: "clusters",
+      reason: `the clusters run different openGauss builds (${each}); gs_sdr start refuses "Different version of cluster and disaster recovery" (GAUSS-51632): upgrade one so both run the same release and commit`,
+    });
+  }
+  const osUsers = new Set(ctx.names.map((n) => reads[n]!.facts.osUser));
+  if (osUsers.size > 1) {
+    out.push({
+      property: `clusters.${ctx.names[1]}.ssh.user`,
+      reason: `the clusters run as different OS users (${ctx.names.map((n) => `${n}: ${reads[n]!.facts.osUser}`).join(", ")}); gs_sdr requires the same cluster user on both sides`,
+    });
+  }
+  for (const p of plan.problems) {
+    out.push({ property: `clusters.${p.cluster}${p.node ? ` (${p.node})` : ""}`, reason: p.message });
+  }
+  return out;
+}
+
+/** The full per-node reads a plan needs (GUCs, pg_hba, CM settings, DR user, versions). */
+async function fullReads(ctx: DrContext): Promise<Record<string, ClusterRead>> {
+  const reads = await Promise.all(ctx.names.map((n) => readCluster(ctx, n, { query: false })));
+  return Object.fromEntries(reads.map((r) => [r.cluster, r]));
+}
+
+function lockLines(locks: LockView[]): string[] {
+  return locks.map(
+    (l) => `first: remove our stale lock streaming_lock_${l.trace} on ${l.node} (no gs_sdr runs)`,
+  );
+}
+
+/** The plan lines of an operation (header first), and the preflight failures that stop it. */
+export async function planOf(
+  ctx: DrContext,
+  op: Operation,
+): Promise<{ lines: string[]; failures: PropertyFailure[] }> {
+  const header = `${OPERATION_PREFIX}${operationKey(op)}`;
+  switch (op.kind) {
+    case "noop":
+    case "wait":
+    case "blocked":
+      return { lines: [], failures: [] };
+    case "failover":
+      return {
+        lines: [
+          header,
+          `failover: ${op.to} runs \`gs_sdr -t failover\` on ${runNode(ctx, op.to).name} and becomes primary on its own${op.resume ? " (resuming from its step file)" : ""}`,
+          `  why: ${op.why}`,
+          `  data loss: transactions ${op.from} committed that were not replicated are lost (last known RPO: ${op.rpoSeconds === null ? "unknown" : `${op.rpoSeconds} s`})`,
+          `  afterwards the pair must be rebuilt: the next \`pulumi up\` with ${op.from} reachable stops ${op.from} and starts DR with ${op.to} as primary`,
+          ...lockLines(op.clearLocks),
+        ],
+        failures: [],
+      };
+    case "switchover": {
+      const reads = await fullReads(ctx);
+      const plan = planSwitchover(planInput(ctx, reads, op.from), op.to);
+      return {
+        lines: [
+          header,
+          ...releaseLines(ctx, reads),
+          ...(op.resume ? ["resume: both sides re-run and continue from their step files"] : []),
+          ...lockLines(op.clearLocks),
+          ...wrapForDisplay(renderPlan(plan)),
+        ],
+        failures: [],
+      };
+    }
+    case "start":
+    case "rebuild": {
+      const reads = await fullReads(ctx);
+      const plan = planCreate(planInput(ctx, reads, op.primary));
+      const pre: string[] = [header, ...releaseLines(ctx, reads)];
+      if (op.kind === "rebuild") {
+        pre.push(
+          `rebuild: ${op.stop} runs \`gs_sdr -t stop\` first (removes its DR replconninfo entries, pg_hba lines and streaming_cabin)${op.discards ? `; ${op.discards}'s writes since the pair parted are discarded (allowDataLoss)` : ""}`,
+          ...op.forgetStartSteps.map(
+            (s) =>
+              `  first forget the leftover .streaming_${s}.step on ${op.stop} (what gs_sdr -f does; stop refuses while it exists)`,
+          ),
+          "  then both clusters start as below (values read before stop runs)",
+        );
+      } else if (op.resume) {
+        pre.push(
+          `resume: ${op.sides.map((s) => (s === "primary" ? op.primary : op.standby)).join(" and ")} re-run start on the same node, continuing from gs_sdr's step files`,
+        );
+      }
+      const failures = op.kind === "start" && !op.resume ? startPreflight(ctx, reads, plan) : [];
+      return { lines: [...pre, ...lockLines(op.clearLocks), ...wrapForDisplay(renderPlan(plan))], failures };
+    }
+  }
+}
+
+/** The operation named by a plan's first line, or undefined when the plan is unknown (preview had unknowns). */
+export function previewedKey(plan: unknown): string | undefined {
+  if (!Array.isArray(plan)) return undefined;
+  const first = plan[0];
+  if (typeof first !== "string") return "noop";
+  return first.startsWith(OPERATION_PREFIX) ? first.slice(OPERATION_PREFIX.length) : "noop";
+}
