@@ -1,5 +1,34 @@
+import { HadrError } from "../errors";
 import { Redactor } from "./redact";
 import { SshSession, type SshTarget } from "./ssh";
+
+/** Opens one SSH session (the transport's, or a stand-in in tests). */
+export type Opener = (target: SshTarget, redactor: Redactor) => Promise<SshSession>;
+
+/**
+ * Connects, retrying a retryable failure (refused, reset) that came back fast, within the target's connect
+ * timeout: a host that is really gone still costs one timeout, a blip (sshd restarting, a dropped SYN
+ * under load) costs a retry. The last error is thrown.
+ */
+export async function connectWithRetry(
+  target: SshTarget,
+  redactor: Redactor,
+  open: Opener = SshSession.open,
+): Promise<SshSession> {
+  const end = Date.now() + target.connectTimeoutMs;
+  for (let attempt = 1; ; attempt += 1) {
+    const started = Date.now();
+    try {
+      return await open(target, redactor);
+    } catch (err) {
+      const fast = Date.now() - started < target.connectTimeoutMs / 2;
+      const pause = 250 * attempt;
+      const retry = err instanceof HadrError && err.retryable && fast && attempt < 4;
+      if (!retry || Date.now() + pause >= end) throw err;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+}
 
 /** The outcome of work on one host of a fleet. */
 export type HostOutcome<T> =
@@ -8,7 +37,8 @@ export type HostOutcome<T> =
 
 /**
  * One SSH connection per host for the duration of one operation. Connections are opened lazily and in
- * parallel, reused by every command of the operation, and all closed by {@link Fleet.close}.
+ * parallel (a fast retryable failure is retried within the connect timeout), reused by every command of the
+ * operation, and all closed by {@link Fleet.close}.
  */
 export class Fleet {
   private readonly sessions = new Map<string, Promise<SshSession>>();
@@ -17,6 +47,7 @@ export class Fleet {
     private readonly targets: Map<string, SshTarget>,
     /** Masks secrets in everything that comes back. */
     readonly redactor: Redactor,
+    private readonly open: Opener = SshSession.open,
   ) {}
 
   /** Key of a target: `user@host:port`. */
@@ -30,7 +61,7 @@ export class Fleet {
     let s = this.sessions.get(key);
     if (!s) {
       const target = this.targets.get(key)!;
-      s = SshSession.open(target, this.redactor);
+      s = connectWithRetry(target, this.redactor, this.open);
       // A failed connection is not cached: a later call may retry it.
       s.catch(() => this.sessions.delete(key));
       this.sessions.set(key, s);

@@ -1,0 +1,133 @@
+/**
+ * The layering the README's "Where things are" describes, checked on the sources: each layer imports only
+ * the layers below it, engines do not know about each other or about the resource classes, and nothing but
+ * the package index imports `resources/`. A new import that breaks the direction fails here.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+
+/** The repository root: up from this file to the package named pulumi-hadr (else the working directory). */
+function repoRoot(): string {
+  for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    const pkg = path.join(dir, "package.json");
+    if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, "utf8")).name === "pulumi-hadr") return dir;
+  }
+  return process.cwd();
+}
+
+const ROOT = repoRoot();
+const PROVIDER = path.join(ROOT, "provider");
+
+/** Every `.ts` file under `dir`, as paths relative to the repository root. */
+function sources(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => path.relative(ROOT, path.join(dir, f)));
+}
+
+/** The repository-relative targets of a file's relative imports (static, dynamic and require). */
+function importsOf(file: string): string[] {
+  const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:from |import\(|require\()"(\.{1,2}\/[^"]*)"/g)) {
+    out.push(path.relative(ROOT, path.resolve(path.dirname(path.join(ROOT, file)), m[1]!)));
+  }
+  return out;
+}
+
+/** The layer of a provider path: its first folder under provider/ (or the file name at the top). */
+function layer(p: string): string {
+  const parts = p.split(path.sep);
+  if (parts[0] !== "provider") return parts[0]!;
+  if (parts.length === 2) return parts[1]!.replace(/\.ts$/, "");
+  return parts[1] === "engines" ? `engines/${parts[2]}` : parts[1]!;
+}
+
+/** What each layer may import (besides itself); `engines/*` stands for every engine folder. */
+const ALLOWED: Record<string, string[]> = {
+  errors: [],
+  config: ["errors"],
+  transport: ["errors"],
+  dynamic: ["errors", "config", "transport"],
+  "engines/*": ["errors", "config", "transport", "dynamic"],
+  runtime: ["dynamic", "engines/*"],
+  resources: ["dynamic", "engines/*"],
+  index: ["errors", "resources"],
+  cli: ["errors", "dynamic", "runtime", "engines/*"],
+};
+
+/** The rule name a layer falls under. */
+const rule = (l: string) => (l.startsWith("engines/") ? "engines/*" : l);
+
+/** True when layer `from` may import layer `to`. */
+function allowed(from: string, to: string): boolean {
+  return to === from || (ALLOWED[rule(from)] ?? []).includes(rule(to));
+}
+
+/** Every import in `graph` (file → its imports) that breaks the rules above, as `from → to`. */
+function violations(graph: Record<string, string[]>): string[] {
+  const bad: string[] = [];
+  for (const [file, targets] of Object.entries(graph)) {
+    const from = layer(file);
+    for (const target of targets) {
+      if (!allowed(from, layer(target))) bad.push(`${file} → ${target}`);
+    }
+  }
+  return bad;
+}
+
+const p = (...parts: string[]) => path.join("provider", ...parts);
+
+test("every provider layer imports only the layers below it", () => {
+  const files = sources(PROVIDER);
+  assert.ok(files.length > 40, "the provider's sources are found");
+  for (const file of files)
+    assert.ok(rule(layer(file)) in ALLOWED, `${file}: layer ${layer(file)} has no rule`);
+  assert.deepEqual(violations(Object.fromEntries(files.map((f) => [f, importsOf(f)]))), []);
+});
+
+test("the rules bite: an engine importing a resource class or another engine, or a lower layer an upper one", () => {
+  const graph = {
+    [p("engines", "opengauss", "apply.ts")]: [
+      p("resources", "drRelationship"),
+      p("engines", "opengauss", "tasks"),
+    ],
+    [p("engines", "kingbase", "engine.ts")]: [p("engines", "opengauss", "outputs"), p("dynamic", "engine")],
+    [p("transport", "ssh.ts")]: [p("config", "ssh"), p("errors")],
+    [p("dynamic", "controller.ts")]: [p("runtime")],
+  };
+  assert.deepEqual(violations(graph), [
+    `${p("engines", "opengauss", "apply.ts")} → ${p("resources", "drRelationship")}`,
+    `${p("engines", "kingbase", "engine.ts")} → ${p("engines", "opengauss", "outputs")}`,
+    `${p("transport", "ssh.ts")} → ${p("config", "ssh")}`,
+    `${p("dynamic", "controller.ts")} → ${p("runtime")}`,
+  ]);
+});
+
+test("nothing imports resources/ but the package index (and the resource classes themselves)", () => {
+  const all = [...sources(PROVIDER), ...sources(path.join(ROOT, "test")), ...sources(path.join(ROOT, "lab"))];
+  const importers = all.filter((f) =>
+    importsOf(f).some((t) => t.startsWith(path.join("provider", "resources"))),
+  );
+  const allowed = (f: string) =>
+    f === path.join("provider", "index.ts") || f.startsWith(path.join("provider", "resources") + path.sep);
+  assert.deepEqual(
+    importers.filter((f) => !allowed(f)),
+    [],
+  );
+});
+
+test("the lab never imports provider code", () => {
+  const lab = [...sources(path.join(ROOT, "lab")), ...sources(path.join(ROOT, "test", "lab"))];
+  assert.ok(lab.length > 0, "the lab's sources are found");
+  const bad = lab.flatMap((f) =>
+    importsOf(f)
+      .filter((t) => t.startsWith(`provider${path.sep}`) || t === "provider")
+      .map((t) => `${f} → ${t}`),
+  );
+  assert.deepEqual(bad, []);
+});
