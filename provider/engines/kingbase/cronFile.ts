@@ -8,6 +8,7 @@
  * other byte (docs/vendor/kingbase-recovery.md §1.2).
  */
 import { StateError } from "../../errors";
+import { escapeRegex } from "../../text";
 import { appendLine, type FileEdit, joinLines, splitLines } from "./lines";
 
 /** What identifies the network_rewind line: the cron user and the absolute path of `network_rewind.sh`. */
@@ -65,10 +66,6 @@ function grepWordFixed(line: string, needle: string): boolean {
     if (startOk && endOk) return true;
     from = at + 1;
   }
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** Same fields as the vendor line with any whitespace between them (accepted for reading only). */

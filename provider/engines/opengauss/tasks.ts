@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { progress } from "../../dynamic/props";
 import { DeadlineError, ToolError } from "../../errors";
+import { escapeRegex } from "../../text";
 import { shellQuote } from "../../transport/redact";
 import { renderDrXml } from "./drParams";
 import { RUNS_DIR } from "./observe";
@@ -145,11 +146,11 @@ export async function runSdr(ctx: DrContext, cluster: string, t: SdrTask, name: 
         t.task === "start"
           ? [
               {
-                match: new RegExp(`Please enter password for \\[${escapeRegExp(user)}\\]:\\s*$`),
+                match: new RegExp(`Please enter password for \\[${escapeRegex(user)}\\]:\\s*$`),
                 answer: password,
               },
               {
-                match: new RegExp(`Please repeat enter for password for \\[${escapeRegExp(user)}\\]:\\s*$`),
+                match: new RegExp(`Please repeat enter for password for \\[${escapeRegex(user)}\\]:\\s*$`),
                 answer: password,
               },
             ]
@@ -209,10 +210,6 @@ export async function runPair(
   name: string,
 ): Promise<[SdrRun, SdrRun]> {
   return Promise.all([runSdr(ctx, a.cluster, a.task, name), runSdr(ctx, b.cluster, b.task, name)]);
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** The last line of a run's output that says something: a traceback's last line, else the last info/error line. */
