@@ -1,7 +1,8 @@
 /**
  * The one dynamic-provider controller: every resource's hooks built from its {@link Engine}. It validates,
  * handles inputs unknown at preview, opens and closes the engine's connections, compares the declared inputs
- * in diff, records partial failures, and shows only failures that cannot leak an input's value.
+ * in diff, records partial failures, shows only failures that cannot leak an input's value, and lets apply
+ * reuse check()'s observation when the engine's cheap fingerprint says nothing changed (`./reuse`).
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { ValidationError } from "../errors";
@@ -9,12 +10,28 @@ import type { Call, Engine, Session } from "./engine";
 import { failuresOf, knownFailures, narrowFailures, surface } from "./failures";
 import { Incomplete, partialFailure } from "./partial";
 import { containsUnknown, type Props, resourceName, stableJson, UNKNOWN, userInputs } from "./props";
+import { RecentObservations, reuseKey } from "./reuse";
 
 /** The dynamic-provider hooks of an engine. */
 export function controllerOf<Spec, S extends Session, O, D>(
   engine: Engine<Spec, S, O, D>,
 ): pulumi.dynamic.ResourceProvider {
   const { keys } = engine;
+  const recent = new RecentObservations<O>();
+  const keyOf = (call: Call<Spec, S>, props: Props) =>
+    reuseKey(stableJson(userInputs(props, keys.outputs)), engine.reuse?.key(call) ?? "");
+
+  /** check()'s observation when its fingerprint still holds, else a new one. */
+  const observeForApply = async (call: Call<Spec, S>, props: Props): Promise<O> => {
+    const reuse = engine.reuse;
+    const key = keyOf(call, props);
+    if (reuse && recent.has(key)) {
+      const now = await reuse.read(call).catch(() => null);
+      const kept = recent.take(key, now);
+      if (kept !== undefined) return kept;
+    }
+    return engine.observe(call);
+  };
   const narrow = (f: Parameters<typeof narrowFailures>[0]) => narrowFailures(f, keys.objectInputs);
 
   /** Parses stored or applied properties; state from older versions is lifted first. */
@@ -44,7 +61,7 @@ export function controllerOf<Spec, S extends Session, O, D>(
   const converge = async (id: string, spec: Spec, olds: Props, news: Props, creating: boolean) => {
     try {
       return await withCall(spec, news, olds, creating, async (call) => {
-        const observed = await engine.observe(call);
+        const observed = await observeForApply(call, news);
         return { ...news, ...(await engine.apply(call, observed, engine.decide(call, observed), news)) };
       });
     } catch (e) {
@@ -69,6 +86,7 @@ export function controllerOf<Spec, S extends Session, O, D>(
       try {
         const p = await withCall(spec, news, olds, creating, async (call) => {
           const observed = await engine.observe(call);
+          if (engine.reuse) recent.remember(keyOf(call, news), observed, engine.reuse.of(observed));
           return engine.preview(call, observed, engine.decide(call, observed));
         });
         return "failures" in p ? { failures: narrow(p.failures) } : { inputs: { ...news, ...p.outputs } };

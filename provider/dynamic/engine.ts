@@ -88,4 +88,16 @@ export interface Engine<Spec, S extends Session, Observed, Decision> {
   replaces(olds: Props, news: Props, changed: string[]): string[];
   /** The property a check() error is reported on (e.g. the cluster or node it names). */
   failureProperty(err: unknown, spec: Spec): string;
+  /** Optional: lets apply reuse check()'s observation when a cheap fingerprint says nothing changed. */
+  readonly reuse?: Reuse<Spec, S, Observed>;
+}
+
+/** How an engine tells whether an observation still holds (see `./reuse`). */
+export interface Reuse<Spec, S extends Session, Observed> {
+  /** What the observation depends on besides the inputs (e.g. the traces of our last run). */
+  key(call: Call<Spec, S>): string;
+  /** The fingerprint an observation was made with. */
+  of(observed: Observed): string;
+  /** Reads the current fingerprint cheaply; null when it cannot tell (apply then observes in full). */
+  read(call: Call<Spec, S>): Promise<string | null>;
 }

@@ -11,7 +11,7 @@ import { execute } from "./apply";
 import type { ClusterTopology } from "./clusterXml";
 import { type DecisionInput, decide, decideAdopt, type Operation, operationKey } from "./decide";
 import { dissolve } from "./dissolve";
-import { type Ownership, observe } from "./observe";
+import { type Ownership, observe, readFingerprint } from "./observe";
 import {
   DR_OUTPUTS,
   type DrOperation,
@@ -176,5 +176,17 @@ export const drEngine: Engine<DrSpec, DrContext, Observed, DrDecision> = {
   failureProperty(e) {
     const where = e instanceof HadrError ? e.where.cluster : undefined;
     return where ? `clusters.${where}` : "";
+  },
+
+  // create right after check() skips the vendor tools (gs_om status, gs_sdr query) when no gs_sdr ran, started,
+  // locked or left a step on either cluster in between (observe.ts FINGERPRINT_PROBES).
+  reuse: {
+    key: (call) => stableJson(ownership(call)),
+    of: (obs) => stableJson(Object.fromEntries(Object.entries(obs).map(([n, o]) => [n, o.fingerprint]))),
+    async read(call) {
+      const ctx = call.session;
+      const fps = await Promise.all(ctx.names.map((n) => readFingerprint(ctx, n)));
+      return stableJson(Object.fromEntries(ctx.names.map((n, i) => [n, fps[i]])));
+    },
   },
 };

@@ -24,6 +24,11 @@ export interface Ownership {
 /** One cluster as observed, with the raw reads kept for outputs and messages. */
 export interface ClusterObservation {
   view: ClusterView;
+  /**
+   * What the cheap probe ({@link FINGERPRINT_PROBES}) read on every node (`unreachable` when the run node did
+   * not answer): equal fingerprints mean no gs_sdr ran, started or left a lock or step in between.
+   */
+  fingerprint: string;
   status: OmClusterStatus | null;
   query: SdrQueryResult | null;
   /** Our run markers on the run node: file → {pid, task, trace}. */
@@ -69,6 +74,49 @@ export function parseMarkers(text: string): RunMarker[] {
 const STEP_FILES = `ls -a "$PGHOST/streaming_cabin" 2>/dev/null | sed -n 's/^\\.streaming_\\(.*\\)\\.step$/\\1/p'`;
 const AGENT_BACKUP_OPEN = `d=$(cm_ctl view 2>/dev/null | sed -n 's/^cmDataPath *: *//p' | head -1); [ -n "$d" ] && grep -E '^ *agent_backup_open' "$d/cm_agent/cm_agent.conf" 2>/dev/null; true`;
 
+const CLUSTER_STAT = `cat "$PGHOST/streaming_cabin/.hadr_cluster_stat" 2>/dev/null; true`;
+
+/**
+ * The cheap probe of a cluster, run on every data node (shell only, no vendor tool): gs_sdr's lock files, its
+ * running mutating tasks, the recorded `.hadr_cluster_stat` and the step files. Part of every observation, and
+ * alone what apply reads to tell whether check()'s observation still holds.
+ */
+export const FINGERPRINT_PROBES: Readonly<Record<string, string>> = {
+  locks: `ls "$PGHOST" 2>/dev/null | sed -n 's/^streaming_lock_//p'`,
+  running: RUNNING_PROBE,
+  stat: CLUSTER_STAT,
+  steps: STEP_FILES,
+};
+
+/** The fingerprint of one cluster from each host's probe outputs (host order as in the topology). */
+export function fingerprintOf(outputs: Array<{ host: string; out: Record<string, string> | null }>): string {
+  return JSON.stringify(
+    outputs.map(({ host, out }) => [
+      host,
+      out ? Object.keys(FINGERPRINT_PROBES).map((k) => (out[k] ?? "").trim()) : "no answer",
+    ]),
+  );
+}
+
+/** Reads the fingerprint of one cluster: one batch of {@link FINGERPRINT_PROBES} per data node, in parallel. */
+export async function readFingerprint(ctx: DrContext, cluster: string): Promise<string> {
+  const hosts = ctx.topologies[cluster]!.dataNodes.map((d) => d.sshIp);
+  const run = runNode(ctx, cluster).sshIp;
+  const outs = await Promise.all(
+    hosts.map((h) =>
+      batch(ctx, cluster, h, { ...FINGERPRINT_PROBES }, "fingerprint").then(
+        (out) => ({ host: h, out }),
+        (error: unknown) => {
+          if (h === run && error instanceof SshConnectError) return { host: h, out: null, unreachable: true };
+          if (error instanceof SshConnectError) return { host: h, out: null };
+          throw error;
+        },
+      ),
+    ),
+  );
+  return outs.some((o) => "unreachable" in o) ? "unreachable" : fingerprintOf(outs);
+}
+
 function lines(text: string | undefined): string[] {
   return (text ?? "")
     .split("\n")
@@ -96,6 +144,7 @@ function unreachable(name: string, reason: string): ClusterObservation {
     status: null,
     query: null,
     markers: [],
+    fingerprint: "unreachable",
   };
 }
 
@@ -109,15 +158,11 @@ export async function observeCluster(
 ): Promise<ClusterObservation> {
   const t = ctx.topologies[cluster]!;
   const run = runNode(ctx, cluster);
-  const perNode = {
-    locks: `ls "$PGHOST" 2>/dev/null | sed -n 's/^streaming_lock_//p'`,
-    running: RUNNING_PROBE,
-  };
+  const perNode = { ...FINGERPRINT_PROBES };
   const head = {
     ...perNode,
     status: "gs_om -t status --all",
     query: "gs_sdr -t query",
-    steps: STEP_FILES,
     agent: AGENT_BACKUP_OPEN,
     markers: MARKERS,
   };
@@ -184,6 +229,7 @@ export async function observeCluster(
     status,
     query,
     markers,
+    fingerprint: fingerprintOf(reads),
   };
 }
 
