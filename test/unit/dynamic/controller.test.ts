@@ -39,7 +39,12 @@ function fakeEngine(opts: { applyFails?: "incomplete" | "typed"; reuse?: boolean
     },
     lift: (raw) => raw,
     idOf: (spec) => `fake:${spec.size}`,
-    open: () => ({ fleet: { close: async () => void (counts.closed += 1) } as unknown as Fleet }),
+    open: () => {
+      const close = async () => {
+        counts.closed += 1;
+      };
+      return { fleet: { close } as unknown as Fleet };
+    },
     async observe() {
       counts.observe += 1;
       return { version: world.version };
