@@ -144,11 +144,6 @@ export function clusterConfPair(local: ClusterTopology, remote: ClusterTopology)
   };
 }
 
-/** The `--json` file for `gs_sdr -t start|stop --json FILE` (pretty JSON; gs_sdr reads any JSON layout). */
-export function renderClusterConfJson(local: ClusterTopology, remote: ClusterTopology): string {
-  return `${JSON.stringify(clusterConfPair(local, remote), null, 2)}\n`;
-}
-
 /** Python's `json.dumps` with default separators (`", "`, `": "`) and ensure_ascii, for plain JSON values. */
 export function pythonJsonDumps(value: unknown): string {
   if (value === null) return "null";

@@ -1,6 +1,6 @@
 /**
- * Parsers of gs_sdr's `$PGHOST/streaming_cabin` files (docs/vendor/opengauss-gs_sdr.md §3.0): `.streaming_guc_backup`,
- * `.wal_keep_segments_record`, `.streaming_<task>.step`, `.hadr_cluster_stat`.
+ * Parsers of gs_sdr's `$PGHOST/streaming_cabin` files (docs/vendor/opengauss-gs_sdr.md §3.0): `.streaming_guc_backup`
+ * (what gs_sdr restores on stop).
  */
 
 /** One `.streaming_guc_backup` line: `<guc>,<old value>,<trace_id>`. */
@@ -26,20 +26,4 @@ export function parseGucBackup(text: string): GucBackupEntry[] {
 /** The value gs_sdr's `restore_guc_params` puts back for `synchronous_commit`: on/off as recorded, anything else `off`. */
 export function restoredSynchronousCommit(oldValue: string): "on" | "off" {
   return oldValue === "on" ? "on" : "off";
-}
-
-/** Parses `.wal_keep_segments_record` (`<instanceId>:<value>` lines) into instance id → value. */
-export function parseWalKeepSegmentsRecord(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^(\d+):(\S+)$/.exec(line.trim());
-    if (m) out[m[1]!] = m[2]!;
-  }
-  return out;
-}
-
-/** The step number of a `.streaming_<task>.step` file (`2_check_cluster_step` → 2); null when unreadable. */
-export function parseStepFile(text: string): number | null {
-  const m = /^\s*(-?\d+)/.exec(text);
-  return m ? Number(m[1]) : null;
 }

@@ -305,12 +305,6 @@ export function sameHbaIdentity(a: HbaEntry, b: HbaEntry): boolean {
   return tokensEqual(a.databases, b.databases) && tokensEqual(a.roles, b.roles);
 }
 
-/** A readable identity key: `type db user address` (for logs and plan notes). */
-export function hbaIdentityKey(line: string): string {
-  const toks = line.trim().split(/\s+/);
-  return toks.slice(0, toks[0] === "local" ? 3 : 4).join(" ");
-}
-
 const CONN_INDEX: Record<HbaConnType, number> = { local: 0, host: 1, hostssl: 2, hostnossl: 3 };
 const CONN_ORDER = [7, 4, 6, 5, 3, 0, 2, 1];
 const ADDR_INDEX = { ip: 0, hostname: 0, samehost: 1, samenet: 2, all: 3 } as const;
