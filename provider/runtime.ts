@@ -5,6 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { controllerOf } from "./dynamic/controller";
+import type { Engine, Session } from "./dynamic/engine";
 import { policyEngine } from "./engines/kingbase/engine";
 import { drEngine } from "./engines/opengauss/engine";
 
@@ -14,8 +15,10 @@ export const engines = {
   recoveryPolicy: policyEngine,
 } as const;
 
-/** Controllers by the name the shim asks for. */
-export const controllers: Record<keyof typeof engines, pulumi.dynamic.ResourceProvider> = {
-  drRelationship: controllerOf(engines.drRelationship),
-  recoveryPolicy: controllerOf(engines.recoveryPolicy),
-};
+/** Controllers by the name the shim asks for: each engine's hooks, built by the one controller. */
+export const controllers = Object.fromEntries(
+  Object.entries(engines).map(([name, engine]) => [
+    name,
+    controllerOf(engine as unknown as Engine<unknown, Session, unknown, unknown>),
+  ]),
+) as Record<keyof typeof engines, pulumi.dynamic.ResourceProvider>;
