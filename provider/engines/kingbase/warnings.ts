@@ -4,6 +4,7 @@
  */
 import type { RecoveryPolicyArgs } from "./schema";
 import type { ClusterState } from "./snapshot";
+import { versionOf } from "./versions";
 
 /** Stable warning codes. */
 export type WarningCode =
@@ -76,10 +77,11 @@ function w(code: WarningCode, hosts: string[] = []): PolicyWarning {
 export function inputWarnings(args: RecoveryPolicyArgs): PolicyWarning[] {
   const out: PolicyWarning[] = [];
   if (args.mode === "automatic") out.push(w("AUTOMATIC_DISCARDS_TRANSACTIONS"));
-  if (args.engine === "kingbase-v8r3" && args.mode === "manual") {
-    out.push(w("V8R3_MANUAL_DISABLES_FENCING"), w("V8R3_MONITOR_RESTART_REENABLES_CRON"));
-  }
-  if (args.engine === "kingbase-v8r6" && args.apply === "file-only") out.push(w("V8R6_FILE_ONLY"));
+  out.push(
+    ...versionOf(args.engine)
+      .inputWarnings(args)
+      .map((code) => w(code)),
+  );
   return out;
 }
 
@@ -98,13 +100,11 @@ export function stateWarnings(args: RecoveryPolicyArgs, cluster: ClusterState): 
     const manualFailover = hostsWhere((n) => n.v8r6?.failover === "manual");
     if (manualFailover.length > 0) out.push(w("V8R6_FAILOVER_MANUAL_WITH_AUTOMATIC", manualFailover));
   }
-  if (
-    args.engine === "kingbase-v8r6" &&
-    args.mode === "standby" &&
-    !cluster.nodes.some((n) => n.v8r6?.recovery === "standby")
-  ) {
-    out.push(w("V8R6_STANDBY_UNKNOWN_ON_OLD_BUILDS"));
-  }
+  out.push(
+    ...versionOf(args.engine)
+      .stateWarnings(args, cluster)
+      .map((code) => w(code)),
+  );
   const pending = hostsWhere((n) => n.pendingRestart === true);
   if (pending.length > 0) out.push(w("V8R6_PENDING_RESTART", pending));
   if (!cluster.agreed)
