@@ -46,7 +46,7 @@ import {
 } from "./decide";
 import { remoteStreamIpPairs } from "./drParams";
 import { type ClusterObservation, clearStale, type Ownership, observe } from "./observe";
-import { type DrPlan, planCreate, planSwitchover, renderPlan } from "./plan";
+import { type DrPlan, planCreate, planSwitchover, renderDrPlan } from "./plan";
 import { releaseHeader } from "./releases";
 import { batch, type ClusterRead, type DrContext, drContext, readCluster, runNode } from "./remote";
 import { type DrRelationshipArgs, liftLegacyKeys, validateDrRelationship } from "./schema";
@@ -239,7 +239,7 @@ async function planOf(
           ...releaseLines(ctx, reads),
           ...(op.resume ? ["resume: both sides re-run and continue from their step files"] : []),
           ...lockLines(op.clearLocks),
-          ...wrapForDisplay(renderPlan(plan)),
+          ...wrapForDisplay(renderDrPlan(plan)),
         ],
         failures: [],
       };
@@ -264,7 +264,10 @@ async function planOf(
         );
       }
       const failures = op.kind === "start" && !op.resume ? startPreflight(ctx, reads, plan) : [];
-      return { lines: [...pre, ...lockLines(op.clearLocks), ...wrapForDisplay(renderPlan(plan))], failures };
+      return {
+        lines: [...pre, ...lockLines(op.clearLocks), ...wrapForDisplay(renderDrPlan(plan))],
+        failures,
+      };
     }
   }
 }
