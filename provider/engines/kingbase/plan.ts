@@ -10,7 +10,7 @@ import { type CronLineSpec, setCronLineActive } from "./cronFile";
 import { isHaTruthy, readAutoPrimaryRecovery, setAutoPrimaryRecovery } from "./haModuleConf";
 import { type FileEdit, joinLines, type LineChange, splitLines } from "./lines";
 import { readRepmgrSetting, setRecovery } from "./repmgrConf";
-import type { PolicyMode, RecoveryPolicyArgs } from "./schema";
+import type { PolicyMode, PolicySpec } from "./schema";
 import { effectiveState, missingFileReason, type NodeSnapshot } from "./snapshot";
 import { versionOf } from "./versions";
 import { cronValue } from "./versions/v8r3";
@@ -95,7 +95,7 @@ export interface PreviousNode {
 /** What delete restores; self-contained so restore needs only this and fresh snapshots. */
 export interface PolicyPrevious {
   /** Engine. */
-  engine: RecoveryPolicyArgs["engine"];
+  engine: PolicySpec["engine"];
   /** Nodes that were changed, in input order. */
   nodes: PreviousNode[];
   /** V8R3: the cron line spec used. */
@@ -107,7 +107,7 @@ export interface PolicyPrevious {
 /** The plan shown in preview and stored in outputs: no file contents, no secrets. */
 export interface PolicyPlan {
   /** Engine. */
-  engine: RecoveryPolicyArgs["engine"];
+  engine: PolicySpec["engine"];
   /** Target mode, or `restore` for a delete plan. */
   mode: PolicyMode | "restore";
   /** Nodes with changes, in input order. */
@@ -145,7 +145,7 @@ export interface PlanResult {
 }
 
 function daemonActions(
-  args: RecoveryPolicyArgs,
+  args: PolicySpec,
   changed: boolean,
   pending: boolean | null,
   pidFiles: { repmgrdPidFile: string; kbhaPidFile: string },
@@ -170,7 +170,7 @@ function describe(err: unknown): string {
  * `unchanged`); a node that could not be read, a missing required file, an ambiguous cron file, an edit that
  * would not take effect, or (V8R3) a running recovery become blockers.
  */
-export function planPolicy(args: RecoveryPolicyArgs, snapshots: readonly NodeSnapshot[]): PlanResult {
+export function planPolicy(args: PolicySpec, snapshots: readonly NodeSnapshot[]): PlanResult {
   const version = versionOf(args.engine);
   const byHost = new Map(snapshots.map((s) => [s.host, s]));
   const plan: PolicyPlan = {
@@ -400,7 +400,7 @@ export function planRestore(previous: PolicyPrevious, snapshots: readonly NodeSn
 }
 
 /** Compact human lines for preview: one per changed line, note, daemon action, unchanged node and blocker. */
-export function renderPlan(plan: PolicyPlan): string[] {
+export function renderPolicyPlan(plan: PolicyPlan): string[] {
   // Short lines: the CLI shortens long strings in a create preview, and a diff reads best line by line.
   const out: string[] = [];
   for (const n of plan.nodes) {

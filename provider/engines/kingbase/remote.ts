@@ -10,10 +10,10 @@ import { shellQuote } from "../../transport/redact";
 import { type FileAccess, readRemoteFiles, sha256Of, writeRemoteFile } from "../../transport/remoteFiles";
 import type { SshSession, SshTarget } from "../../transport/ssh";
 import type { FileWrite } from "./plan";
-import { type RecoveryPolicyArgs, rootSshSettings } from "./schema";
+import { type PolicySpec, rootSshSettings } from "./schema";
 import type { DaemonFacts, NodeSnapshot } from "./snapshot";
 import { type NodeReader, versionOf } from "./versions";
-import { resolveV8r6Paths, type V8r6PolicyArgs } from "./versions/v8r6";
+import { resolveV8r6Paths, type V8r6PolicySpec } from "./versions/v8r6";
 
 /** Per-command deadline for reads and writes. */
 const IO_TIMEOUT_MS = 30_000;
@@ -40,7 +40,7 @@ function targetOf(host: string, ssh: SshSettings, user: string): SshTarget {
 }
 
 /** Builds the fleet for a policy: every node's user login, plus root logins where `rootAccess` is root-ssh. */
-export function policyFleet(args: RecoveryPolicyArgs): PolicyFleet {
+export function policyFleet(args: PolicySpec): PolicyFleet {
   const targets: SshTarget[] = [];
   const users = new Map<string, string>();
   const roots = new Map<string, { key: string; access: FileAccess }>();
@@ -76,11 +76,7 @@ async function daemonFacts(pf: PolicyFleet, host: string, pidFile: string): Prom
 }
 
 /** Reads one node (what to read is the version's; how, over SSH, is here). Errors are typed and name the node. */
-export async function readSnapshot(
-  pf: PolicyFleet,
-  args: RecoveryPolicyArgs,
-  host: string,
-): Promise<NodeSnapshot> {
+export async function readSnapshot(pf: PolicyFleet, args: PolicySpec, host: string): Promise<NodeSnapshot> {
   const version = versionOf(args.engine);
   const user = await pf.fleet.session(pf.userKey(host));
   const route = pf.rootRoute(host);
@@ -122,7 +118,7 @@ function rootAccessError(e: unknown, host: string, access: FileAccess): HadrErro
 }
 
 /** Reads every node in parallel; the first failure (by node order) is thrown after all finished. */
-export async function readSnapshots(pf: PolicyFleet, args: RecoveryPolicyArgs): Promise<NodeSnapshot[]> {
+export async function readSnapshots(pf: PolicyFleet, args: PolicySpec): Promise<NodeSnapshot[]> {
   const outcomes = await Promise.all(
     args.nodes.map((n) =>
       readSnapshot(pf, args, n.host).then(
@@ -165,7 +161,7 @@ export async function applyWrite(pf: PolicyFleet, w: FileWrite): Promise<void> {
  */
 export async function restartDaemons(
   pf: PolicyFleet,
-  args: V8r6PolicyArgs,
+  args: V8r6PolicySpec,
   host: string,
   waitMs = 20_000,
 ): Promise<void> {

@@ -18,8 +18,8 @@ import {
 } from "../../config/ssh";
 import { type PropertyFailure, ValidationError } from "../../errors";
 import { versionOf, versionOfInput } from "./versions";
-import type { V8r3PolicyArgs } from "./versions/v8r3";
-import type { V8r6PolicyArgs } from "./versions/v8r6";
+import type { V8r3PolicySpec } from "./versions/v8r3";
+import type { V8r6PolicySpec } from "./versions/v8r6";
 
 /** Supported engines. */
 export const ENGINES = ["kingbase-v8r3", "kingbase-v8r6"] as const;
@@ -47,7 +47,7 @@ export {
   resolveV8r3Paths,
   V8R3_DEFAULT_PATHS,
   type V8r3Paths,
-  type V8r3PolicyArgs,
+  type V8r3PolicySpec,
   v8r3PathsSchema,
 } from "./versions/v8r3";
 export {
@@ -55,7 +55,7 @@ export {
   resolveV8r6Paths,
   V8R6_DEFAULT_PATHS,
   type V8r6Paths,
-  type V8r6PolicyArgs,
+  type V8r6PolicySpec,
   v8r6PathsSchema,
 } from "./versions/v8r6";
 
@@ -125,12 +125,15 @@ export interface CommonPolicyArgs {
   adopt: boolean;
 }
 
-/** Parsed, valid `RecoveryPolicy` inputs. */
-export type RecoveryPolicyArgs = V8r3PolicyArgs | V8r6PolicyArgs;
+/**
+ * Parsed, valid `RecoveryPolicy` inputs (defaults applied, keys resolved) — what the engine works with; the
+ * resource's public input type is `RecoveryPolicyArgs` in provider/resources/recoveryPolicy.ts.
+ */
+export type PolicySpec = V8r3PolicySpec | V8r6PolicySpec;
 
 /** Outcome of {@link validateRecoveryPolicy}. */
 export type RecoveryPolicyValidation =
-  | { ok: true; args: RecoveryPolicyArgs }
+  | { ok: true; args: PolicySpec }
   | { ok: false; failures: PropertyFailure[] };
 
 /** Formats a zod path the way users write it (shared with every schema). */
@@ -385,7 +388,7 @@ export function liftLegacyPolicyKeys(props: Record<string, unknown>): Record<str
 }
 
 /** Like {@link validateRecoveryPolicy} but throws a {@link ValidationError} carrying every failure. */
-export function parseRecoveryPolicy(raw: unknown): RecoveryPolicyArgs {
+export function parseRecoveryPolicy(raw: unknown): PolicySpec {
   const r = validateRecoveryPolicy(raw);
   if (!r.ok) throw new ValidationError(r.failures, { hint: "Fix the listed RecoveryPolicy inputs." });
   return r.args;

@@ -4,7 +4,7 @@
  */
 
 import type { CronScan } from "./cronFile";
-import type { PolicyMode, RecoveryPolicyArgs } from "./schema";
+import type { PolicyMode, PolicySpec } from "./schema";
 import { versionOf } from "./versions";
 import type { V8r3NodeSnapshot } from "./versions/v8r3";
 import type { V8r6NodeSnapshot } from "./versions/v8r6";
@@ -82,11 +82,7 @@ export interface NodeState {
  * Effective state of one node. `desired` (the declared mode, if any) turns differences into drift reasons.
  * Throws nothing; missing files show as `custom` with a reason or as a warning.
  */
-export function effectiveState(
-  snapshot: NodeSnapshot,
-  args: RecoveryPolicyArgs,
-  desired?: PolicyMode,
-): NodeState {
+export function effectiveState(snapshot: NodeSnapshot, args: PolicySpec, desired?: PolicyMode): NodeState {
   return versionOf(snapshot.engine).state(snapshot, args, desired);
 }
 
@@ -103,7 +99,7 @@ export interface ClusterState {
 /** Effective state of every node and whether they agree (whichever node is primary acts on failed nodes). */
 export function clusterState(
   snapshots: readonly NodeSnapshot[],
-  args: RecoveryPolicyArgs,
+  args: PolicySpec,
   desired?: PolicyMode,
 ): ClusterState {
   const nodes = snapshots.map((s) => effectiveState(s, args, desired));

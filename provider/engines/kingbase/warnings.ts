@@ -2,7 +2,7 @@
  * Safety warnings of a `RecoveryPolicy` (docs/vendor/kingbase-recovery.md §4) as data: a stable code, a text, and the
  * hosts concerned. Shown in preview; none of them blocks (blocking rules live in validation and the plan).
  */
-import type { RecoveryPolicyArgs } from "./schema";
+import type { PolicySpec } from "./schema";
 import type { ClusterState } from "./snapshot";
 import { versionOf } from "./versions";
 
@@ -74,7 +74,7 @@ function w(code: WarningCode, hosts: string[] = []): PolicyWarning {
 }
 
 /** Warnings that follow from the inputs alone (shown even when nodes cannot be read). */
-export function inputWarnings(args: RecoveryPolicyArgs): PolicyWarning[] {
+export function inputWarnings(args: PolicySpec): PolicyWarning[] {
   const out: PolicyWarning[] = [];
   if (args.mode === "automatic") out.push(w("AUTOMATIC_DISCARDS_TRANSACTIONS"));
   out.push(
@@ -86,7 +86,7 @@ export function inputWarnings(args: RecoveryPolicyArgs): PolicyWarning[] {
 }
 
 /** Warnings from the observed cluster state. */
-export function stateWarnings(args: RecoveryPolicyArgs, cluster: ClusterState): PolicyWarning[] {
+export function stateWarnings(args: PolicySpec, cluster: ClusterState): PolicyWarning[] {
   const out: PolicyWarning[] = [];
   const hostsWhere = (pred: (n: ClusterState["nodes"][number]) => boolean) =>
     cluster.nodes.filter(pred).map((n) => n.host);
@@ -124,7 +124,7 @@ export function stateWarnings(args: RecoveryPolicyArgs, cluster: ClusterState): 
 }
 
 /** Every warning: input warnings first, then state warnings (when the cluster was read). */
-export function policyWarnings(args: RecoveryPolicyArgs, cluster?: ClusterState): PolicyWarning[] {
+export function policyWarnings(args: PolicySpec, cluster?: ClusterState): PolicyWarning[] {
   return [...inputWarnings(args), ...(cluster ? stateWarnings(args, cluster) : [])];
 }
 

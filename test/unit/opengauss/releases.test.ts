@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { parseClusterXml } from "../../../provider/engines/opengauss/clusterXml";
 import { streamIpPairs } from "../../../provider/engines/opengauss/drParams";
 import {
-  type NodeSnapshot,
+  type DrNodeSnapshot,
   type PlanInput,
   planCreate,
   planDelete,
@@ -111,7 +111,7 @@ const A = parseClusterXml(fixture("cluster-A.xml"));
 const B = parseClusterXml(fixture("cluster-B.xml"));
 
 /** A DN already set the way gs_sdr wants (sync on), `wal_keep_segments` 256; B's cm_agent says DR cluster. */
-function snap(cluster: string, node: string, ip: string, peer: string, role: string): NodeSnapshot {
+function snap(cluster: string, node: string, ip: string, peer: string, role: string): DrNodeSnapshot {
   const s = dnSnapshot(cluster, node, ip, peer, role, {
     synchronous_commit: "on",
     most_available_sync: "on",

@@ -7,11 +7,11 @@ import type { z } from "zod";
 import type { CronLineSpec } from "../cronFile";
 import type { FileEdit } from "../lines";
 import type { PolicyFileKind, PolicyPrevious } from "../plan";
-import type { ApplyMode, CommonPolicyArgs, Engine, PolicyMode, RecoveryPolicyArgs } from "../schema";
+import type { ApplyMode, CommonPolicyArgs, Engine, PolicyMode, PolicySpec } from "../schema";
 import type { ClusterState, DaemonFacts, NodeSnapshot, NodeState } from "../snapshot";
 import type { WarningCode } from "../warnings";
 import { V8R3 } from "./v8r3";
-import { V8R6, type V8r6PolicyArgs } from "./v8r6";
+import { V8R6, type V8r6PolicySpec } from "./v8r6";
 
 /** One file a policy edits on a node, with how to edit and check it. */
 export interface FileTarget {
@@ -74,28 +74,28 @@ export interface KingbaseVersion {
   /** Validation of `apply`: the failure reason, or null when fine. */
   applyFailure(apply: unknown): string | null;
   /** The parsed arguments: the common ones plus this version's `paths` (defaults applied) and settings. */
-  parseArgs(common: CommonPolicyArgs, paths: unknown, apply: ApplyMode | undefined): RecoveryPolicyArgs;
+  parseArgs(common: CommonPolicyArgs, paths: unknown, apply: ApplyMode | undefined): PolicySpec;
   /** Reads one node's files (and daemon facts). */
-  readSnapshot(io: NodeReader, args: RecoveryPolicyArgs, host: string): Promise<NodeSnapshot>;
+  readSnapshot(io: NodeReader, args: PolicySpec, host: string): Promise<NodeSnapshot>;
   /** What one node's snapshot amounts to; `desired` turns differences into drift. */
-  state(s: NodeSnapshot, args: RecoveryPolicyArgs, desired: PolicyMode | undefined): NodeState;
+  state(s: NodeSnapshot, args: PolicySpec, desired: PolicyMode | undefined): NodeState;
   /** The files to edit to bring a node to `mode`. */
-  targets(args: RecoveryPolicyArgs, s: NodeSnapshot, mode: PolicyMode): NodeTargets;
+  targets(args: PolicySpec, s: NodeSnapshot, mode: PolicyMode): NodeTargets;
   /** Text of one policy file in a snapshot (null when missing or not a file of this version). */
   fileText(s: NodeSnapshot, file: PolicyFileKind): string | null;
   /** PID of the recovery running on the node, when known. */
   recoveryPid(s: NodeSnapshot): number | null;
   /** Whether a change is loaded by restarting the daemons (V8R6 with `apply: restart-daemons`). */
-  restartsDaemons(args: RecoveryPolicyArgs): args is V8r6PolicyArgs;
+  restartsDaemons(args: PolicySpec): args is V8r6PolicySpec;
   /** What delete needs to know about the daemons, given their pid files. */
   previousDaemons(
-    args: RecoveryPolicyArgs,
+    args: PolicySpec,
     pidFiles: { repmgrdPidFile: string; kbhaPidFile: string },
   ): PolicyPrevious["daemons"];
   /** Warnings of this version that follow from the inputs alone. */
-  inputWarnings(args: RecoveryPolicyArgs): WarningCode[];
+  inputWarnings(args: PolicySpec): WarningCode[];
   /** Warnings of this version from the observed cluster state. */
-  stateWarnings(args: RecoveryPolicyArgs, cluster: ClusterState): WarningCode[];
+  stateWarnings(args: PolicySpec, cluster: ClusterState): WarningCode[];
 }
 
 /** The version object of an engine. */

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { type CronLineSpec, scanCronFile, setCronLineActive } from "../cronFile";
 import { parseHaModuleConf, readAutoPrimaryRecovery, setAutoPrimaryRecovery } from "../haModuleConf";
 import { modeFromV8r3, v8r3KnobsForMode } from "../modes";
-import type { CommonPolicyArgs, PolicyMode, RecoveryPolicyArgs } from "../schema";
+import type { CommonPolicyArgs, PolicyMode, PolicySpec } from "../schema";
 import type { NodeSnapshot, NodeState } from "../snapshot";
 import type { FileTarget, KingbaseVersion } from ".";
 import { absPath, posixUser, relOrAbsPath, under } from "./paths";
@@ -42,7 +42,7 @@ export const v8r3PathsSchema = z
 export type V8r3Paths = z.infer<typeof v8r3PathsSchema>;
 
 /** Parsed inputs of a V8R3 policy. */
-export interface V8r3PolicyArgs extends CommonPolicyArgs {
+export interface V8r3PolicySpec extends CommonPolicyArgs {
   /** Engine. */
   engine: typeof ENGINE;
   /** Install layout. */
@@ -118,7 +118,7 @@ export function cronSpecFor(paths: V8r3Paths): CronLineSpec {
   return { user: r.cronUser, scriptPath: r.networkRewindScript };
 }
 
-function ownArgs(args: RecoveryPolicyArgs): V8r3PolicyArgs {
+function ownArgs(args: PolicySpec): V8r3PolicySpec {
   if (args.engine !== ENGINE) throw new TypeError("snapshot engine differs from the policy engine");
   return args;
 }
@@ -180,7 +180,7 @@ export function cronValue(text: string | null, spec: CronLineSpec): string {
   return scan.matches.length === 0 ? "absent" : scan.effectiveActive ? "active" : "commented";
 }
 
-function targets(args: V8r3PolicyArgs, s: V8r3NodeSnapshot, mode: PolicyMode) {
+function targets(args: V8r3PolicySpec, s: V8r3NodeSnapshot, mode: PolicyMode) {
   const paths = resolveV8r3Paths(args.paths);
   const spec = cronSpecFor(args.paths);
   const knobs = v8r3KnobsForMode(mode);

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { modeFromV8r6, v8r6RecoveryForMode } from "../modes";
 import { readRepmgrSetting, setRecovery } from "../repmgrConf";
-import type { ApplyMode, CommonPolicyArgs, PolicyMode, RecoveryPolicyArgs } from "../schema";
+import type { ApplyMode, CommonPolicyArgs, PolicyMode, PolicySpec } from "../schema";
 import type { DaemonFacts, NodeSnapshot, NodeState } from "../snapshot";
 import type { FileTarget, KingbaseVersion } from ".";
 import { absPath, relOrAbsPath, under } from "./paths";
@@ -40,7 +40,7 @@ export const v8r6PathsSchema = z
 export type V8r6Paths = z.infer<typeof v8r6PathsSchema>;
 
 /** Parsed inputs of a V8R6 policy. */
-export interface V8r6PolicyArgs extends CommonPolicyArgs {
+export interface V8r6PolicySpec extends CommonPolicyArgs {
   /** Engine. */
   engine: typeof ENGINE;
   /** Install layout. */
@@ -95,7 +95,7 @@ export interface V8r6NodeSnapshot {
   otherEngineFile?: string;
 }
 
-function ownArgs(args: RecoveryPolicyArgs): V8r6PolicyArgs {
+function ownArgs(args: PolicySpec): V8r6PolicySpec {
   if (args.engine !== ENGINE) throw new TypeError("snapshot engine differs from the policy engine");
   return args;
 }
@@ -157,7 +157,7 @@ function state(s: V8r6NodeSnapshot, desired: PolicyMode | undefined): NodeState 
   };
 }
 
-function targets(args: V8r6PolicyArgs, s: V8r6NodeSnapshot, mode: PolicyMode) {
+function targets(args: V8r6PolicySpec, s: V8r6NodeSnapshot, mode: PolicyMode) {
   const paths = resolveV8r6Paths(args.paths);
   const wanted = v8r6RecoveryForMode(mode);
   const target: FileTarget = {
@@ -215,7 +215,7 @@ export const V8R6: KingbaseVersion = {
   targets: (args, s, mode) => targets(ownArgs(args), ownSnapshot(s), mode),
   fileText: (s, file) => (file === "repmgrConf" ? ownSnapshot(s).repmgrConf : null),
   recoveryPid: () => null,
-  restartsDaemons: (args): args is V8r6PolicyArgs =>
+  restartsDaemons: (args): args is V8r6PolicySpec =>
     args.engine === ENGINE && args.apply === "restart-daemons",
   previousDaemons: (args, pidFiles) => ({ apply: ownArgs(args).apply, ...pidFiles }),
   inputWarnings: (args) => (ownArgs(args).apply === "file-only" ? ["V8R6_FILE_ONLY"] : []),

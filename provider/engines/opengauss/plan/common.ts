@@ -11,11 +11,11 @@ import { formatReplConnFields, isCrossRegion, parseReplConnInfo } from "../parse
 import { MASTER_BEHAVIOUR, type OmBehaviour } from "../releases";
 import {
   type DnGuc,
+  type DrNodeSnapshot,
   type DrPlan,
   type GucChange,
   type HbaChange,
   MAX_REPLCONNINFO,
-  type NodeSnapshot,
   type PlanInput,
   type PlanNote,
   type PlanProblem,
@@ -78,7 +78,7 @@ export class PlanBuilder {
   readonly hba: HbaChange[] = [];
   readonly notes: PlanNote[] = [];
   readonly problems: PlanProblem[] = [];
-  private readonly snaps = new Map<string, NodeSnapshot>();
+  private readonly snaps = new Map<string, DrNodeSnapshot>();
   readonly names: string[];
 
   constructor(readonly input: PlanInput) {
@@ -98,7 +98,7 @@ export class PlanBuilder {
     return this.names[0] === c ? this.names[1]! : this.names[0]!;
   }
 
-  snap(c: string, node: string): NodeSnapshot | undefined {
+  snap(c: string, node: string): DrNodeSnapshot | undefined {
     return this.snaps.get(`${c}\u0000${node}`);
   }
 

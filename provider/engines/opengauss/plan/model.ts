@@ -25,7 +25,7 @@ export type DnGuc =
 export type SnapshotValue = GucValue | string | null;
 
 /** Current values on one node, read before planning (by gs_guc check / show / cat). */
-export interface NodeSnapshot {
+export interface DrNodeSnapshot {
   /** Cluster name (as in the resource inputs). */
   cluster: string;
   /** Node (DEVICE) name. */
@@ -65,7 +65,7 @@ export interface PlanInput {
   /** The primary cluster (before the operation). */
   primary: string;
   /** Current values per node (any order). */
-  snapshots: readonly NodeSnapshot[];
+  snapshots: readonly DrNodeSnapshot[];
   /** Per-cluster environment facts. */
   facts?: Record<string, ClusterFacts>;
   /** Node gs_sdr runs on per cluster (default: the master node). */
