@@ -26,10 +26,10 @@ import {
   type PolicyPrevious,
   planPolicy,
   planRestore,
-  renderPlan,
+  renderPolicyPlan,
 } from "./plan";
 import { applyWrite, type PolicyFleet, policyFleet, readSnapshots, restartDaemons } from "./remote";
-import { liftLegacyPolicyKeys, type RecoveryPolicyArgs, validateRecoveryPolicy } from "./schema";
+import { liftLegacyPolicyKeys, type PolicySpec, validateRecoveryPolicy } from "./schema";
 import { clusterState, type NodeSnapshot } from "./snapshot";
 import { policyWarnings, renderWarnings } from "./warnings";
 
@@ -65,13 +65,13 @@ const INPUT_KEYS = [
 const OBJECT_INPUTS = ["nodes", "paths", "sshKey", "nodeSshKeys", "rootSshKey", "nodeRootSshKeys"];
 
 /** Parses stored or applied inputs; state written before 0.3 (keys inside `nodes`) is lifted first. */
-function argsOf(props: Record<string, unknown>): RecoveryPolicyArgs {
+function argsOf(props: Record<string, unknown>): PolicySpec {
   const v = validateRecoveryPolicy(liftLegacyPolicyKeys(userInputs(props, RECOVERY_POLICY_OUTPUTS)));
   if (!v.ok) throw new ValidationError(v.failures);
   return v.args;
 }
 
-async function withFleet<T>(args: RecoveryPolicyArgs, fn: (pf: PolicyFleet) => Promise<T>): Promise<T> {
+async function withFleet<T>(args: PolicySpec, fn: (pf: PolicyFleet) => Promise<T>): Promise<T> {
   const pf = policyFleet(args);
   try {
     return await fn(pf);
@@ -81,7 +81,7 @@ async function withFleet<T>(args: RecoveryPolicyArgs, fn: (pf: PolicyFleet) => P
 }
 
 /** Outputs that describe the live state: effective mode per node, pending restart, drift, warnings. */
-function liveOutputs(args: RecoveryPolicyArgs, snaps: NodeSnapshot[]): Record<string, unknown> {
+function liveOutputs(args: PolicySpec, snaps: NodeSnapshot[]): Record<string, unknown> {
   const cluster = clusterState(snaps, args, args.mode);
   const effective: Record<string, string> = {};
   for (const n of cluster.nodes) effective[n.host] = n.mode;
@@ -141,12 +141,7 @@ async function applyWrites(pf: PolicyFleet, writes: FileWrite[], name: string): 
   );
 }
 
-async function restartWhereNeeded(
-  pf: PolicyFleet,
-  args: RecoveryPolicyArgs,
-  result: PlanResult,
-  name: string,
-) {
+async function restartWhereNeeded(pf: PolicyFleet, args: PolicySpec, result: PlanResult, name: string) {
   if (args.engine !== "kingbase-v8r6") return;
   const hosts = result.plan.nodes.filter((n) => n.daemonActions.length > 0).map((n) => n.host);
   await Promise.all(
@@ -161,7 +156,7 @@ async function restartWhereNeeded(
 async function converge(
   id: string,
   inputs: Record<string, unknown>,
-  args: RecoveryPolicyArgs,
+  args: PolicySpec,
   plan: (snaps: NodeSnapshot[]) => PlanResult,
   previousOf: (r: PlanResult) => PolicyPrevious | undefined,
 ): Promise<Record<string, unknown>> {
@@ -174,10 +169,10 @@ async function converge(
         where: { node: result.plan.blockers[0]!.host, step: "plan" },
       });
     }
-    for (const line of renderPlan(result.plan)) progress(name, line);
+    for (const line of renderPolicyPlan(result.plan)) progress(name, line);
     await applyWrites(pf, result.writes, name);
     const previous = previousOf(result);
-    const partial = { ...inputs, plan: renderPlan(result.plan), previous };
+    const partial = { ...inputs, plan: renderPolicyPlan(result.plan), previous };
     try {
       await restartWhereNeeded(pf, args, result, name);
       const after = await readSnapshots(pf, args);
@@ -195,7 +190,7 @@ async function converge(
  */
 async function adoptPolicy(
   inputs: Record<string, unknown>,
-  args: RecoveryPolicyArgs,
+  args: PolicySpec,
 ): Promise<Record<string, unknown>> {
   return withFleet(args, async (pf) => {
     const snaps = await readSnapshots(pf, args);
@@ -223,7 +218,7 @@ async function adoptPolicy(
 }
 
 /** The id create gives a policy: `<engine>:<host>,<host>,…`. */
-export function policyIdOf(args: RecoveryPolicyArgs): string {
+export function policyIdOf(args: PolicySpec): string {
   return `${args.engine}:${args.nodes.map((n) => n.host).join(",")}`;
 }
 
@@ -264,7 +259,7 @@ export const recoveryPolicyController: pulumi.dynamic.ResourceProvider = {
         }
         const warnings = renderWarnings(policyWarnings(args, clusterState(snaps, args, args.mode)));
         for (const w of warnings) progress(resourceName(news), `warning: ${w}`);
-        return { inputs: { ...news, plan: renderPlan(plan), warnings } };
+        return { inputs: { ...news, plan: renderPolicyPlan(plan), warnings } };
       });
     } catch (e) {
       const host = e instanceof HadrError ? e.where.node : undefined;

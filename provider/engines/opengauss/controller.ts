@@ -49,7 +49,7 @@ import { type ClusterObservation, clearStale, type Ownership, observe } from "./
 import { type DrPlan, planCreate, planSwitchover, renderDrPlan } from "./plan";
 import { releaseHeader } from "./releases";
 import { batch, type ClusterRead, type DrContext, drContext, readCluster, runNode } from "./remote";
-import { type DrRelationshipArgs, liftLegacyKeys, validateDrRelationship } from "./schema";
+import { type DrSpec, liftLegacyKeys, validateDrRelationship } from "./schema";
 import { ownerTag, placeDrXml, runPair, runSdr, type SdrRun, type SdrTask, sdrFailure } from "./tasks";
 import { topologyMismatches } from "./topology";
 
@@ -70,7 +70,7 @@ const OPERATION_PREFIX = "operation: ";
 
 /** Parses stored or applied inputs; state written before 0.3 (keys inside `clusters`) is lifted first. */
 function parse(props: Record<string, unknown>): {
-  args: DrRelationshipArgs;
+  args: DrSpec;
   topologies: Record<string, ClusterTopology>;
 } {
   const v = validateDrRelationship(liftLegacyKeys(userInputs(props, DR_OUTPUTS)));
@@ -797,6 +797,6 @@ export const drRelationshipController: pulumi.dynamic.ResourceProvider = {
 };
 
 /** The id create gives a relationship: `dr:<cluster>:<cluster>`. */
-export function idOf(args: DrRelationshipArgs): string {
+export function idOf(args: DrSpec): string {
   return `dr:${Object.keys(args.clusters).join(":")}`;
 }
