@@ -13,7 +13,7 @@ import type { GucValue } from "./parsers/gucCheck";
 import { type OmClusterStatus, parseOmStatus } from "./parsers/omStatus";
 import { confGucValue } from "./parsers/postgresqlConf";
 import { parseQueryOutput, type SdrQueryResult } from "./parsers/query";
-import type { ClusterFacts, DnGuc, DrNodeSnapshot } from "./plan";
+import type { ClusterFacts, DnGuc, DrNodeSnapshot } from "./plan/model";
 import { type MasterMarkers, type OmRelease, omRelease } from "./releases";
 import { type DrSpec, hostKeyFor, runNodeOf } from "./schema";
 

@@ -1,7 +1,7 @@
 /** Test helpers: recorded outputs under test/fixtures/opengauss and small builders of inputs. */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { DrNodeSnapshot } from "../../../provider/engines/opengauss/plan";
+import type { DrNodeSnapshot } from "../../../provider/engines/opengauss/plan/model";
 import { testPrivateKey } from "../../support/keys";
 
 /** Directory of the recorded outputs (the tests run from dist/test/unit/opengauss). */

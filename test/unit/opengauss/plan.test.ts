@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type ClusterTopology, parseClusterXml } from "../../../provider/engines/opengauss/clusterXml";
-import {
-  type DrPlan,
-  type PlanInput,
-  planCreate,
-  planDelete,
-  planSwitchover,
-  renderDrPlan,
-} from "../../../provider/engines/opengauss/plan";
+import { planCreate } from "../../../provider/engines/opengauss/plan/create";
+import { planDelete } from "../../../provider/engines/opengauss/plan/delete";
+import type { DrPlan, PlanInput } from "../../../provider/engines/opengauss/plan/model";
+import { renderDrPlan } from "../../../provider/engines/opengauss/plan/render";
+import { planSwitchover } from "../../../provider/engines/opengauss/plan/switchover";
 import { omRelease } from "../../../provider/engines/opengauss/releases";
 import { dnSnapshot, fixture, fixtureSnapshots, localReplConnInfo, makeXml } from "./fixtures";
 

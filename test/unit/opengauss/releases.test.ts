@@ -2,14 +2,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseClusterXml } from "../../../provider/engines/opengauss/clusterXml";
 import { streamIpPairs } from "../../../provider/engines/opengauss/drParams";
-import {
-  type DrNodeSnapshot,
-  type PlanInput,
-  planCreate,
-  planDelete,
-  planSwitchover,
-  renderDrPlan,
-} from "../../../provider/engines/opengauss/plan";
+import { planCreate } from "../../../provider/engines/opengauss/plan/create";
+import { planDelete } from "../../../provider/engines/opengauss/plan/delete";
+import type { DrNodeSnapshot, PlanInput } from "../../../provider/engines/opengauss/plan/model";
+import { renderDrPlan } from "../../../provider/engines/opengauss/plan/render";
+import { planSwitchover } from "../../../provider/engines/opengauss/plan/switchover";
 import {
   compareOmVersions,
   MASTER_BEHAVIOUR,

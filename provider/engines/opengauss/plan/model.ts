@@ -1,6 +1,13 @@
 /**
- * The DR plan's data model: what is read per node (`DrNodeSnapshot`), what the planner gets (`PlanInput`) and
- * what it returns (`DrPlan`: GUC and pg_hba changes, notes, problems, steps). Types and constants only.
+ * The DR plan's data model. A plan says exactly which GUCs and pg_hba lines gs_sdr will change on every node,
+ * computed before anything runs (what `pulumi preview` shows), from the two topologies, which cluster is primary
+ * and a per-node {@link DrNodeSnapshot} of current values (docs/vendor/opengauss-gs_sdr.md §3). One module per
+ * operation: create.ts (§3.1–3.3), switchover.ts (§3.4–3.5), delete.ts (§3.6–3.8); common.ts holds the builder
+ * they share, render.ts the preview lines.
+ *
+ * Plans are deterministic: clusters sorted by name, nodes in dataNode1 order (then the other devices), GUCs in a
+ * fixed order, pg_hba edits in the order gs_sdr applies them. They contain no secrets (no password, no key, no
+ * DR user name). Types and constants only.
  */
 import type { ClusterTopology } from "../clusterXml";
 import type { DrParams } from "../drParams";
