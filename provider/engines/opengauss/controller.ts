@@ -46,7 +46,10 @@ import {
 } from "./decide";
 import { remoteStreamIpPairs } from "./drParams";
 import { type ClusterObservation, clearStale, type Ownership, observe } from "./observe";
-import { type DrPlan, planCreate, planSwitchover, renderDrPlan } from "./plan";
+import { planCreate } from "./plan/create";
+import type { DrPlan } from "./plan/model";
+import { renderDrPlan } from "./plan/render";
+import { planSwitchover } from "./plan/switchover";
 import { releaseHeader } from "./releases";
 import { batch, type ClusterRead, type DrContext, drContext, readCluster, runNode } from "./remote";
 import { type DrSpec, liftLegacyKeys, validateDrRelationship } from "./schema";
