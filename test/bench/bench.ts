@@ -19,7 +19,7 @@
 import { performance } from "node:perf_hooks";
 import { parseClusterXml } from "../../provider/engines/opengauss/clusterXml";
 import { observe } from "../../provider/engines/opengauss/observe";
-import { planCreate } from "../../provider/engines/opengauss/plan";
+import { planCreate } from "../../provider/engines/opengauss/plan/create";
 import { drContext, readCluster } from "../../provider/engines/opengauss/remote";
 import { validateDrRelationship } from "../../provider/engines/opengauss/schema";
 import { DR_PASSWORD, DrHarness, until } from "../e2e/dr-support";

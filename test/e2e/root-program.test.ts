@@ -1,9 +1,9 @@
 /**
- * The root program (`Pulumi.yaml` → `dist/index.js`, driven by `hadr:*` stack config) through the real Pulumi
+ * The root program (`Pulumi.yaml` → `dist/program/index.js`, driven by `hadr:*` stack config) through the real Pulumi
  * CLI: a RecoveryPolicy-only config on the lab's V8R3 hosts; config shape errors name the config key; preview,
  * up, a no-op second preview and destroy; stack outputs show the effective mode.
  *
- * The project is a temp directory whose Pulumi.yaml has `main: <repo>/dist/index.js` and whose node_modules
+ * The project is a temp directory whose Pulumi.yaml has `main: <repo>/dist/program/index.js` and whose node_modules
  * links `pulumi-hadr` and `@pulumi` to this checkout, as a user's project would install them (the dynamic
  * provider resolves `pulumi-hadr/runtime` from the project directory; docs/decisions.md D3).
  */
@@ -69,7 +69,7 @@ before(
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "hadr-root-program-"));
     fs.writeFileSync(
       path.join(dir, "Pulumi.yaml"),
-      `name: hadr\nruntime: nodejs\nmain: ${path.join(REPO_ROOT, "dist", "index.js")}\n`,
+      `name: hadr\nruntime: nodejs\nmain: ${path.join(REPO_ROOT, "dist", "program", "index.js")}\n`,
     );
     fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "hadr-root", private: true }));
     fs.mkdirSync(path.join(dir, "node_modules"));

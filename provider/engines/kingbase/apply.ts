@@ -7,9 +7,10 @@ import { Incomplete } from "../../dynamic/partial";
 import { type Props, progress } from "../../dynamic/props";
 import { describeError, HadrError, StateError } from "../../errors";
 import { liveOutputs } from "./outputs";
-import { type FileWrite, type PlanResult, type PolicyPrevious, renderPlan } from "./plan";
+import { type FileWrite, type PlanResult, type PolicyPrevious, renderPolicyPlan } from "./plan";
 import { applyWrite, type PolicyFleet, readSnapshots, restartDaemons } from "./remote";
-import type { RecoveryPolicyArgs } from "./schema";
+import type { PolicySpec } from "./schema";
+import { versionOf } from "./versions";
 
 /**
  * Applies the writes of a plan: nodes in parallel, each node's files in plan order. If any node fails, every
@@ -58,13 +59,8 @@ async function applyWrites(pf: PolicyFleet, writes: FileWrite[], name: string): 
   );
 }
 
-async function restartWhereNeeded(
-  pf: PolicyFleet,
-  args: RecoveryPolicyArgs,
-  result: PlanResult,
-  name: string,
-) {
-  if (args.engine !== "kingbase-v8r6") return;
+async function restartWhereNeeded(pf: PolicyFleet, args: PolicySpec, result: PlanResult, name: string) {
+  if (!versionOf(args.engine).restartsDaemons(args)) return;
   const hosts = result.plan.nodes.filter((n) => n.daemonActions.length > 0).map((n) => n.host);
   await Promise.all(
     hosts.map(async (h) => {
@@ -80,7 +76,7 @@ async function restartWhereNeeded(
  */
 export async function applyPlan(
   pf: PolicyFleet,
-  args: RecoveryPolicyArgs,
+  args: PolicySpec,
   result: PlanResult,
   previous: PolicyPrevious | undefined,
   name: string,
@@ -90,9 +86,9 @@ export async function applyPlan(
       where: { node: result.plan.blockers[0]!.host, step: "plan" },
     });
   }
-  for (const line of renderPlan(result.plan)) progress(name, line);
+  for (const line of renderPolicyPlan(result.plan)) progress(name, line);
   await applyWrites(pf, result.writes, name);
-  const partial = { plan: renderPlan(result.plan), previous };
+  const partial = { plan: renderPolicyPlan(result.plan), previous };
   try {
     await restartWhereNeeded(pf, args, result, name);
     const after = await readSnapshots(pf, args);

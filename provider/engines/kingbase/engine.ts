@@ -16,11 +16,12 @@ import {
   type PolicyPrevious,
   planPolicy,
   planRestore,
-  renderPlan,
+  renderPolicyPlan,
 } from "./plan";
 import { type PolicyFleet, policyFleet, readSnapshots } from "./remote";
-import { liftLegacyPolicyKeys, type RecoveryPolicyArgs, validateRecoveryPolicy } from "./schema";
+import { liftLegacyPolicyKeys, type PolicySpec, validateRecoveryPolicy } from "./schema";
 import { clusterState, type NodeSnapshot } from "./snapshot";
+import { versionOf } from "./versions";
 import { policyWarnings, renderWarnings } from "./warnings";
 
 /** What to do: the plan from what was read and, when creating with `adopt: true`, whether to adopt. */
@@ -30,12 +31,12 @@ export interface PolicyDecision {
 }
 
 /** The id create gives a policy: `<engine>:<host>,<host>,…`. */
-export function policyIdOf(args: RecoveryPolicyArgs): string {
+export function policyIdOf(args: PolicySpec): string {
   return `${args.engine}:${args.nodes.map((n) => n.host).join(",")}`;
 }
 
 /** The RecoveryPolicy engine. */
-export const policyEngine: Engine<RecoveryPolicyArgs, PolicyFleet, NodeSnapshot[], PolicyDecision> = {
+export const policyEngine: Engine<PolicySpec, PolicyFleet, NodeSnapshot[], PolicyDecision> = {
   keys: {
     outputs: RECOVERY_POLICY_OUTPUTS,
     previewOutputs: ["plan", "warnings"],
@@ -92,7 +93,7 @@ export const policyEngine: Engine<RecoveryPolicyArgs, PolicyFleet, NodeSnapshot[
     }
     const warnings = renderWarnings(policyWarnings(spec, clusterState(snaps, spec, spec.mode)));
     for (const w of warnings) progress(call.name, `warning: ${w}`);
-    return { outputs: { plan: renderPlan(plan), warnings } };
+    return { outputs: { plan: renderPolicyPlan(plan), warnings } };
   },
 
   async apply(call, snaps, d) {
@@ -128,7 +129,7 @@ export const policyEngine: Engine<RecoveryPolicyArgs, PolicyFleet, NodeSnapshot[
     if (!previous || previous.nodes.length === 0) return;
     const r = planRestore(previous, await readSnapshots(call.session, spec));
     // Restored files need the daemons to load them too.
-    if (spec.engine === "kingbase-v8r6" && spec.apply === "restart-daemons") {
+    if (versionOf(spec.engine).restartsDaemons(spec)) {
       for (const n of r.plan.nodes) {
         if (n.files.length > 0 && n.daemonActions.length === 0) {
           n.daemonActions.push({

@@ -2,7 +2,7 @@
  * What a RecoveryPolicy reports: the computed property list and the outputs that describe the live state of
  * every node (effective mode, pending restart, drift, warnings).
  */
-import type { RecoveryPolicyArgs } from "./schema";
+import type { PolicySpec } from "./schema";
 import { clusterState, type NodeSnapshot } from "./snapshot";
 import { policyWarnings, renderWarnings } from "./warnings";
 
@@ -17,7 +17,7 @@ export const RECOVERY_POLICY_OUTPUTS = [
   "lastApplied",
 ] as const;
 
-export function liveOutputs(args: RecoveryPolicyArgs, snaps: NodeSnapshot[]): Record<string, unknown> {
+export function liveOutputs(args: PolicySpec, snaps: NodeSnapshot[]): Record<string, unknown> {
   const cluster = clusterState(snaps, args, args.mode);
   const effective: Record<string, string> = {};
   for (const n of cluster.nodes) effective[n.host] = n.mode;

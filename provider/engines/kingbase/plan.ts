@@ -6,19 +6,14 @@
  */
 
 import { HadrError } from "../../errors";
-import { type CronLineSpec, scanCronFile, setCronLineActive } from "./cronFile";
+import { type CronLineSpec, setCronLineActive } from "./cronFile";
 import { isHaTruthy, readAutoPrimaryRecovery, setAutoPrimaryRecovery } from "./haModuleConf";
 import { type FileEdit, joinLines, type LineChange, splitLines } from "./lines";
-import { v8r3KnobsForMode, v8r6RecoveryForMode } from "./modes";
 import { readRepmgrSetting, setRecovery } from "./repmgrConf";
-import { type PolicyMode, type RecoveryPolicyArgs, resolveV8r3Paths, resolveV8r6Paths } from "./schema";
-import {
-  cronSpecFor,
-  effectiveState,
-  missingFileReason,
-  type NodeSnapshot,
-  parseRecoveryFlag,
-} from "./snapshot";
+import type { PolicyMode, PolicySpec } from "./schema";
+import { effectiveState, missingFileReason, type NodeSnapshot } from "./snapshot";
+import { versionOf } from "./versions";
+import { cronValue } from "./versions/v8r3";
 
 /** The files a policy touches. */
 export type PolicyFileKind = "cron" | "haModuleDb" | "haModuleCluster" | "repmgrConf";
@@ -100,7 +95,7 @@ export interface PreviousNode {
 /** What delete restores; self-contained so restore needs only this and fresh snapshots. */
 export interface PolicyPrevious {
   /** Engine. */
-  engine: RecoveryPolicyArgs["engine"];
+  engine: PolicySpec["engine"];
   /** Nodes that were changed, in input order. */
   nodes: PreviousNode[];
   /** V8R3: the cron line spec used. */
@@ -112,7 +107,7 @@ export interface PolicyPrevious {
 /** The plan shown in preview and stored in outputs: no file contents, no secrets. */
 export interface PolicyPlan {
   /** Engine. */
-  engine: RecoveryPolicyArgs["engine"];
+  engine: PolicySpec["engine"];
   /** Target mode, or `restore` for a delete plan. */
   mode: PolicyMode | "restore";
   /** Nodes with changes, in input order. */
@@ -149,97 +144,13 @@ export interface PlanResult {
   writes: FileWrite[];
 }
 
-interface FileTarget {
-  file: PolicyFileKind;
-  path: string;
-  access: "root" | "user";
-  text: string | null;
-  /** Computes the edit; may throw a HadrError (becomes a blocker). */
-  edit: (text: string | null) => FileEdit;
-  /** Checks the edited text has the wanted effect; returns a problem or null. */
-  verify: (text: string) => string | null;
-  /** Previous effective value of this file. */
-  value: (text: string | null) => string | null;
-  /** A missing file is a blocker (else it is skipped with a note). */
-  required: boolean;
-}
-
-function cronValue(text: string | null, spec: CronLineSpec): string {
-  const scan = scanCronFile(text, spec);
-  return scan.matches.length === 0 ? "absent" : scan.effectiveActive ? "active" : "commented";
-}
-
-function v8r3Targets(
-  args: RecoveryPolicyArgs & { engine: "kingbase-v8r3" },
-  s: NodeSnapshot,
-  mode: PolicyMode,
-) {
-  if (s.engine !== "kingbase-v8r3") throw new TypeError("snapshot engine differs from the policy engine");
-  const paths = resolveV8r3Paths(args.paths);
-  const spec = cronSpecFor(args.paths);
-  const knobs = v8r3KnobsForMode(mode);
-  const apr = (file: "haModuleDb" | "haModuleCluster", path: string, text: string | null): FileTarget => ({
-    file,
-    path,
-    access: "user",
-    text,
-    required: file === "haModuleDb",
-    edit: (t) => setAutoPrimaryRecovery(t ?? "", knobs.autoPrimaryRecovery),
-    verify: (t) =>
-      readAutoPrimaryRecovery(t).enabled === (knobs.autoPrimaryRecovery === 1)
-        ? null
-        : `AUTO_PRIMARY_RECOVERY would still not read as ${knobs.autoPrimaryRecovery} (see the file warnings)`,
-    value: (t) => (t === null ? null : readAutoPrimaryRecovery(t).value),
-  });
-  const targets: FileTarget[] = [
-    {
-      file: "cron",
-      path: paths.cronFile,
-      access: "root",
-      text: s.cronFile,
-      required: false,
-      edit: (t) => setCronLineActive(t, spec, knobs.cronActive),
-      verify: (t) =>
-        scanCronFile(t, spec).effectiveActive === knobs.cronActive
-          ? null
-          : "the network_rewind.sh cron line would not have the wanted state",
-      value: (t) => cronValue(t, spec),
-    },
-    apr("haModuleDb", paths.haModuleDb, s.haModuleDb),
-    apr("haModuleCluster", paths.haModuleCluster, s.haModuleCluster),
-  ];
-  return { targets, spec };
-}
-
-function v8r6Targets(
-  args: RecoveryPolicyArgs & { engine: "kingbase-v8r6" },
-  s: NodeSnapshot,
-  mode: PolicyMode,
-) {
-  if (s.engine !== "kingbase-v8r6") throw new TypeError("snapshot engine differs from the policy engine");
-  const paths = resolveV8r6Paths(args.paths);
-  const wanted = v8r6RecoveryForMode(mode);
-  const target: FileTarget = {
-    file: "repmgrConf",
-    path: paths.repmgrConf,
-    access: "user",
-    text: s.repmgrConf,
-    required: true,
-    edit: (t) => setRecovery(t ?? "", wanted),
-    verify: (t) =>
-      readRepmgrSetting(t, "recovery")?.value === wanted ? null : `recovery would not read as '${wanted}'`,
-    value: (t) => (t === null ? null : (readRepmgrSetting(t, "recovery")?.value ?? null)),
-  };
-  return { targets: [target], paths };
-}
-
 function daemonActions(
-  args: RecoveryPolicyArgs,
+  args: PolicySpec,
   changed: boolean,
   pending: boolean | null,
   pidFiles: { repmgrdPidFile: string; kbhaPidFile: string },
 ): DaemonAction[] {
-  if (args.engine !== "kingbase-v8r6" || args.apply !== "restart-daemons") return [];
+  if (!versionOf(args.engine).restartsDaemons(args)) return [];
   if (!changed && pending !== true) return [];
   const reason = changed
     ? "load the changed repmgr.conf"
@@ -259,7 +170,8 @@ function describe(err: unknown): string {
  * `unchanged`); a node that could not be read, a missing required file, an ambiguous cron file, an edit that
  * would not take effect, or (V8R3) a running recovery become blockers.
  */
-export function planPolicy(args: RecoveryPolicyArgs, snapshots: readonly NodeSnapshot[]): PlanResult {
+export function planPolicy(args: PolicySpec, snapshots: readonly NodeSnapshot[]): PlanResult {
+  const version = versionOf(args.engine);
   const byHost = new Map(snapshots.map((s) => [s.host, s]));
   const plan: PolicyPlan = {
     engine: args.engine,
@@ -278,51 +190,45 @@ export function planPolicy(args: RecoveryPolicyArgs, snapshots: readonly NodeSna
       plan.blockers.push({ host: node.host, reason: "the node was not read" });
       continue;
     }
-    let targets: FileTarget[];
-    if (args.engine === "kingbase-v8r3") {
-      const t = v8r3Targets(args, s, args.mode);
-      targets = t.targets;
-      cronSpec = t.spec;
-    } else {
-      const t = v8r6Targets(args, s, args.mode);
-      targets = t.targets;
-      pidFiles = { repmgrdPidFile: t.paths.repmgrdPidFile, kbhaPidFile: t.paths.kbhaPidFile };
-    }
+    const t = version.targets(args, s, args.mode);
+    const targets = t.targets;
+    if (t.cron) cronSpec = t.cron;
+    if (t.pidFiles) pidFiles = t.pidFiles;
     const state = effectiveState(s, args);
     const files: FilePlan[] = [];
     const previous: PreviousFile[] = [];
-    for (const t of targets) {
-      if (t.text === null && t.required) {
-        plan.blockers.push({ host: node.host, reason: missingFileReason(t.path, s) });
+    for (const f of targets) {
+      if (f.text === null && f.required) {
+        plan.blockers.push({ host: node.host, reason: missingFileReason(f.path, s) });
         continue;
       }
-      if (t.text === null && t.file !== "cron") continue;
+      if (f.text === null && f.file !== "cron") continue;
       let edit: FileEdit;
       try {
-        edit = t.edit(t.text);
+        edit = f.edit(f.text);
       } catch (err) {
-        plan.blockers.push({ host: node.host, reason: `${t.path}: ${describe(err)}` });
+        plan.blockers.push({ host: node.host, reason: `${f.path}: ${describe(err)}` });
         continue;
       }
-      const problem = t.verify(edit.text);
-      if (problem !== null) plan.blockers.push({ host: node.host, reason: `${t.path}: ${problem}` });
+      const problem = f.verify(edit.text);
+      if (problem !== null) plan.blockers.push({ host: node.host, reason: `${f.path}: ${problem}` });
       if (edit.changes.length === 0) continue;
-      files.push({ file: t.file, path: t.path, access: t.access, changes: edit.changes, notes: edit.notes });
+      files.push({ file: f.file, path: f.path, access: f.access, changes: edit.changes, notes: edit.notes });
       previous.push({
-        file: t.file,
-        path: t.path,
-        access: t.access,
+        file: f.file,
+        path: f.path,
+        access: f.access,
         changes: edit.changes,
         addedTerminator: edit.addedTerminator === true,
-        created: t.text === null,
-        value: t.value(t.text),
+        created: f.text === null,
+        value: f.value(f.text),
       });
       writes.push({
         host: node.host,
-        file: t.file,
-        path: t.path,
-        access: t.access,
-        expected: t.text,
+        file: f.file,
+        path: f.path,
+        access: f.access,
+        expected: f.text,
         text: edit.text,
       });
     }
@@ -332,7 +238,7 @@ export function planPolicy(args: RecoveryPolicyArgs, snapshots: readonly NodeSna
       continue;
     }
     if (state.recoveryInProgress) {
-      const pid = s.engine === "kingbase-v8r3" ? parseRecoveryFlag(s.recoveryFlag).pid : null;
+      const pid = version.recoveryPid(s);
       plan.blockers.push({
         host: node.host,
         reason: `network_rewind.sh is recovering this node (KB_RECOVERY_FLAG set${pid ? `, PID ${pid}` : ""}); wait until it finishes`,
@@ -342,7 +248,8 @@ export function planPolicy(args: RecoveryPolicyArgs, snapshots: readonly NodeSna
     if (previous.length > 0) plan.previous.nodes.push({ host: node.host, files: previous });
   }
   if (cronSpec) plan.previous.cron = cronSpec;
-  if (args.engine === "kingbase-v8r6") plan.previous.daemons = { apply: args.apply, ...pidFiles };
+  const daemons = version.previousDaemons(args, pidFiles);
+  if (daemons) plan.previous.daemons = daemons;
   return { plan, writes };
 }
 
@@ -450,7 +357,7 @@ export function planRestore(previous: PolicyPrevious, snapshots: readonly NodeSn
     }
     const files: FilePlan[] = [];
     for (const f of node.files) {
-      const current = textOf(s, f.file);
+      const current = versionOf(s.engine).fileText(s, f.file);
       if (current === null && f.file !== "cron") {
         plan.blockers.push({ host: node.host, reason: missingFileReason(f.path, s) });
         continue;
@@ -492,18 +399,8 @@ export function planRestore(previous: PolicyPrevious, snapshots: readonly NodeSn
   return { plan, writes };
 }
 
-function textOf(s: NodeSnapshot, file: PolicyFileKind): string | null {
-  if (s.engine === "kingbase-v8r3") {
-    if (file === "cron") return s.cronFile;
-    if (file === "haModuleDb") return s.haModuleDb;
-    if (file === "haModuleCluster") return s.haModuleCluster;
-    return null;
-  }
-  return file === "repmgrConf" ? s.repmgrConf : null;
-}
-
 /** Compact human lines for preview: one per changed line, note, daemon action, unchanged node and blocker. */
-export function renderPlan(plan: PolicyPlan): string[] {
+export function renderPolicyPlan(plan: PolicyPlan): string[] {
   // Short lines: the CLI shortens long strings in a create preview, and a diff reads best line by line.
   const out: string[] = [];
   for (const n of plan.nodes) {

@@ -9,16 +9,12 @@ import { Fleet, fleetOf } from "../../transport/fleet";
 import { shellQuote } from "../../transport/redact";
 import { type FileAccess, readRemoteFiles, sha256Of, writeRemoteFile } from "../../transport/remoteFiles";
 import type { SshSession, SshTarget } from "../../transport/ssh";
+import { waitFor } from "../../transport/wait";
 import type { FileWrite } from "./plan";
-import {
-  type RecoveryPolicyArgs,
-  resolveV8r3Paths,
-  resolveV8r6Paths,
-  rootSshSettings,
-  V8R3_DEFAULT_PATHS,
-  V8R6_DEFAULT_PATHS,
-} from "./schema";
+import { type PolicySpec, rootSshSettings } from "./schema";
 import type { DaemonFacts, NodeSnapshot } from "./snapshot";
+import { type NodeReader, versionOf } from "./versions";
+import { resolveV8r6Paths, type V8r6PolicySpec } from "./versions/v8r6";
 
 /** Per-command deadline for reads and writes. */
 const IO_TIMEOUT_MS = 30_000;
@@ -45,7 +41,7 @@ function targetOf(host: string, ssh: SshSettings, user: string): SshTarget {
 }
 
 /** Builds the fleet for a policy: every node's user login, plus root logins where `rootAccess` is root-ssh. */
-export function policyFleet(args: RecoveryPolicyArgs): PolicyFleet {
+export function policyFleet(args: PolicySpec): PolicyFleet {
   const targets: SshTarget[] = [];
   const users = new Map<string, string>();
   const roots = new Map<string, { key: string; access: FileAccess }>();
@@ -53,7 +49,7 @@ export function policyFleet(args: RecoveryPolicyArgs): PolicyFleet {
     const t = targetOf(n.host, n.ssh, n.ssh.user);
     targets.push(t);
     users.set(n.host, Fleet.key(t));
-    if (args.engine === "kingbase-v8r3" && n.rootAccess === "root-ssh") {
+    if (versionOf(args.engine).needsRootAccess && n.rootAccess === "root-ssh") {
       const root = rootSshSettings(n)!;
       const rt = targetOf(n.host, root, root.user ?? "root");
       targets.push(rt);
@@ -80,67 +76,26 @@ async function daemonFacts(pf: PolicyFleet, host: string, pidFile: string): Prom
   return { pid: Number(pid), startTimeMs: Number(start) * 1000 };
 }
 
-/** Reads one node. Errors are typed and name the node. */
-export async function readSnapshot(
-  pf: PolicyFleet,
-  args: RecoveryPolicyArgs,
-  host: string,
-): Promise<NodeSnapshot> {
+/** Reads one node (what to read is the version's; how, over SSH, is here). Errors are typed and name the node. */
+export async function readSnapshot(pf: PolicyFleet, args: PolicySpec, host: string): Promise<NodeSnapshot> {
+  const version = versionOf(args.engine);
   const user = await pf.fleet.session(pf.userKey(host));
-  if (args.engine === "kingbase-v8r3") {
-    const p = resolveV8r3Paths(args.paths);
-    const route = pf.rootRoute(host);
-    const root = await pf.fleet.session(route.key);
-    const [[db, cluster, flag], [cron]] = await Promise.all([
-      readRemoteFiles(user, [p.haModuleDb, p.haModuleCluster, p.recoveryFlagFile], {
-        timeoutMs: IO_TIMEOUT_MS,
-      }),
-      readRemoteFiles(root, [p.cronFile], {
-        access: route.access,
-        timeoutMs: IO_TIMEOUT_MS,
-        step: "read cron file",
-      }).catch((e: unknown) => {
-        throw rootAccessError(e, host, route.access);
-      }),
-    ]);
-    let pidAlive: boolean | null = null;
-    const pid = flag?.text?.split("\n")[1]?.trim();
-    if (pid && /^\d+$/.test(pid)) {
-      pidAlive = (await user.exec(`kill -0 ${pid}`, { timeoutMs: IO_TIMEOUT_MS })).code === 0;
-    }
-    const other = db!.text === null ? await otherEngineFile(user, V8R6_MAIN_FILE) : undefined;
-    return {
-      engine: "kingbase-v8r3",
-      host,
-      ...(other ? { otherEngineFile: other } : {}),
-      cronFile: cron!.text,
-      haModuleDb: db!.text,
-      haModuleCluster: cluster!.text,
-      recoveryFlag: flag!.text,
-      recoveryFlagPidAlive: pidAlive,
-    };
-  }
-  const p = resolveV8r6Paths(args.paths);
-  const [[conf], repmgrd, kbha] = await Promise.all([
-    readRemoteFiles(user, [p.repmgrConf], { timeoutMs: IO_TIMEOUT_MS }),
-    daemonFacts(pf, host, p.repmgrdPidFile),
-    daemonFacts(pf, host, p.kbhaPidFile),
-  ]);
-  const other = conf!.text === null ? await otherEngineFile(user, V8R3_MAIN_FILE) : undefined;
-  return {
-    engine: "kingbase-v8r6",
-    host,
-    ...(other ? { otherEngineFile: other } : {}),
-    repmgrConf: conf!.text,
-    repmgrConfMtimeMs: conf!.mtimeMs,
-    repmgrd,
-    kbha,
+  const route = pf.rootRoute(host);
+  const root = version.needsRootAccess ? await pf.fleet.session(route.key) : user;
+  const io: NodeReader = {
+    userFiles: (paths) => readRemoteFiles(user, paths, { timeoutMs: IO_TIMEOUT_MS }),
+    rootFiles: (paths, step) =>
+      readRemoteFiles(root, paths, { access: route.access, timeoutMs: IO_TIMEOUT_MS, step }).catch(
+        (e: unknown) => {
+          throw rootAccessError(e, host, route.access);
+        },
+      ),
+    pidAlive: async (pid) => (await user.exec(`kill -0 ${pid}`, { timeoutMs: IO_TIMEOUT_MS })).code === 0,
+    daemon: (pidFile) => daemonFacts(pf, host, pidFile),
+    otherVersionFile: () => otherEngineFile(user, versionOf(version.otherEngine).defaultMainFile),
   };
+  return version.readSnapshot(io, args, host);
 }
-
-/** The other version's vendor-default main file (to tell a wrong `engine` from a wrong path). */
-const V8R6_MAIN_FILE = `${V8R6_DEFAULT_PATHS.installDir}/${V8R6_DEFAULT_PATHS.repmgrConf}`;
-const V8R3_MAIN_FILE = `${V8R3_DEFAULT_PATHS.clusterPath}/${V8R3_DEFAULT_PATHS.dbHaModuleConf}`;
 
 async function otherEngineFile(user: SshSession, path: string): Promise<string | undefined> {
   const r = await user.exec(`test -e ${shellQuote(path)}`, {
@@ -164,7 +119,7 @@ function rootAccessError(e: unknown, host: string, access: FileAccess): HadrErro
 }
 
 /** Reads every node in parallel; the first failure (by node order) is thrown after all finished. */
-export async function readSnapshots(pf: PolicyFleet, args: RecoveryPolicyArgs): Promise<NodeSnapshot[]> {
+export async function readSnapshots(pf: PolicyFleet, args: PolicySpec): Promise<NodeSnapshot[]> {
   const outcomes = await Promise.all(
     args.nodes.map((n) =>
       readSnapshot(pf, args, n.host).then(
@@ -207,7 +162,7 @@ export async function applyWrite(pf: PolicyFleet, w: FileWrite): Promise<void> {
  */
 export async function restartDaemons(
   pf: PolicyFleet,
-  args: RecoveryPolicyArgs & { engine: "kingbase-v8r6" },
+  args: V8r6PolicySpec,
   host: string,
   waitMs = 20_000,
 ): Promise<void> {
@@ -225,19 +180,15 @@ export async function restartDaemons(
     timeoutMs: IO_TIMEOUT_MS,
     step: "restart repmgrd",
   });
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const [r, k] = await Promise.all([
-      daemonFacts(pf, host, p.repmgrdPidFile),
-      daemonFacts(pf, host, p.kbhaPidFile),
-    ]);
-    if (r.pid !== null && r.pid !== before.pid && k.pid !== null) return;
-    if (Date.now() > deadline) {
-      throw new StateError(`repmgrd/kbha did not come back within ${waitMs / 1000} s after the restart`, {
-        where: { node: host, step: "restart daemons" },
-        hint: "Check `repmgr service status` on the node; `sys_monitor.sh startlocal` starts them by hand. The next `pulumi up` restarts them again.",
-      });
-    }
-    await new Promise((r2) => setTimeout(r2, 500));
+  const w = await waitFor(
+    () => Promise.all([daemonFacts(pf, host, p.repmgrdPidFile), daemonFacts(pf, host, p.kbhaPidFile)]),
+    ([r, k]) => r.pid !== null && r.pid !== before.pid && k.pid !== null,
+    { timeoutMs: waitMs, intervalMs: 500 },
+  );
+  if (!w.reached) {
+    throw new StateError(`repmgrd/kbha did not come back within ${waitMs / 1000} s after the restart`, {
+      where: { node: host, step: "restart daemons" },
+      hint: "Check `repmgr service status` on the node; `sys_monitor.sh startlocal` starts them by hand. The next `pulumi up` restarts them again.",
+    });
   }
 }

@@ -5,7 +5,6 @@
  * per-node overrides `nodeSshKeys`, root logins `rootSshKey` / `nodeRootSshKeys`), never inside `nodes`, so
  * `nodes` stays visible in `pulumi preview --diff`.
  */
-import { posix } from "node:path";
 import { z } from "zod";
 import { issueFailures, propertyPath } from "../../config/issues";
 import {
@@ -18,11 +17,14 @@ import {
   withoutLegacyKey,
 } from "../../config/ssh";
 import { type PropertyFailure, ValidationError } from "../../errors";
+import { versionOf, versionOfInput } from "./versions";
+import type { V8r3PolicySpec } from "./versions/v8r3";
+import type { V8r6PolicySpec } from "./versions/v8r6";
 
 /** Supported engines. */
 export const ENGINES = ["kingbase-v8r3", "kingbase-v8r6"] as const;
 /** A supported engine. */
-export type Engine = (typeof ENGINES)[number];
+export type KingbaseEngine = (typeof ENGINES)[number];
 
 /** Recovery modes: nothing automatic, failed standbys only, standbys and a returning old primary. */
 export const MODES = ["manual", "standby", "automatic"] as const;
@@ -39,67 +41,23 @@ export const ROOT_ACCESS = ["sudo", "root-ssh"] as const;
 /** A way to reach the root-owned cron file. */
 export type RootAccess = (typeof ROOT_ACCESS)[number];
 
-/** Vendor default layout of a V8R3 cluster (relative paths are below `clusterPath`). */
-export const V8R3_DEFAULT_PATHS = {
-  clusterPath: "/home/kingbase/cluster/HAR3",
-  dbHaModuleConf: "db/etc/HAmodule.conf",
-  clusterHaModuleConf: "kingbasecluster/etc/HAmodule.conf",
-  networkRewindScript: "db/bin/network_rewind.sh",
-  cronFile: "/etc/cron.d/KINGBASECRON",
-  cronUser: "kingbase",
-  recoveryFlagFile: "/dev/shm/KB_RECOVERY_FLAG",
-} as const;
-
-/** Vendor default layout of a V8R6 node (relative paths are below `installDir`). */
-export const V8R6_DEFAULT_PATHS = {
-  installDir: "/home/kingbase/cluster/R6HA/kingbase",
-  repmgrConf: "etc/repmgr.conf",
-  repmgrdPidFile: "etc/hamgrd.pid",
-  kbhaPidFile: "etc/kbha.pid",
-  repmgrBin: "bin/repmgr",
-  repmgrdBin: "bin/repmgrd",
-  kbhaBin: "bin/kbha",
-} as const;
-
-const SAFE_PATH = /^[A-Za-z0-9._/+@,:=-]+$/;
-const SAFE_PATH_REASON = "must be a path of letters, digits and . _ / + @ , : = - only";
-
-const absPath = z
-  .string()
-  .regex(SAFE_PATH, SAFE_PATH_REASON)
-  .refine((p) => p.startsWith("/"), "must be an absolute path");
-const relOrAbsPath = z.string().regex(SAFE_PATH, SAFE_PATH_REASON);
-const posixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a POSIX user name");
-
-/** `paths` of a V8R3 policy; relative file paths resolve against `clusterPath`. */
-export const v8r3PathsSchema = z
-  .object({
-    clusterPath: absPath.default(V8R3_DEFAULT_PATHS.clusterPath),
-    dbHaModuleConf: relOrAbsPath.default(V8R3_DEFAULT_PATHS.dbHaModuleConf),
-    clusterHaModuleConf: relOrAbsPath.default(V8R3_DEFAULT_PATHS.clusterHaModuleConf),
-    networkRewindScript: relOrAbsPath.default(V8R3_DEFAULT_PATHS.networkRewindScript),
-    cronFile: absPath.default(V8R3_DEFAULT_PATHS.cronFile),
-    cronUser: posixUser.default(V8R3_DEFAULT_PATHS.cronUser),
-    recoveryFlagFile: absPath.default(V8R3_DEFAULT_PATHS.recoveryFlagFile),
-  })
-  .strict();
-/** Parsed V8R3 paths (defaults applied). */
-export type V8r3Paths = z.infer<typeof v8r3PathsSchema>;
-
-/** `paths` of a V8R6 policy; relative file paths resolve against `installDir`. */
-export const v8r6PathsSchema = z
-  .object({
-    installDir: absPath.default(V8R6_DEFAULT_PATHS.installDir),
-    repmgrConf: relOrAbsPath.default(V8R6_DEFAULT_PATHS.repmgrConf),
-    repmgrdPidFile: relOrAbsPath.default(V8R6_DEFAULT_PATHS.repmgrdPidFile),
-    kbhaPidFile: relOrAbsPath.default(V8R6_DEFAULT_PATHS.kbhaPidFile),
-    repmgrBin: relOrAbsPath.default(V8R6_DEFAULT_PATHS.repmgrBin),
-    repmgrdBin: relOrAbsPath.default(V8R6_DEFAULT_PATHS.repmgrdBin),
-    kbhaBin: relOrAbsPath.default(V8R6_DEFAULT_PATHS.kbhaBin),
-  })
-  .strict();
-/** Parsed V8R6 paths (defaults applied). */
-export type V8r6Paths = z.infer<typeof v8r6PathsSchema>;
+export {
+  cronSpecFor,
+  type ResolvedV8r3Paths,
+  resolveV8r3Paths,
+  V8R3_DEFAULT_PATHS,
+  type V8r3Paths,
+  type V8r3PolicySpec,
+  v8r3PathsSchema,
+} from "./versions/v8r3";
+export {
+  type ResolvedV8r6Paths,
+  resolveV8r6Paths,
+  V8R6_DEFAULT_PATHS,
+  type V8r6Paths,
+  type V8r6PolicySpec,
+  v8r6PathsSchema,
+} from "./versions/v8r6";
 
 /** SSH login of a node: the shared schema (no key material) with the KingbaseES default user `kingbase`. */
 const nodeSshSchema = sshLoginSchema.transform((s) => ({ ...s, user: s.user ?? "kingbase" }));
@@ -155,7 +113,8 @@ export interface PolicyNode {
   rootKey?: SshKey;
 }
 
-interface CommonArgs {
+/** Parsed inputs every KingbaseES version has. */
+export interface CommonPolicyArgs {
   /** Every node of the cluster, in input order. */
   nodes: PolicyNode[];
   /** Wanted recovery mode. */
@@ -166,30 +125,15 @@ interface CommonArgs {
   adopt: boolean;
 }
 
-/** Parsed inputs of a V8R3 policy. */
-export interface V8r3PolicyArgs extends CommonArgs {
-  /** Engine. */
-  engine: "kingbase-v8r3";
-  /** Install layout. */
-  paths: V8r3Paths;
-}
-
-/** Parsed inputs of a V8R6 policy. */
-export interface V8r6PolicyArgs extends CommonArgs {
-  /** Engine. */
-  engine: "kingbase-v8r6";
-  /** Install layout. */
-  paths: V8r6Paths;
-  /** How a change takes effect. */
-  apply: ApplyMode;
-}
-
-/** Parsed, valid `RecoveryPolicy` inputs. */
-export type RecoveryPolicyArgs = V8r3PolicyArgs | V8r6PolicyArgs;
+/**
+ * Parsed, valid `RecoveryPolicy` inputs (defaults applied, keys resolved) — what the engine works with; the
+ * resource's public input type is `RecoveryPolicyArgs` in provider/resources/recoveryPolicy.ts.
+ */
+export type PolicySpec = V8r3PolicySpec | V8r6PolicySpec;
 
 /** Outcome of {@link validateRecoveryPolicy}. */
 export type RecoveryPolicyValidation =
-  | { ok: true; args: RecoveryPolicyArgs }
+  | { ok: true; args: PolicySpec }
   | { ok: false; failures: PropertyFailure[] };
 
 /** Formats a zod path the way users write it (shared with every schema). */
@@ -207,6 +151,7 @@ function hostKeysOf(ssh: unknown): Record<string, unknown> {
 function crossFailures(raw: Record<string, unknown>): PropertyFailure[] {
   const out: PropertyFailure[] = [];
   const engine = raw["engine"];
+  const version = versionOfInput(engine);
   const nodes = Array.isArray(raw["nodes"]) ? raw["nodes"] : [];
   const seen = new Map<string, number>();
   nodes.forEach((node, i) => {
@@ -230,17 +175,8 @@ function crossFailures(raw: Record<string, unknown>): PropertyFailure[] {
       });
     }
     const rootAccess = node["rootAccess"];
-    if (engine === "kingbase-v8r3" && rootAccess === undefined) {
-      out.push({
-        property: `nodes[${i}].rootAccess`,
-        reason:
-          'is required for kingbase-v8r3 (the cron file is root-owned): "sudo" (the SSH user runs sudo -n) or ' +
-          '"root-ssh" (log in as root)',
-      });
-    }
-    if (engine === "kingbase-v8r6" && rootAccess !== undefined) {
-      out.push({ property: `nodes[${i}].rootAccess`, reason: "is only used with kingbase-v8r3; remove it" });
-    }
+    const rootAccessReason = version?.rootAccessFailure(rootAccess) ?? null;
+    if (rootAccessReason !== null) out.push({ property: `nodes[${i}].rootAccess`, reason: rootAccessReason });
     const rootSsh = node["rootSsh"];
     if (rootSsh !== undefined && rootAccess !== "root-ssh") {
       out.push({ property: `nodes[${i}].rootSsh`, reason: 'is only used with rootAccess "root-ssh"' });
@@ -256,12 +192,8 @@ function crossFailures(raw: Record<string, unknown>): PropertyFailure[] {
       }
     }
   });
-  if (engine === "kingbase-v8r3" && raw["apply"] !== undefined) {
-    out.push({
-      property: "apply",
-      reason: "is only used with kingbase-v8r6 (V8R3 changes take effect without restarts)",
-    });
-  }
+  const applyReason = version?.applyFailure(raw["apply"]) ?? null;
+  if (applyReason !== null) out.push({ property: "apply", reason: applyReason });
   if (raw["mode"] === "automatic" && raw["acknowledgeDataLoss"] !== true) {
     out.push({
       property: "acknowledgeDataLoss",
@@ -272,8 +204,7 @@ function crossFailures(raw: Record<string, unknown>): PropertyFailure[] {
   }
   const paths = raw["paths"];
   if (isObject(paths)) {
-    const schema =
-      engine === "kingbase-v8r3" ? v8r3PathsSchema : engine === "kingbase-v8r6" ? v8r6PathsSchema : null;
+    const schema = version?.pathsSchema ?? null;
     const r = schema?.safeParse(paths);
     if (r && !r.success) {
       for (const f of issueFailures(r.error.issues, ["paths"])) {
@@ -321,16 +252,13 @@ export function validateRecoveryPolicy(raw: unknown): RecoveryPolicyValidation {
     if (n.rootSsh !== undefined) node.rootSsh = { ...n.rootSsh, ...(k.rootKey ?? k.key) };
     return node;
   });
-  const common = { nodes, mode: b.mode, acknowledgeDataLoss: b.acknowledgeDataLoss, adopt: b.adopt };
-  const args: RecoveryPolicyArgs =
-    b.engine === "kingbase-v8r3"
-      ? { engine: b.engine, ...common, paths: v8r3PathsSchema.parse(b.paths ?? {}) }
-      : {
-          engine: b.engine,
-          ...common,
-          paths: v8r6PathsSchema.parse(b.paths ?? {}),
-          apply: b.apply ?? "restart-daemons",
-        };
+  const common: CommonPolicyArgs = {
+    nodes,
+    mode: b.mode,
+    acknowledgeDataLoss: b.acknowledgeDataLoss,
+    adopt: b.adopt,
+  };
+  const args = versionOf(b.engine).parseArgs(common, b.paths, b.apply);
   return { ok: true, args };
 }
 
@@ -460,70 +388,10 @@ export function liftLegacyPolicyKeys(props: Record<string, unknown>): Record<str
 }
 
 /** Like {@link validateRecoveryPolicy} but throws a {@link ValidationError} carrying every failure. */
-export function parseRecoveryPolicy(raw: unknown): RecoveryPolicyArgs {
+export function parseRecoveryPolicy(raw: unknown): PolicySpec {
   const r = validateRecoveryPolicy(raw);
   if (!r.ok) throw new ValidationError(r.failures, { hint: "Fix the listed RecoveryPolicy inputs." });
   return r.args;
-}
-
-function under(base: string, p: string): string {
-  return p.startsWith("/") ? posix.normalize(p) : posix.join(base, p);
-}
-
-/** Absolute V8R3 file locations derived from {@link V8r3Paths}. */
-export interface ResolvedV8r3Paths {
-  /** `<cluster>/db/etc/HAmodule.conf`, the copy network_rewind.sh reads. */
-  haModuleDb: string;
-  /** `<cluster>/kingbasecluster/etc/HAmodule.conf`, the copy kept in sync. */
-  haModuleCluster: string;
-  /** Absolute path of network_rewind.sh as it appears in the cron line. */
-  networkRewindScript: string;
-  /** The root-owned cron file. */
-  cronFile: string;
-  /** User field of the cron line. */
-  cronUser: string;
-  /** `/dev/shm/KB_RECOVERY_FLAG`. */
-  recoveryFlagFile: string;
-}
-
-/** Resolves V8R3 paths to absolute ones. */
-export function resolveV8r3Paths(paths: V8r3Paths): ResolvedV8r3Paths {
-  return {
-    haModuleDb: under(paths.clusterPath, paths.dbHaModuleConf),
-    haModuleCluster: under(paths.clusterPath, paths.clusterHaModuleConf),
-    networkRewindScript: under(paths.clusterPath, paths.networkRewindScript),
-    cronFile: paths.cronFile,
-    cronUser: paths.cronUser,
-    recoveryFlagFile: paths.recoveryFlagFile,
-  };
-}
-
-/** Absolute V8R6 file locations derived from {@link V8r6Paths}. */
-export interface ResolvedV8r6Paths {
-  /** `<install>/etc/repmgr.conf`. */
-  repmgrConf: string;
-  /** `<install>/etc/hamgrd.pid`. */
-  repmgrdPidFile: string;
-  /** `<install>/etc/kbha.pid`. */
-  kbhaPidFile: string;
-  /** `<install>/bin/repmgr`. */
-  repmgrBin: string;
-  /** `<install>/bin/repmgrd`. */
-  repmgrdBin: string;
-  /** `<install>/bin/kbha`. */
-  kbhaBin: string;
-}
-
-/** Resolves V8R6 paths to absolute ones. */
-export function resolveV8r6Paths(paths: V8r6Paths): ResolvedV8r6Paths {
-  return {
-    repmgrConf: under(paths.installDir, paths.repmgrConf),
-    repmgrdPidFile: under(paths.installDir, paths.repmgrdPidFile),
-    kbhaPidFile: under(paths.installDir, paths.kbhaPidFile),
-    repmgrBin: under(paths.installDir, paths.repmgrBin),
-    repmgrdBin: under(paths.installDir, paths.repmgrdBin),
-    kbhaBin: under(paths.installDir, paths.kbhaBin),
-  };
 }
 
 /**

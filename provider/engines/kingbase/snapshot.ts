@@ -3,11 +3,11 @@
  * (`effectiveState`): effective values, the mode, pending restart (V8R6) and drift. Pure: no I/O here.
  */
 
-import { type CronLineSpec, type CronScan, scanCronFile } from "./cronFile";
-import { parseHaModuleConf, readAutoPrimaryRecovery } from "./haModuleConf";
-import { modeFromV8r3, modeFromV8r6 } from "./modes";
-import { readRepmgrSetting } from "./repmgrConf";
-import { type PolicyMode, type RecoveryPolicyArgs, resolveV8r3Paths, type V8r3Paths } from "./schema";
+import type { CronScan } from "./cronFile";
+import type { PolicyMode, PolicySpec } from "./schema";
+import { versionOf } from "./versions";
+import type { V8r3NodeSnapshot } from "./versions/v8r3";
+import type { V8r6NodeSnapshot } from "./versions/v8r6";
 
 /** Facts about one V8R6 daemon (repmgrd or kbha). */
 export interface DaemonFacts {
@@ -19,61 +19,16 @@ export interface DaemonFacts {
   loadedRecovery?: string | null;
 }
 
-/** Files read from a V8R3 node; a null text means the file does not exist. */
-export interface V8r3NodeSnapshot {
-  /** Engine tag. */
-  engine: "kingbase-v8r3";
-  /** Node host as in the inputs. */
-  host: string;
-  /** `/etc/cron.d/KINGBASECRON`. */
-  cronFile: string | null;
-  /** `<cluster>/db/etc/HAmodule.conf`. */
-  haModuleDb: string | null;
-  /** `<cluster>/kingbasecluster/etc/HAmodule.conf`. */
-  haModuleCluster: string | null;
-  /** `/dev/shm/KB_RECOVERY_FLAG`. */
-  recoveryFlag: string | null;
-  /** Whether the PID on the flag file's second line is alive; null when unknown or not checked. */
-  recoveryFlagPidAlive: boolean | null;
-  /** When HAmodule.conf is missing: the V8R6 vendor-default repmgr.conf, if this host has it. */
-  otherEngineFile?: string;
-}
-
-/** Files and daemon facts read from a V8R6 node; a null text means the file does not exist. */
-export interface V8r6NodeSnapshot {
-  /** Engine tag. */
-  engine: "kingbase-v8r6";
-  /** Node host as in the inputs. */
-  host: string;
-  /** `<install>/etc/repmgr.conf`. */
-  repmgrConf: string | null;
-  /** repmgr.conf modification time in ms since the epoch, null when unknown. */
-  repmgrConfMtimeMs: number | null;
-  /** repmgrd facts, null when not read. */
-  repmgrd: DaemonFacts | null;
-  /** kbha facts, null when not read. */
-  kbha: DaemonFacts | null;
-  /** When repmgr.conf is missing: the V8R3 vendor-default HAmodule.conf, if this host has it. */
-  otherEngineFile?: string;
-}
+export {
+  cronSpecFor,
+  parseRecoveryFlag,
+  type RecoveryFlag,
+  type V8r3NodeSnapshot,
+} from "./versions/v8r3";
+export type { V8r6NodeSnapshot } from "./versions/v8r6";
 
 /** Everything read from one node. */
 export type NodeSnapshot = V8r3NodeSnapshot | V8r6NodeSnapshot;
-
-/** Content of `/dev/shm/KB_RECOVERY_FLAG`: line 1 `1` while network_rewind.sh recovers, line 2 its PID. */
-export interface RecoveryFlag {
-  /** Line 1 is `1`. */
-  set: boolean;
-  /** PID on line 2, if any. */
-  pid: number | null;
-}
-
-/** Parses the V8R3 recovery flag file (null text = no flag). */
-export function parseRecoveryFlag(text: string | null): RecoveryFlag {
-  const [first, second] = (text ?? "").split(/\r?\n/);
-  const pid = /^\s*(\d+)\s*$/.exec(second ?? "");
-  return { set: first?.trim() === "1", pid: pid ? Number(pid[1]) : null };
-}
 
 /** Effective V8R3 values of one node. */
 export interface V8r3Effective {
@@ -123,125 +78,12 @@ export interface NodeState {
   v8r6?: V8r6Effective;
 }
 
-/** The cron line the vendor scripts use for these paths. */
-export function cronSpecFor(paths: V8r3Paths): CronLineSpec {
-  const r = resolveV8r3Paths(paths);
-  return { user: r.cronUser, scriptPath: r.networkRewindScript };
-}
-
-function daemonPending(
-  name: string,
-  facts: DaemonFacts | null,
-  declared: string | null,
-  mtimeMs: number | null,
-  warnings: string[],
-): boolean | null {
-  if (facts === null) return null;
-  if (facts.pid === null) {
-    warnings.push(`${name} is not running (it loads repmgr.conf when it starts)`);
-    return false;
-  }
-  if (facts.loadedRecovery !== undefined) return facts.loadedRecovery !== declared;
-  if (facts.startTimeMs === null || mtimeMs === null) return null;
-  // ps start times have second resolution: a start in the same second as the change counts as pending.
-  return facts.startTimeMs < mtimeMs;
-}
-
-function v8r3State(s: V8r3NodeSnapshot, paths: V8r3Paths, desired: PolicyMode | undefined): NodeState {
-  const warnings: string[] = [];
-  const cron = scanCronFile(s.cronFile, cronSpecFor(paths));
-  warnings.push(...cron.warnings.map((w) => `cron file: ${w}`));
-  if (s.cronFile === null) warnings.push("cron file: missing (network_rewind.sh is not scheduled)");
-  const read = (text: string | null, label: string) => {
-    if (text === null) return null;
-    const r = readAutoPrimaryRecovery(text);
-    warnings.push(...r.warnings.map((w) => `${label}: ${w}`));
-    return { value: r.value, enabled: r.enabled };
-  };
-  const aprDb = read(s.haModuleDb, "db/etc/HAmodule.conf");
-  const aprCluster = read(s.haModuleCluster, "kingbasecluster/etc/HAmodule.conf");
-  if (s.haModuleCluster === null) warnings.push("kingbasecluster/etc/HAmodule.conf: missing");
-  const observed = modeFromV8r3({
-    cronActive: cron.effectiveActive,
-    aprDb: aprDb?.enabled ?? null,
-    aprCluster: aprCluster?.enabled ?? null,
-  });
-  const dbAssignments = s.haModuleDb === null ? [] : parseHaModuleConf(s.haModuleDb);
-  const haValue = (name: string) => dbAssignments.filter((a) => a.name === name).pop()?.value ?? null;
-  const flag = parseRecoveryFlag(s.recoveryFlag);
-  const recoveryInProgress = flag.set && s.recoveryFlagPidAlive !== false;
-  const drift: string[] = [];
-  if (desired !== undefined && observed.mode !== desired) {
-    if (desired === "manual" && cron.effectiveActive) {
-      drift.push(
-        "the network_rewind.sh cron line is active although the policy is manual " +
-          "(kingbase_monitor.sh start|restart or network_rewind.sh --force re-enable it)",
-      );
-    } else {
-      drift.push(`files amount to ${observed.mode}, policy is ${desired}`);
-    }
-  }
-  return {
-    host: s.host,
-    mode: observed.mode,
-    reasons: observed.reasons,
-    pendingRestart: false,
-    recoveryInProgress,
-    drift,
-    warnings,
-    v8r3: { cron, aprDb, aprCluster, gatewayIps: haValue("KB_GATEWAY_IP"), syncFlag: haValue("SYNC_FLAG") },
-  };
-}
-
-function v8r6State(s: V8r6NodeSnapshot, desired: PolicyMode | undefined): NodeState {
-  const warnings: string[] = [];
-  const text = s.repmgrConf;
-  if (text === null) warnings.push("repmgr.conf: missing");
-  const get = (name: string) => (text === null ? null : (readRepmgrSetting(text, name)?.value ?? null));
-  const recovery = get("recovery");
-  const observed =
-    text === null ? { mode: "custom" as const, reasons: ["repmgr.conf is missing"] } : modeFromV8r6(recovery);
-  const r = daemonPending("repmgrd", s.repmgrd, recovery, s.repmgrConfMtimeMs, warnings);
-  const k = daemonPending("kbha", s.kbha, recovery, s.repmgrConfMtimeMs, warnings);
-  const pendingRestart = r === true || k === true ? true : r === null || k === null ? null : false;
-  const drift: string[] = [];
-  if (desired !== undefined && observed.mode !== desired) {
-    drift.push(`repmgr.conf amounts to ${observed.mode}, policy is ${desired}`);
-  }
-  if (pendingRestart === true)
-    drift.push("the daemons still run with the repmgr.conf they loaded before it changed");
-  return {
-    host: s.host,
-    mode: observed.mode,
-    reasons: observed.reasons,
-    pendingRestart,
-    recoveryInProgress: false,
-    drift,
-    warnings,
-    v8r6: {
-      recovery,
-      failover: get("failover"),
-      synchronous: get("synchronous"),
-      trustedServers: get("trusted_servers"),
-    },
-  };
-}
-
 /**
  * Effective state of one node. `desired` (the declared mode, if any) turns differences into drift reasons.
  * Throws nothing; missing files show as `custom` with a reason or as a warning.
  */
-export function effectiveState(
-  snapshot: NodeSnapshot,
-  args: RecoveryPolicyArgs,
-  desired?: PolicyMode,
-): NodeState {
-  if (snapshot.engine === "kingbase-v8r3") {
-    if (args.engine !== "kingbase-v8r3")
-      throw new TypeError("snapshot engine differs from the policy engine");
-    return v8r3State(snapshot, args.paths, desired);
-  }
-  return v8r6State(snapshot, desired);
+export function effectiveState(snapshot: NodeSnapshot, args: PolicySpec, desired?: PolicyMode): NodeState {
+  return versionOf(snapshot.engine).state(snapshot, args, desired);
 }
 
 /** The whole cluster: per-node states plus drift when nodes disagree. */
@@ -257,7 +99,7 @@ export interface ClusterState {
 /** Effective state of every node and whether they agree (whichever node is primary acts on failed nodes). */
 export function clusterState(
   snapshots: readonly NodeSnapshot[],
-  args: RecoveryPolicyArgs,
+  args: PolicySpec,
   desired?: PolicyMode,
 ): ClusterState {
   const nodes = snapshots.map((s) => effectiveState(s, args, desired));
@@ -270,7 +112,7 @@ export function clusterState(
 /** Why a required file is missing, with a hint when the host looks like the other KingbaseES version. */
 export function missingFileReason(path: string, s: NodeSnapshot): string {
   if (s.otherEngineFile) {
-    const other = s.engine === "kingbase-v8r3" ? "kingbase-v8r6" : "kingbase-v8r3";
+    const other = versionOf(s.engine).otherEngine;
     return `${path} does not exist, but ${s.otherEngineFile} does: this looks like a ${other} host; check engine (and paths)`;
   }
   return `${path} does not exist; check engine and paths (vendor defaults unless paths says otherwise)`;

@@ -2,8 +2,9 @@
  * Safety warnings of a `RecoveryPolicy` (docs/vendor/kingbase-recovery.md §4) as data: a stable code, a text, and the
  * hosts concerned. Shown in preview; none of them blocks (blocking rules live in validation and the plan).
  */
-import type { RecoveryPolicyArgs } from "./schema";
+import type { PolicySpec } from "./schema";
 import type { ClusterState } from "./snapshot";
+import { versionOf } from "./versions";
 
 /** Stable warning codes. */
 export type WarningCode =
@@ -73,18 +74,19 @@ function w(code: WarningCode, hosts: string[] = []): PolicyWarning {
 }
 
 /** Warnings that follow from the inputs alone (shown even when nodes cannot be read). */
-export function inputWarnings(args: RecoveryPolicyArgs): PolicyWarning[] {
+export function inputWarnings(args: PolicySpec): PolicyWarning[] {
   const out: PolicyWarning[] = [];
   if (args.mode === "automatic") out.push(w("AUTOMATIC_DISCARDS_TRANSACTIONS"));
-  if (args.engine === "kingbase-v8r3" && args.mode === "manual") {
-    out.push(w("V8R3_MANUAL_DISABLES_FENCING"), w("V8R3_MONITOR_RESTART_REENABLES_CRON"));
-  }
-  if (args.engine === "kingbase-v8r6" && args.apply === "file-only") out.push(w("V8R6_FILE_ONLY"));
+  out.push(
+    ...versionOf(args.engine)
+      .inputWarnings(args)
+      .map((code) => w(code)),
+  );
   return out;
 }
 
 /** Warnings from the observed cluster state. */
-export function stateWarnings(args: RecoveryPolicyArgs, cluster: ClusterState): PolicyWarning[] {
+export function stateWarnings(args: PolicySpec, cluster: ClusterState): PolicyWarning[] {
   const out: PolicyWarning[] = [];
   const hostsWhere = (pred: (n: ClusterState["nodes"][number]) => boolean) =>
     cluster.nodes.filter(pred).map((n) => n.host);
@@ -98,13 +100,11 @@ export function stateWarnings(args: RecoveryPolicyArgs, cluster: ClusterState): 
     const manualFailover = hostsWhere((n) => n.v8r6?.failover === "manual");
     if (manualFailover.length > 0) out.push(w("V8R6_FAILOVER_MANUAL_WITH_AUTOMATIC", manualFailover));
   }
-  if (
-    args.engine === "kingbase-v8r6" &&
-    args.mode === "standby" &&
-    !cluster.nodes.some((n) => n.v8r6?.recovery === "standby")
-  ) {
-    out.push(w("V8R6_STANDBY_UNKNOWN_ON_OLD_BUILDS"));
-  }
+  out.push(
+    ...versionOf(args.engine)
+      .stateWarnings(args, cluster)
+      .map((code) => w(code)),
+  );
   const pending = hostsWhere((n) => n.pendingRestart === true);
   if (pending.length > 0) out.push(w("V8R6_PENDING_RESTART", pending));
   if (!cluster.agreed)
@@ -124,7 +124,7 @@ export function stateWarnings(args: RecoveryPolicyArgs, cluster: ClusterState): 
 }
 
 /** Every warning: input warnings first, then state warnings (when the cluster was read). */
-export function policyWarnings(args: RecoveryPolicyArgs, cluster?: ClusterState): PolicyWarning[] {
+export function policyWarnings(args: PolicySpec, cluster?: ClusterState): PolicyWarning[] {
   return [...inputWarnings(args), ...(cluster ? stateWarnings(args, cluster) : [])];
 }
 

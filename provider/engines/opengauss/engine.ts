@@ -23,13 +23,13 @@ import {
 } from "./outputs";
 import { planOf, previewedKey } from "./preview";
 import { type DrContext, drContext } from "./remote";
-import { type DrRelationshipArgs, liftLegacyKeys, validateDrRelationship } from "./schema";
+import { type DrSpec, liftLegacyKeys, validateDrRelationship } from "./schema";
 import { ownerTag } from "./tasks";
 import { topologyMismatches } from "./topology";
 
 /** Validated inputs: the arguments and each cluster's parsed XML. */
-export interface DrSpec {
-  args: DrRelationshipArgs;
+export interface ValidatedDr {
+  args: DrSpec;
   topologies: Record<string, ClusterTopology>;
 }
 
@@ -40,7 +40,7 @@ export interface DrDecision {
   adopting: boolean;
 }
 
-type DrCall = Call<DrSpec, DrContext & Session>;
+type DrCall = Call<ValidatedDr, DrContext & Session>;
 
 function ownership(call: DrCall): Ownership {
   const op = call.olds["lastOperation"] as DrOperation | undefined;
@@ -68,12 +68,12 @@ function topologyFailures(ctx: DrContext, obs: Observed): PropertyFailure[] {
 }
 
 /** The id create gives a relationship: `dr:<cluster>:<cluster>`. */
-export function idOf(args: DrRelationshipArgs): string {
+export function idOf(args: DrSpec): string {
   return `dr:${Object.keys(args.clusters).join(":")}`;
 }
 
 /** The DrRelationship engine. */
-export const drEngine: Engine<DrSpec, DrContext, Observed, DrDecision> = {
+export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision> = {
   keys: {
     outputs: DR_OUTPUTS,
     previewOutputs: ["plan"],

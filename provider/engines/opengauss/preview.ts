@@ -6,7 +6,10 @@
 import { wrapForDisplay } from "../../dynamic/display";
 import type { PropertyFailure } from "../../errors";
 import { type LockView, type Operation, operationKey } from "./decide";
-import { type DrPlan, planCreate, planSwitchover, renderPlan } from "./plan";
+import { planCreate } from "./plan/create";
+import type { DrPlan } from "./plan/model";
+import { renderDrPlan } from "./plan/render";
+import { planSwitchover } from "./plan/switchover";
 import { releaseHeader } from "./releases";
 import { type ClusterRead, type DrContext, readCluster, runNode } from "./remote";
 
@@ -130,7 +133,7 @@ export async function planOf(
           ...releaseLines(ctx, reads),
           ...(op.resume ? ["resume: both sides re-run and continue from their step files"] : []),
           ...lockLines(op.clearLocks),
-          ...wrapForDisplay(renderPlan(plan)),
+          ...wrapForDisplay(renderDrPlan(plan)),
         ],
         failures: [],
       };
@@ -155,7 +158,10 @@ export async function planOf(
         );
       }
       const failures = op.kind === "start" && !op.resume ? startPreflight(ctx, reads, plan) : [];
-      return { lines: [...pre, ...lockLines(op.clearLocks), ...wrapForDisplay(renderPlan(plan))], failures };
+      return {
+        lines: [...pre, ...lockLines(op.clearLocks), ...wrapForDisplay(renderDrPlan(plan))],
+        failures,
+      };
     }
   }
 }

@@ -13,16 +13,16 @@ import type { GucValue } from "./parsers/gucCheck";
 import { type OmClusterStatus, parseOmStatus } from "./parsers/omStatus";
 import { confGucValue } from "./parsers/postgresqlConf";
 import { parseQueryOutput, type SdrQueryResult } from "./parsers/query";
-import type { ClusterFacts, DnGuc, NodeSnapshot } from "./plan";
+import type { ClusterFacts, DnGuc, DrNodeSnapshot } from "./plan/model";
 import { type MasterMarkers, type OmRelease, omRelease } from "./releases";
-import { type DrRelationshipArgs, hostKeyFor, runNodeOf } from "./schema";
+import { type DrSpec, hostKeyFor, runNodeOf } from "./schema";
 
 /** Deadline for one read command. */
 export const READ_TIMEOUT_MS = 60_000;
 
 /** Both clusters of a pair, parsed, with the fleet that reaches their nodes. */
 export interface DrContext {
-  args: DrRelationshipArgs;
+  args: DrSpec;
   topologies: Record<string, ClusterTopology>;
   fleet: Fleet;
   /** Cluster names in input order. */
@@ -30,7 +30,7 @@ export interface DrContext {
 }
 
 /** Opens (lazily) one connection per node of both clusters; the DR password is masked in everything read. */
-export function drContext(args: DrRelationshipArgs, topologies: Record<string, ClusterTopology>): DrContext {
+export function drContext(args: DrSpec, topologies: Record<string, ClusterTopology>): DrContext {
   const targets: SshTarget[] = [];
   for (const [name, c] of Object.entries(args.clusters)) {
     for (const d of topologies[name]!.dataNodes) {
@@ -135,7 +135,7 @@ export interface ClusterRead {
   cluster: string;
   status: OmClusterStatus;
   query: SdrQueryResult | null;
-  snapshots: NodeSnapshot[];
+  snapshots: DrNodeSnapshot[];
   facts: ClusterFacts;
   /** Third line of `$GPHOME/version.cfg` (commit id), per node. */
   versions: Record<string, string>;
@@ -231,7 +231,7 @@ export async function readCluster(
   const ip = /iptype=(.*)/.exec(first)?.[1]?.trim();
   const osUser = /osuser=(.*)/.exec(first)?.[1]?.trim() || pgUser;
   const backup = first.split("\n").slice(3).join("\n");
-  const snapshots: NodeSnapshot[] = t.dataNodes.map((d, i) => {
+  const snapshots: DrNodeSnapshot[] = t.dataNodes.map((d, i) => {
     const n = nodes[i]!;
     const dn = status.datanodes.find(
       (x) => x.nodeName === d.name || (x.dataPath === d.dataDir && x.nodeIp === d.backIp),

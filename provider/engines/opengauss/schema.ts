@@ -160,8 +160,11 @@ type ParsedInputs = z.infer<typeof drRelationshipSchema>;
 export type DrClusterArgs = Omit<ParsedInputs["clusters"][string], "ssh"> & {
   ssh: SshSettings & { user: string };
 };
-/** Parsed `DrRelationship` inputs (defaults applied, each cluster's key resolved into `clusters.<n>.ssh`). */
-export type DrRelationshipArgs = Omit<ParsedInputs, "clusters" | "sshKey" | "clusterSshKeys"> & {
+/**
+ * Parsed `DrRelationship` inputs (defaults applied, each cluster's key resolved into `clusters.<n>.ssh`) — what the
+ * engine works with; the resource's public input type is `DrRelationshipArgs` (provider/resources/drRelationship.ts).
+ */
+export type DrSpec = Omit<ParsedInputs, "clusters" | "sshKey" | "clusterSshKeys"> & {
   clusters: Record<string, DrClusterArgs>;
 };
 /** `DrRelationship` inputs as a user writes them. */
@@ -170,7 +173,7 @@ export type DrRelationshipInput = z.input<typeof drRelationshipSchema>;
 /** Result of {@link validateDrRelationship}. */
 export interface DrRelationshipValidation {
   /** The parsed inputs, set when the schema accepted them (cross-check failures may still exist). */
-  args?: DrRelationshipArgs;
+  args?: DrSpec;
   /** Topology of every cluster whose XML parsed, by cluster name. */
   topologies: Record<string, ClusterTopology>;
   /** Every failure found; empty when the inputs are valid. */
@@ -383,7 +386,7 @@ export function validateDrRelationship(given: unknown): DrRelationshipValidation
     if (res.topology) topologies[n] = res.topology;
   }
 
-  let args: DrRelationshipArgs | undefined;
+  let args: DrSpec | undefined;
   if (parsed.success) {
     const { sshKey, clusterSshKeys, clusters, ...rest } = parsed.data;
     const keyed = resolveClusterKeys(names, sshKey, clusterSshKeys);
@@ -510,7 +513,7 @@ export function validateDrRelationship(given: unknown): DrRelationshipValidation
 
 /** Like {@link validateDrRelationship} but throws a {@link ValidationError} listing every failure. */
 export function parseDrRelationship(raw: unknown): {
-  args: DrRelationshipArgs;
+  args: DrSpec;
   topologies: Record<string, ClusterTopology>;
 } {
   const v = validateDrRelationship(raw);

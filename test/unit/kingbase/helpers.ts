@@ -1,10 +1,10 @@
 /** Shared builders of policy args and node snapshots for the KingbaseES unit tests. */
-import { parseRecoveryPolicy, type RecoveryPolicyArgs } from "../../../provider/engines/kingbase/schema";
+import { type PolicySpec, parseRecoveryPolicy } from "../../../provider/engines/kingbase/schema";
 import type { V8r3NodeSnapshot, V8r6NodeSnapshot } from "../../../provider/engines/kingbase/snapshot";
 import { FP, fixture, KEY } from "./fixtures";
 
 /** Parsed V8R3 args for hosts 127.0.3.1/2 with sudo. */
-export function v8r3Args(mode: "manual" | "standby" | "automatic"): RecoveryPolicyArgs {
+export function v8r3Args(mode: "manual" | "standby" | "automatic"): PolicySpec {
   const hosts = ["127.0.3.1", "127.0.3.2"];
   return parseRecoveryPolicy({
     engine: "kingbase-v8r3",
@@ -23,7 +23,7 @@ export function v8r3Args(mode: "manual" | "standby" | "automatic"): RecoveryPoli
 export function v8r6Args(
   mode: "manual" | "standby" | "automatic",
   apply: "restart-daemons" | "file-only" = "restart-daemons",
-): RecoveryPolicyArgs {
+): PolicySpec {
   const hosts = ["127.0.4.1", "127.0.4.2"];
   return parseRecoveryPolicy({
     engine: "kingbase-v8r6",

@@ -5,7 +5,7 @@ import {
   mergePrevious,
   planPolicy,
   planRestore,
-  renderPlan,
+  renderPolicyPlan,
 } from "../../../provider/engines/kingbase/plan";
 import type {
   NodeSnapshot,
@@ -69,7 +69,7 @@ test("V8R3 standby -> automatic: the APR line of both HAmodule.conf copies on ev
     ]),
   );
   assert.equal(writes.length, 4);
-  assert.deepEqual(renderPlan(plan).slice(0, 6), [
+  assert.deepEqual(renderPolicyPlan(plan).slice(0, 6), [
     `127.0.3.1 ${HA_DB}:80`,
     "  - AUTO_PRIMARY_RECOVERY=0",
     "  + AUTO_PRIMARY_RECOVERY=1",
@@ -81,7 +81,7 @@ test("V8R3 standby -> automatic: the APR line of both HAmodule.conf copies on ev
 
 test("V8R3 standby -> manual: only the cron line, as root", () => {
   const { plan } = planPolicy(v8r3Args("manual"), [v8r3Snap("127.0.3.1"), v8r3Snap("127.0.3.2")]);
-  assert.deepEqual(renderPlan(plan), [
+  assert.deepEqual(renderPolicyPlan(plan), [
     `127.0.3.1 ${CRON}:1 (as root)`,
     `  - ${LINE}`,
     `  + #${LINE}`,
@@ -97,7 +97,7 @@ test("nodes already right get nothing; order follows the inputs, not the snapsho
   assert.deepEqual(plan.unchanged, ["127.0.3.1", "127.0.3.2"]);
   assert.deepEqual(writes, []);
   assert.deepEqual(plan.previous.nodes, []);
-  assert.deepEqual(renderPlan(plan), [], "nothing to do renders as an empty plan (a no-op preview)");
+  assert.deepEqual(renderPolicyPlan(plan), [], "nothing to do renders as an empty plan (a no-op preview)");
 });
 
 test("manual from a commented line with APR=1 on one node: only that node's APR lines change", () => {
@@ -217,7 +217,7 @@ test("V8R6 standby -> automatic with restart-daemons: recovery line plus daemon 
       ["restart-kbha", "/home/kingbase/cluster/R6HA/kingbase/etc/kbha.pid"],
     ],
   );
-  assert.deepEqual(renderPlan(plan).slice(0, 5), [
+  assert.deepEqual(renderPolicyPlan(plan).slice(0, 5), [
     `127.0.4.1 ${REPMGR}:18`,
     "  - recovery='standby'",
     "  + recovery='automatic'",
@@ -291,7 +291,7 @@ test("blockers: node not read, missing files, ambiguous cron, CRLF that cannot t
 
 test("the plan never carries file contents or passwords from HAmodule.conf", () => {
   const { plan } = planPolicy(v8r3Args("automatic"), [v8r3Snap("127.0.3.1"), v8r3Snap("127.0.3.2")]);
-  const text = JSON.stringify(plan) + renderPlan(plan).join("\n");
+  const text = JSON.stringify(plan) + renderPolicyPlan(plan).join("\n");
   for (const secret of ["MTIzNDU2", "S0lOR0JBU0VBRE1JTg==", "KB_PASS", "PCP_PASS"]) {
     assert.equal(text.includes(secret), false, secret);
   }

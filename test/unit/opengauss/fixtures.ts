@@ -1,7 +1,7 @@
 /** Test helpers: recorded outputs under test/fixtures/opengauss and small builders of inputs. */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { NodeSnapshot } from "../../../provider/engines/opengauss/plan";
+import type { DrNodeSnapshot } from "../../../provider/engines/opengauss/plan/model";
 import { testPrivateKey } from "../../support/keys";
 
 /** Directory of the recorded outputs (the tests run from dist/test/unit/opengauss). */
@@ -71,8 +71,8 @@ export function dnSnapshot(
   ip: string,
   peer: string,
   role: string,
-  gucs: NodeSnapshot["gucs"] = {},
-): NodeSnapshot {
+  gucs: DrNodeSnapshot["gucs"] = {},
+): DrNodeSnapshot {
   return {
     cluster,
     node,
@@ -103,8 +103,8 @@ export function dnSnapshot(
 
 /** The four DNs of the fixture clusters A (oga1 primary) and B (ogb1 primary), each built by `make`. */
 export function fixtureSnapshots(
-  make: (cluster: string, node: string, ip: string, peer: string, role: string) => NodeSnapshot,
-): NodeSnapshot[] {
+  make: (cluster: string, node: string, ip: string, peer: string, role: string) => DrNodeSnapshot,
+): DrNodeSnapshot[] {
   return [
     make("A", "oga1", "127.0.1.1", "127.0.1.2", "Primary"),
     make("A", "oga2", "127.0.1.2", "127.0.1.1", "Standby"),

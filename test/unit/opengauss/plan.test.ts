@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type ClusterTopology, parseClusterXml } from "../../../provider/engines/opengauss/clusterXml";
-import {
-  type DrPlan,
-  type PlanInput,
-  planCreate,
-  planDelete,
-  planSwitchover,
-  renderPlan,
-} from "../../../provider/engines/opengauss/plan";
+import { planCreate } from "../../../provider/engines/opengauss/plan/create";
+import { planDelete } from "../../../provider/engines/opengauss/plan/delete";
+import type { DrPlan, PlanInput } from "../../../provider/engines/opengauss/plan/model";
+import { renderDrPlan } from "../../../provider/engines/opengauss/plan/render";
+import { planSwitchover } from "../../../provider/engines/opengauss/plan/switchover";
 import { omRelease } from "../../../provider/engines/opengauss/releases";
 import { dnSnapshot, fixture, fixtureSnapshots, localReplConnInfo, makeXml } from "./fixtures";
 
@@ -66,7 +63,7 @@ test("create: the §3.3 A worked example, replconninfo on every DN", () => {
       ["replconninfo3", dr("127.0.2.1", "127.0.1.2"), "set"],
     ],
   );
-  const lines = renderPlan(plan);
+  const lines = renderDrPlan(plan);
   assert.ok(
     lines.includes(
       "A/oga1 replconninfo2: (unset) → 'localhost=127.0.1.1 localport=26001 localheartbeatport=26005 localservice=26004 remotehost=127.0.2.1 remoteport=26001 remoteheartbeatport=26005 remoteservice=26004 iscascade=false iscrossregion=true'",
@@ -92,7 +89,7 @@ test("create: ports of the DR entries come from the last local entry and the pee
 
 test("create: other GUCs, the temporary wal_keep_segments, CM and DCC", () => {
   const plan = planCreate(baseInput());
-  const lines = renderPlan(plan);
+  const lines = renderDrPlan(plan);
   const has = (l: string) => assert.ok(lines.includes(l), `missing: ${l}\n${lines.join("\n")}`);
   has("A/oga1 stream_cluster_run_mode: (unset) → 'cluster_primary' (on restart)");
   has("B/ogb2 stream_cluster_run_mode: (unset) → 'cluster_standby' (on restart)");
@@ -137,7 +134,7 @@ test("create: exactly the DR pg_hba lines are added (master variant, /16 segment
     "add host    replication    omm    127.0.2.2/32    trust",
     "add host    all    all    127.0.2.2/32    sha256",
   ]);
-  assert.ok(renderPlan(plan).includes("B/ogb2 pg_hba + host    all    omm    127.0.1.2/32    trust"));
+  assert.ok(renderDrPlan(plan).includes("B/ogb2 pg_hba + host    all    omm    127.0.1.2/32    trust"));
   const release = planCreate({ ...baseInput(), releases: { A: omRelease("openGauss-6.0.3").behaviour } });
   assert.ok(!release.hba.some((h) => h.line.startsWith("host    replication    omm    127.0.2.")));
   const pgUser = planCreate({ ...baseInput(), facts: { A: { pgUser: "gauss" } } });
@@ -221,14 +218,14 @@ test("create: problems gs_sdr would hit are reported, not thrown", () => {
     problems.some((p) => p.startsWith("B/-: IP_TYPE is not exported")),
     problems.join("\n"),
   );
-  assert.ok(renderPlan(planCreate(full)).some((l) => l.startsWith("problem: B/ogb1: enable_dcf is on")));
+  assert.ok(renderDrPlan(planCreate(full)).some((l) => l.startsWith("problem: B/ogb1: enable_dcf is on")));
 });
 
 test("the plan is deterministic: input order does not matter", () => {
   const input = baseInput();
   const shuffled: PlanInput = { ...input, topologies: { B, A }, snapshots: [...input.snapshots].reverse() };
   assert.deepEqual(planCreate(shuffled), planCreate(input));
-  assert.deepEqual(renderPlan(planCreate(shuffled)), renderPlan(planCreate(input)));
+  assert.deepEqual(renderDrPlan(planCreate(shuffled)), renderDrPlan(planCreate(input)));
   const order = planCreate(input).gucs.map((g) => `${g.cluster}/${g.node}/${g.name}`);
   assert.deepEqual(order.slice(0, 4), [
     "A/oga1/replconninfo1",
@@ -291,7 +288,7 @@ test("delete: failover on B and stop on A revert replconninfo, hba and GUCs, and
     plan.steps.map((s) => `${s.cluster}: ${s.command}`),
     ["B: gs_sdr -t failover", "A: gs_sdr -t stop"],
   );
-  const lines = renderPlan(plan);
+  const lines = renderDrPlan(plan);
   const has = (l: string) => assert.ok(lines.includes(l), `missing: ${l}\n${lines.join("\n")}`);
   has(
     `A/oga1 replconninfo1: '${local("127.0.1.1", "127.0.1.2")} iscascade=true iscrossregion=false' → '${local("127.0.1.1", "127.0.1.2")}'`,
@@ -342,7 +339,7 @@ test("switchover: which GUCs flip on each side", () => {
     plan.steps.map((s) => `${s.cluster}: ${s.command}`),
     ["A: gs_sdr -t switchover -m disaster_standby", "B: gs_sdr -t switchover -m primary"],
   );
-  const lines = renderPlan(plan);
+  const lines = renderDrPlan(plan);
   const has = (l: string) => assert.ok(lines.includes(l), `missing: ${l}\n${lines.join("\n")}`);
   has("A/oga1 stream_cluster_run_mode: 'cluster_primary' → 'cluster_standby' (on restart)");
   has("B/ogb2 stream_cluster_run_mode: 'cluster_standby' → 'cluster_primary' (on restart)");

@@ -2,14 +2,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseClusterXml } from "../../../provider/engines/opengauss/clusterXml";
 import { streamIpPairs } from "../../../provider/engines/opengauss/drParams";
-import {
-  type NodeSnapshot,
-  type PlanInput,
-  planCreate,
-  planDelete,
-  planSwitchover,
-  renderPlan,
-} from "../../../provider/engines/opengauss/plan";
+import { planCreate } from "../../../provider/engines/opengauss/plan/create";
+import { planDelete } from "../../../provider/engines/opengauss/plan/delete";
+import type { DrNodeSnapshot, PlanInput } from "../../../provider/engines/opengauss/plan/model";
+import { renderDrPlan } from "../../../provider/engines/opengauss/plan/render";
+import { planSwitchover } from "../../../provider/engines/opengauss/plan/switchover";
 import {
   compareOmVersions,
   MASTER_BEHAVIOUR,
@@ -111,7 +108,7 @@ const A = parseClusterXml(fixture("cluster-A.xml"));
 const B = parseClusterXml(fixture("cluster-B.xml"));
 
 /** A DN already set the way gs_sdr wants (sync on), `wal_keep_segments` 256; B's cm_agent says DR cluster. */
-function snap(cluster: string, node: string, ip: string, peer: string, role: string): NodeSnapshot {
+function snap(cluster: string, node: string, ip: string, peer: string, role: string): DrNodeSnapshot {
   const s = dnSnapshot(cluster, node, ip, peer, role, {
     synchronous_commit: "on",
     most_available_sync: "on",
@@ -144,9 +141,9 @@ const RELEASES: Array<[string, MasterMarkers | undefined]> = [
 ];
 
 test("create under each release differs from master exactly in its rows", () => {
-  const master = renderPlan(planCreate(inputFor("7.0.0-RC3", MASTER_MARKERS)));
+  const master = renderDrPlan(planCreate(inputFor("7.0.0-RC3", MASTER_MARKERS)));
   for (const [version, markers] of RELEASES) {
-    const d = delta(master, renderPlan(planCreate(inputFor(version, markers))));
+    const d = delta(master, renderDrPlan(planCreate(inputFor(version, markers))));
     // no replication-trust lines for HA IPs nor remote data IPs
     const trust = master.filter((l) =>
       / pg_hba \+ host {4}replication {4}omm {4}127\.0\.\d\.\d\/32 {4}trust$/.test(l),
@@ -156,7 +153,7 @@ test("create under each release differs from master exactly in its rows", () => 
     // wal_keep_segments restore: ≤ 6.0.2 always 128, later the recorded 256
     const walLine = (lines: string[]) => lines.find((l) => l.startsWith("A/oga1 wal_keep_segments:"));
     assert.match(walLine(master)!, /restored to 256/);
-    const wal = walLine(renderPlan(planCreate(inputFor(version, markers))))!;
+    const wal = walLine(renderDrPlan(planCreate(inputFor(version, markers))))!;
     if (version === "5.0.3" || version === "6.0.0")
       assert.match(wal, /restored to 128 .*always restores 128/, version);
     else assert.match(wal, /restored to 256/, version);
@@ -215,7 +212,7 @@ test("the DCC term key and its prefix (the OS user) per release, on delete and s
 test("switchover records and sets most_available_sync on the demote side with ≤ 2 DNs", () => {
   const input = inputFor("6.0.3");
   for (const s of input.snapshots) s.gucs = { ...s.gucs, most_available_sync: "off" };
-  const lines = renderPlan(planSwitchover(input, "B"));
+  const lines = renderDrPlan(planSwitchover(input, "B"));
   assert.ok(lines.includes("A/oga1 most_available_sync: off → on"), lines.join("\n"));
   assert.ok(lines.includes("A/oga2 most_available_sync: off → on"));
   assert.ok(!lines.some((l) => l.startsWith("B/") && l.includes("most_available_sync")));
@@ -225,7 +222,7 @@ test("switchover records and sets most_available_sync on the demote side with �
     ),
   );
   for (const s of input.snapshots) s.gucs = { ...s.gucs, most_available_sync: "on" };
-  assert.ok(!renderPlan(planSwitchover(input, "B")).some((l) => l.includes("most_available_sync")));
+  assert.ok(!renderDrPlan(planSwitchover(input, "B")).some((l) => l.includes("most_available_sync")));
 });
 
 test("a dedicated replication network: replconninfo and DR pg_hba lines use the pairs' data IPs", () => {
@@ -264,7 +261,7 @@ test("a dedicated replication network: replconninfo and DR pg_hba lines use the 
     (rc.planned as { value: string }).value,
     /^localhost=127\.0\.11\.2 .* remotehost=127\.0\.12\.1 /,
   );
-  const lines = renderPlan(plan);
+  const lines = renderDrPlan(plan);
   assert.ok(
     lines.includes("B/ogb1 pg_hba + host    all    all    127.0.11.2/32    sha256"),
     lines.join("\n"),

@@ -5,13 +5,13 @@
  */
 
 /** gs_sdr tasks. */
-export type SdrTask = "start" | "stop" | "switchover" | "failover" | "query";
+export type SdrTaskName = "start" | "stop" | "switchover" | "failover" | "query";
 
 /** One classified stdout line. */
 export type SdrLine =
   | { kind: "rule"; text: string }
-  | { kind: "header"; text: string; task: SdrTask; traceId: string }
-  | { kind: "success"; text: string; task: SdrTask }
+  | { kind: "header"; text: string; task: SdrTaskName; traceId: string }
+  | { kind: "success"; text: string; task: SdrTaskName }
   | { kind: "error"; text: string; code: string; message: string }
   | { kind: "step"; text: string; task: string; step: number }
   | { kind: "progress"; text: string; percent: number }
@@ -64,9 +64,9 @@ export function classifySdrLine(line: string): SdrLine {
   const t = text.trim();
   if (RULE.test(t)) return { kind: "rule", text };
   let m = HEADER.exec(t);
-  if (m) return { kind: "header", text, task: m[1] as SdrTask, traceId: m[2]! };
+  if (m) return { kind: "header", text, task: m[1] as SdrTaskName, traceId: m[2]! };
   m = SUCCESS.exec(t);
-  if (m) return { kind: "success", text, task: m[1] as SdrTask };
+  if (m) return { kind: "success", text, task: m[1] as SdrTaskName };
   if (QUERY_SUCCESS.test(t)) return { kind: "success", text, task: "query" };
   m = ERROR.exec(t);
   if (m) return { kind: "error", text, code: `GAUSS-${m[1]}`, message: m[2]!.trim() };
@@ -109,7 +109,7 @@ export class SdrLineSplitter {
 /** What a whole gs_sdr run printed, summarized. */
 export interface SdrRunSummary {
   /** Task from the header. */
-  task?: SdrTask;
+  task?: SdrTaskName;
   /** Trace id from the header (also the suffix of its `streaming_lock_<trace>`). */
   traceId?: string;
   /** True when the task's success sentinel was printed (check the exit code too, §6.8). */

@@ -1,5 +1,5 @@
 /**
- * The root Pulumi program (`Pulumi.yaml` → `dist/index.js`): declares pulumi-hadr resources from stack config,
+ * The root Pulumi program (`Pulumi.yaml` → `dist/program/index.js`): declares pulumi-hadr resources from stack config,
  * so a user needs no TypeScript. Config (namespace `hadr`, see README "Stack config of the root program"):
  *
  * - `hadr:drRelationships`   name → DrRelationship args; each cluster gives `xml` or `xmlFile`, `ssh` has no key
@@ -10,8 +10,6 @@
  *
  * Config shape problems stop the program before any resource is declared, each naming the config key.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
@@ -21,146 +19,8 @@ import {
   type RecoveryPolicyArgs,
   type SshArgs,
   type SshKeyArgs,
-} from "./provider";
-import { issueReason } from "./provider/config/issues";
-import { APPLY_MODES, ENGINES, MODES, ROOT_ACCESS } from "./provider/engines/kingbase/schema";
-
-const NS = "hadr";
-
-/** A config key naming another (secret) config value: `name` (namespace `hadr`) or `namespace:name`. */
-const configKeyName = z
-  .string()
-  .regex(/^([A-Za-z0-9_.-]+:)?[A-Za-z0-9_.-]+$/, "must be a config key such as `otherKey` or `ns:otherKey`");
-
-const sshConfig = z
-  .object({
-    user: z.string().optional(),
-    port: z.number().int().optional(),
-    hostKeys: z.record(z.string(), z.string()).optional(),
-    insecure: z.boolean().optional(),
-    connectTimeoutSeconds: z.number().int().optional(),
-    privateKeyConfig: configKeyName.optional(),
-    passphraseConfig: configKeyName.optional(),
-  })
-  .strict();
-type SshConfig = z.infer<typeof sshConfig>;
-
-const drClusterConfig = z
-  .object({
-    xml: z.string().min(1).optional(),
-    xmlFile: z.string().min(1).optional(),
-    ssh: sshConfig,
-    envFile: z.string().optional(),
-    node: z.string().optional(),
-    drParams: z
-      .object({
-        localStreamIpmap1: z.string(),
-        remoteStreamIpmap1: z.string(),
-        remotedataPortBase: z.number().int(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict()
-  .refine((c) => (c.xml === undefined) !== (c.xmlFile === undefined), {
-    message:
-      "give exactly one of `xml` (the install XML's content) or `xmlFile` (a path relative to the project)",
-  })
-  // `xmlFile` is read here, so a missing file is reported with every other config problem at once.
-  .transform((c, ctx) => {
-    const { xml, xmlFile, ...rest } = c;
-    if (xml !== undefined) return { ...rest, xml };
-    const abs = path.resolve(pulumi.runtime.getRootDirectory(), xmlFile!);
-    try {
-      return { ...rest, xml: fs.readFileSync(abs, "utf8") };
-    } catch (e) {
-      const why =
-        e instanceof Error && "code" in e ? String((e as NodeJS.ErrnoException).code) : "unreadable";
-      ctx.addIssue({ code: "custom", path: ["xmlFile"], message: `cannot read ${abs} (${why})` });
-      return z.NEVER;
-    }
-  });
-
-const drRelationshipConfig = z
-  .object({
-    clusters: z.record(z.string(), drClusterConfig),
-    primary: z.string().min(1),
-    drUser: z.object({ name: z.string().min(1), passwordConfig: configKeyName.optional() }).strict(),
-    allowDataLoss: z.boolean().optional(),
-    timeoutSeconds: z.number().int().optional(),
-    adopt: z.boolean().optional(),
-  })
-  .strict();
-
-const policyNodeConfig = z
-  .object({
-    host: z.string().min(1),
-    ssh: sshConfig,
-    rootAccess: z.enum(ROOT_ACCESS).optional(),
-    rootSsh: sshConfig.optional(),
-  })
-  .strict();
-
-const recoveryPolicyConfig = z
-  .object({
-    engine: z.enum(ENGINES),
-    nodes: z.array(policyNodeConfig).min(1, "must list every node of the cluster"),
-    mode: z.enum(MODES),
-    paths: z.record(z.string(), z.string()).optional(),
-    apply: z.enum(APPLY_MODES).optional(),
-    acknowledgeDataLoss: z.boolean().optional(),
-    adopt: z.boolean().optional(),
-  })
-  .strict();
-
-const SECRET_PROPS: Record<string, string> = {
-  privateKey:
-    "private keys never go in plain config: set the secret `hadr:sshPrivateKey` or name another secret key with `privateKeyConfig`",
-  passphrase: "passphrases never go in plain config: name a secret config key with `passphraseConfig`",
-  password:
-    "the DR password never goes in plain config: set the secret `hadr:drPassword` or name another secret key with `drUser.passwordConfig`",
-};
-
-function pathOf(key: string, segments: readonly PropertyKey[]): string {
-  let out = `${NS}:${key}`;
-  for (const s of segments) {
-    if (typeof s === "number") out += `[${s}]`;
-    else if (typeof s === "string" && /^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(s)) out += `.${s}`;
-    else out += `[${JSON.stringify(String(s))}]`;
-  }
-  return out;
-}
-
-/**
- * Parses one structured config key with zod. Returns the value, or the problems as
- * `hadr:<key>.<path>: <reason>` lines (never a config value: it could be a misplaced secret).
- */
-function readObject<T>(
-  cfg: pulumi.Config,
-  key: string,
-  schema: z.ZodType<T>,
-): { value?: T; problems: string[] } {
-  let raw: unknown;
-  try {
-    raw = cfg.getObject<unknown>(key);
-  } catch {
-    return { problems: [`${NS}:${key}: must be a YAML/JSON object`] };
-  }
-  if (raw === undefined) return { problems: [] };
-  const r = schema.safeParse(raw);
-  if (r.success) return { value: r.data, problems: [] };
-  const lines: string[] = [];
-  for (const issue of r.error.issues) {
-    if (issue.code === "unrecognized_keys") {
-      for (const k of issue.keys) {
-        lines.push(`${pathOf(key, [...issue.path, k])}: ${SECRET_PROPS[k] ?? "unknown property"}`);
-      }
-      continue;
-    }
-    lines.push(`${pathOf(key, issue.path)}: ${issueReason(issue)}`);
-  }
-  return { problems: [...new Set(lines)] };
-}
+} from "../provider";
+import { drRelationshipConfig, NS, pathOf, readObject, recoveryPolicyConfig, type SshConfig } from "./config";
 
 function configError(problems: string[]): pulumi.RunError {
   return new pulumi.RunError(`Invalid stack config:\n  ${problems.join("\n  ")}`);
