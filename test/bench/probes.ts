@@ -8,10 +8,9 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import { performance } from "node:perf_hooks";
 import { Client } from "pg";
+import type { LabInfo } from "pulumi-hadr-lab";
+import { sshdPaths, sshFingerprint } from "pulumi-hadr-lab";
 import { utils } from "ssh2";
-import { sshdPaths } from "../lab/core/sshd";
-import { sshFingerprint } from "../lab/fixture";
-import type { LabInfo } from "../lab/types";
 import type { SshCounts } from "./measure";
 
 /**

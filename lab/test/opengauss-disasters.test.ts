@@ -8,9 +8,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { labCli, sshExec } from "./fixture";
-import { dissolveDr, freshOpenGaussLab, omm, sdrQuery, shq, writeDrXml } from "./og-dr";
-import type { LabInfo, LabRunResult } from "./types";
+import { labCli, sshExec } from "../src/fixture";
+import { dissolveDr, freshOpenGaussLab, omm, sdrQuery, shq, writeDrXml } from "../src/og-dr";
+import type { LabInfo, LabRunResult } from "../src/types";
 
 const asRoot = process.getuid?.() === 0;
 const skip = asRoot ? false : "needs root (the lab, kernel routes)";

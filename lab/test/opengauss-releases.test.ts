@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { setOmVersion } from "./fixture";
-import { dissolveDr, freshOpenGaussLab, omm, parseQuery, sdrQuery, shq, writeDrXml } from "./og-dr";
+import { setOmVersion } from "../src/fixture";
+import { dissolveDr, freshOpenGaussLab, omm, parseQuery, sdrQuery, shq, writeDrXml } from "../src/og-dr";
 import {
   exportsIpType,
   installedScripts,
@@ -17,8 +17,8 @@ import {
   parseOmVersionOption,
   releaseOfVersionCfg,
   versionCfg,
-} from "./opengauss/release";
-import type { LabInfo, LabRunResult } from "./types";
+} from "../src/opengauss/release";
+import type { LabInfo, LabRunResult } from "../src/types";
 
 const asRoot = process.getuid?.() === 0;
 const skip = asRoot ? false : "needs root (the lab)";

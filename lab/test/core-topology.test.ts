@@ -15,9 +15,9 @@ import {
   parseEngines,
   streamIpFor,
   topology,
-} from "./core/addresses";
-import { ensureKeyPair, fingerprintOfFile, knownHostsName } from "./core/keys";
-import { sshdConfig } from "./core/sshd";
+} from "../src/core/addresses";
+import { ensureKeyPair, fingerprintOfFile, knownHostsName } from "../src/core/keys";
+import { sshdConfig } from "../src/core/sshd";
 
 test("default topology: clusters, names and 127.<net>.x.y addresses", { timeout: 30_000 }, () => {
   const c = topology({ root: "/r", net: 20, nodes: 3, sshPort: 22 });

@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { test } from "node:test";
-import { labRootFromEnv } from "./core/addresses";
-import { otherLabs } from "./core/registry";
-import { groupExists, LAB_GROUP, LAB_USER_NAMES, lookupUser, SUDOERS_FILE } from "./core/users";
-import { ensureLab, labCli } from "./fixture";
+import { labRootFromEnv } from "../src/core/addresses";
+import { otherLabs } from "../src/core/registry";
+import { groupExists, LAB_GROUP, LAB_USER_NAMES, lookupUser, SUDOERS_FILE } from "../src/core/users";
+import { ensureLab, labCli } from "../src/fixture";
 
 const asRoot = process.getuid?.() === 0;
 

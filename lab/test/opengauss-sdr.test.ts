@@ -9,9 +9,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, test } from "node:test";
 import { Client } from "ssh2";
-import { labHost, sshExec, sshFingerprint } from "./fixture";
-import { freshOpenGaussLab } from "./og-dr";
-import type { LabInfo, LabRunResult } from "./types";
+import { labHost, sshExec, sshFingerprint } from "../src/fixture";
+import { freshOpenGaussLab } from "../src/og-dr";
+import type { LabInfo, LabRunResult } from "../src/types";
 
 const asRoot = process.getuid?.() === 0;
 /** Row ids of this run start here, so a re-run on the same lab never collides with earlier rows. */
@@ -220,7 +220,7 @@ test("bad options give gs_sdr's messages (docs/vendor/opengauss-gs_sdr.md §1.3)
     /^\[[0-9a-f]{32}\]\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\]\[\d+\]\[parse_and_validate_params\]\[(LOG|ERROR)\]:/m,
   );
   // Root is refused on stderr.
-  const local = path.join(__dirname, "opengauss", "tools", "gs_sdr.js");
+  const local = path.join(__dirname, "..", "src", "opengauss", "tools", "gs_sdr.js");
   const { spawnSync } = await import("node:child_process");
   const root = spawnSync(process.execPath, [local, "-t", "query"], { encoding: "utf8" });
   assert.equal(root.status, 1);

@@ -7,11 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { ensureLab, labCli, sshExec } from "./fixture";
-import { parseRepmgrConf } from "./kingbase/repmgr-conf";
-import { repmgrTable } from "./kingbase/repmgr-table";
-import { isVendorTrue, parseHaModule } from "./kingbase/v8r3-conf";
-import type { LabInfo } from "./types";
+import { ensureLab, labCli, sshExec } from "../src/fixture";
+import { parseRepmgrConf } from "../src/kingbase/repmgr-conf";
+import { repmgrTable } from "../src/kingbase/repmgr-table";
+import { isVendorTrue, parseHaModule } from "../src/kingbase/v8r3-conf";
+import type { LabInfo } from "../src/types";
 
 const asRoot = process.getuid?.() === 0;
 const skip = !asRoot && "needs root";

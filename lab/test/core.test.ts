@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, test } from "node:test";
 import { Client } from "ssh2";
-import { ensureLab, labCli, labHost, sshExec, sshFingerprint } from "./fixture";
-import type { LabInfo } from "./types";
+import { ensureLab, labCli, labHost, sshExec, sshFingerprint } from "../src/fixture";
+import type { LabInfo } from "../src/types";
 
 const asRoot = process.getuid?.() === 0;
 let lab: LabInfo;

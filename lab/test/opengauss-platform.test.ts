@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { ensureLab, labCli, sshExec } from "./fixture";
-import { freshOpenGaussLab } from "./og-dr";
-import type { LabInfo, LabRunResult } from "./types";
+import { ensureLab, labCli, sshExec } from "../src/fixture";
+import { freshOpenGaussLab } from "../src/og-dr";
+import type { LabInfo, LabRunResult } from "../src/types";
 
 const asRoot = process.getuid?.() === 0;
 let lab: LabInfo;
