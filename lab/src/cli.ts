@@ -1,5 +1,5 @@
 /**
- * `npm run lab -- <command>`: the lab CLI (see test/lab/README.md).
+ * `npm run lab -- <command>`: the lab CLI (see lab/README.md).
  *
  *   up [--nodes N] [--port-base P] [--engines opengauss,kingbase-v8r3,kingbase-v8r6|all|none] [--om-version V]
  *   om-version V | down | status | reset | fault <name> [args…] | exec <ip|name> [--user u] -- cmd…

@@ -12,11 +12,11 @@ import { Client } from "ssh2";
 import { labRootFromEnv } from "./core/addresses";
 import type { LabInfo, LabRunResult } from "./types";
 
-/** Path of the compiled lab CLI (next to this file in dist/test/lab). */
+/** Path of the compiled lab CLI (next to this file in lab/dist/src). */
 export const LAB_CLI = path.join(__dirname, "cli.js");
 
 /**
- * Runs the lab CLI (`node dist/test/lab/cli.js …args`) with this process's environment and resolves with
+ * Runs the lab CLI (`node lab/dist/src/cli.js …args`) with this process's environment and resolves with
  * its exit code and output (never rejects on a non-zero exit). Bounded: after `timeoutMs` (default 15 min
  * for `up`, which may install packages, 5 min otherwise) the child is killed and the result is code 124.
  */

@@ -2,8 +2,8 @@
  * `npm start`'s middle step: writes the root program's `lab` stack config from the lab's lab.json and makes sure
  * the DR user exists on cluster A's primary. Run by scripts/start.sh after `lab up`:
  *
- *   node dist/test/lab/stack-config.js <lab.json> [stack]     write the config, ensure the DR user
- *   node dist/test/lab/stack-config.js summary [stack]        print RPO/RTO and policy modes from the outputs
+ *   node lab/dist/src/stack-config.js <lab.json> [stack]     write the config, ensure the DR user
+ *   node lab/dist/src/stack-config.js summary [stack]        print RPO/RTO and policy modes from the outputs
  *
  * `HADR_LAB_DR=off` leaves the DR relationship (and the DR user) out: RecoveryPolicies only. Removing it from a
  * stack that holds one means the next `up` dissolves it, as Pulumi does for any removed resource.
@@ -13,7 +13,8 @@
  * re-encrypted); the DR password is generated once and then read back from the stack.
  *
  * Secrets (client key, DR password) reach the CLI only on stdin and the lab host only on gsql's stdin; they are
- * never in argv and never printed. This module does not import provider code (test/lab rule, decisions D5).
+ * never in argv and never printed. It neither imports nor loads provider code (the lab package depends on nothing
+ * of pulumi-hadr, decisions D5): whether the config is valid is for the root program to say (`pulumi up`).
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -22,8 +23,11 @@ import * as path from "node:path";
 import { sshExec } from "./fixture";
 import type { LabInfo } from "./types";
 
-/** Repository root (dist/test/lab → ../../..). */
-const REPO = path.resolve(__dirname, "..", "..", "..");
+/**
+ * Directory of the Pulumi program whose stack is written: the caller's working directory (start.sh runs from
+ * the repository root). Its `node_modules/.bin/pulumi` (the pinned CLI the program's `npm ci` installs) is run.
+ */
+const PROGRAM_DIR = process.cwd();
 /** Name of the DR relationship the lab stack declares. */
 export const LAB_DR_NAME = "dr";
 
@@ -33,19 +37,19 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs the pinned Pulumi CLI (through the repo's shim) in the repo root; `input` goes to stdin. */
+/** Runs the program's pinned Pulumi CLI in the program directory; `input` goes to stdin. */
 function pulumi(args: string[], input = ""): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [
-        path.join(REPO, "scripts", "pulumi-cli", "pulumi.js"),
+        path.join(PROGRAM_DIR, "node_modules", ".bin", "pulumi"),
         ...args,
         "--non-interactive",
         "--color",
         "never",
       ],
-      { cwd: REPO, stdio: ["pipe", "pipe", "pipe"], env: process.env },
+      { cwd: PROGRAM_DIR, stdio: ["pipe", "pipe", "pipe"], env: process.env },
     );
     let stdout = "";
     let stderr = "";
@@ -89,18 +93,6 @@ export function generateDrPassword(length = 24): string {
   let out = letters[bytes[0]! % letters.length]!;
   for (let i = 1; i < length; i++) out += alphabet[bytes[i]! % alphabet.length]!;
   return out;
-}
-
-/** Whether the built provider has the DrRelationship controller yet (it is being written; see README). */
-export function drControllerAvailable(): boolean {
-  try {
-    const runtime = require(path.join(REPO, "dist", "provider", "runtime.js")) as {
-      controllers?: Record<string, unknown>;
-    };
-    return runtime.controllers?.["drRelationship"] !== undefined;
-  } catch {
-    return false;
-  }
 }
 
 type Cluster = LabInfo["clusters"][string];
@@ -229,13 +221,9 @@ export async function writeLabStack(lab: LabInfo, stack: string): Promise<string
   };
   await setSecret("hadr:sshPrivateKey", fs.readFileSync(lab.clientKeyPath, "utf8"));
 
-  const drOff = process.env["HADR_LAB_DR"] === "off";
-  const withDr = !drOff && drControllerAvailable();
+  const withDr = process.env["HADR_LAB_DR"] !== "off";
   const wanted = labStackConfig(lab, { withDr });
-  if (drOff) log.push("HADR_LAB_DR=off: the lab stack declares the RecoveryPolicies only");
-  else if (!withDr) {
-    log.push("DrRelationship controller not in this build: the lab stack declares the RecoveryPolicies only");
-  }
+  if (!withDr) log.push("HADR_LAB_DR=off: the lab stack declares the RecoveryPolicies only");
   const changed: Record<string, { value: string; objectValue: unknown; secret: false }> = {};
   for (const [key, v] of Object.entries(wanted)) {
     if (canonical(current[key]?.objectValue) !== canonical(v)) {
@@ -305,7 +293,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const [labJson, stack = "lab"] = argv;
   if (!labJson) {
-    process.stderr.write("usage: node dist/test/lab/stack-config.js <lab.json> [stack] | summary [stack]\n");
+    process.stderr.write("usage: node lab/dist/src/stack-config.js <lab.json> [stack] | summary [stack]\n");
     return 2;
   }
   const lab = JSON.parse(fs.readFileSync(labJson, "utf8")) as LabInfo;

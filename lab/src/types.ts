@@ -1,7 +1,7 @@
 /**
  * The contract between the lab core (hosts, sshd, users, keys, CLI) and the engine provisioners
  * (openGauss, KingbaseES) that put a vendor's files, tools and databases on those hosts.
- * See test/lab/README.md for the full picture.
+ * See lab/README.md for the full picture.
  */
 
 /** Engines the lab can host. */
@@ -67,7 +67,7 @@ export interface LabContext {
   clusterKeyPath: string;
   /** known_hosts file with every lab host's key, readable by the lab users. */
   knownHostsPath: string;
-  /** Directory holding the compiled lab code (a copy of dist/test/lab), readable by the lab users. */
+  /** Directory holding the compiled lab code (a copy of lab/dist/src), readable by the lab users. */
   toolsDir: string;
   /** Runs `bash -c script` inside the host's mount namespace as `user`, with HADR_LAB_HOST/HADR_LAB_ROOT set. */
   run(

@@ -39,6 +39,7 @@ import {
   writeIfChanged,
   writeKnownHosts,
 } from "./keys";
+import { labLeftovers } from "./leftovers";
 import { destroyNamespace, ensureNamespace, holderPid, hostFsDirs, runInHost } from "./namespace";
 import { ensurePackages } from "./packages";
 import { ensureRunSshd, registerLab, removeRegistry, unregisterLab } from "./registry";
@@ -96,7 +97,7 @@ export function labEnvFromProcess(): LabEnv {
   };
 }
 
-/** Directory of the compiled lab code (dist/test/lab, the directory of cli.js). */
+/** Directory of the compiled lab runtime (lab/dist/src, the directory of cli.js; the self-tests are elsewhere). */
 export function compiledLabDir(): string {
   return path.resolve(__dirname, "..");
 }
@@ -221,7 +222,7 @@ function treeSignature(dir: string): string {
 }
 
 /**
- * Copies the compiled lab code into `<root>/tools` (readable by all), swapping the old copy atomically;
+ * Copies the compiled lab runtime (not its tests, no provider code) into `<root>/tools` (readable by all), swapping the old copy atomically;
  * skipped when the copy is already current.
  */
 function copyTools(root: string): string {
@@ -238,8 +239,9 @@ function copyTools(root: string): string {
   const old = `${dst}.old-${process.pid}`;
   fs.rmSync(fresh, { recursive: true, force: true });
   fs.cpSync(src, fresh, { recursive: true, filter: (p) => !p.endsWith(".tsbuildinfo") });
-  const nodeModules = path.resolve(src, "..", "..", "..", "node_modules");
-  if (fs.existsSync(nodeModules)) fs.symlinkSync(nodeModules, path.join(fresh, "node_modules"));
+  // The lab's dependencies, wherever npm put them (hoisted to the workspace root or in lab/node_modules).
+  const nodeModules = path.dirname(path.dirname(require.resolve("ssh2/package.json")));
+  fs.symlinkSync(nodeModules, path.join(fresh, "node_modules"));
   const fix = (p: string) => {
     const st = fs.lstatSync(p);
     if (st.isSymbolicLink()) return;
@@ -424,12 +426,14 @@ export async function labUp(env: LabEnv, opts: UpOptions = {}): Promise<{ info: 
 /**
  * Removes every trace of the lab: provisioners' processes, every process of every host namespace, sshd,
  * the lab root; and, when no other lab is registered on the machine, the users, their group, the sudoers
- * drop-in and the registry. Returns notes about what could not be removed.
+ * drop-in and the registry. Returns notes about what could not be removed, and every trace still left afterwards
+ * (core/leftovers.ts): `lab down` exits non-zero on any.
  */
 export async function labDown(env: LabEnv): Promise<string[]> {
   const { root, asRoot, log } = env;
   const t = stageTimer(log);
   const notes: string[] = [];
+  let ips: string[] = [];
   if (!fs.existsSync(root)) {
     log(`no lab at ${root}`);
   } else {
@@ -448,7 +452,6 @@ export async function labDown(env: LabEnv): Promise<string[]> {
         }
         t.stage("provisioners down");
       }
-      let ips: string[] = [];
       try {
         ips = fs.readdirSync(path.join(root, "hosts"));
       } catch {
@@ -461,6 +464,7 @@ export async function labDown(env: LabEnv): Promise<string[]> {
       release();
     }
   }
+  let machineWide = false;
   if (asRoot) {
     const others = unregisterLab(root);
     if (others.length) {
@@ -468,8 +472,10 @@ export async function labDown(env: LabEnv): Promise<string[]> {
     } else {
       notes.push(...(await removeUsers()));
       removeRegistry();
+      machineWide = true;
     }
   }
+  notes.push(...labLeftovers(root, ips, machineWide));
   t.total("lab down");
   return notes;
 }

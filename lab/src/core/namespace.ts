@@ -36,7 +36,8 @@ function holderIdFile(root: string, ip: string): string {
   return path.join(hostDir(root, ip), "ns.id");
 }
 
-function holderName(ip: string): string {
+/** The name the namespace holder of `ip` shows in its command line. */
+export function holderName(ip: string): string {
   return `hadr-lab-ns:${ip}`;
 }
 

@@ -53,7 +53,7 @@ export interface StaticConfig {
   cmDataPath: string;
   /** Emulation state directory (runtime PG files, role, fault markers). */
   labDir: string;
-  /** Compiled lab code (a copy of dist/test/lab). */
+  /** Compiled lab code (a copy of lab/dist/src). */
   toolsDir: string;
   clusterKeyPath: string;
   knownHostsPath: string;
