@@ -17,7 +17,7 @@ import {
   labStatus,
   labUp,
 } from "./core/lab";
-import { shellQuote } from "./core/proc";
+import { shq } from "./core/shell";
 import type { LabInfo } from "./types";
 
 const USAGE = `usage: lab <command>
@@ -129,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
       const cmd = dash >= 0 ? rest.slice(dash + 1) : rest.slice(1);
       if (!ip || ip === "--" || cmd.length === 0)
         throw new Error("usage: lab exec <ip|name> [--user U] -- cmd…");
-      const script = cmd.length === 1 ? cmd[0]! : cmd.map(shellQuote).join(" ");
+      const script = cmd.length === 1 ? cmd[0]! : cmd.map(shq).join(" ");
       const r = await labExec(env, ip, opts["user"] ?? "omm", script);
       process.stdout.write(r.stdout);
       process.stderr.write(r.stderr);

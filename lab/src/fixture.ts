@@ -5,11 +5,11 @@
  * The lab location follows the test process's environment (HADR_LAB_ROOT, HADR_LAB_NET), like the CLI.
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "ssh2";
 import { labRootFromEnv } from "./core/addresses";
+import { fingerprintOfBlob } from "./core/keys";
 import type { LabInfo, LabRunResult } from "./types";
 
 /** Path of the compiled lab CLI (next to this file in lab/dist/src). */
@@ -112,11 +112,6 @@ export function labHost(
   throw new Error(`${ipOrName} is not a host of the lab at ${lab.root}`);
 }
 
-/** `SHA256:…` fingerprint (OpenSSH format) of a raw SSH public key blob. */
-export function sshFingerprint(key: Buffer): string {
-  return `SHA256:${createHash("sha256").update(key).digest("base64").replace(/=+$/, "")}`;
-}
-
 /** Options of {@link sshExec}. */
 export interface SshExecOptions {
   /** Overall timeout (connect + command), default 60 s; always applied (the session is destroyed). */
@@ -201,7 +196,7 @@ export function sshExec(
       keepaliveInterval: 5_000,
       keepaliveCountMax: 3,
       hostVerifier: (key: Buffer) => {
-        presented = sshFingerprint(key);
+        presented = fingerprintOfBlob(key);
         return presented === host.hostKey;
       },
     });

@@ -6,11 +6,6 @@
 import { ensureLab, labCli, type OmVersionChoice, sshExec } from "./fixture";
 import type { LabInfo, LabRunResult } from "./types";
 
-/** Single-quotes for bash. */
-export function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** Runs a command on a lab host as the openGauss user with the env file sourced (bounded). */
 export function omm(lab: LabInfo, ip: string, cmd: string, timeoutMs = 120_000, input?: string) {
   const user = lab.clusters["A"]?.user ?? "omm";

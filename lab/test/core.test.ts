@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, test } from "node:test";
 import { Client } from "ssh2";
-import { ensureLab, labCli, labHost, sshExec, sshFingerprint } from "../src/fixture";
+import { fingerprintOfBlob } from "../src/core/keys";
+import { ensureLab, labCli, labHost, sshExec } from "../src/fixture";
 import type { LabInfo } from "../src/types";
 
 const asRoot = process.getuid?.() === 0;
@@ -114,7 +115,7 @@ test("ssh as omm with the client key works and the host key matches lab.json", {
       privateKey: fs.readFileSync(lab.clientKeyPath),
       readyTimeout: 10_000,
       hostVerifier: (key: Buffer) => {
-        seen = sshFingerprint(key);
+        seen = fingerprintOfBlob(key);
         return true;
       },
     });

@@ -8,8 +8,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { shq } from "../src/core/shell";
 import { labCli, sshExec } from "../src/fixture";
-import { dissolveDr, freshOpenGaussLab, omm, sdrQuery, shq, writeDrXml } from "../src/og-dr";
+import { dissolveDr, freshOpenGaussLab, omm, sdrQuery, writeDrXml } from "../src/og-dr";
 import type { LabInfo, LabRunResult } from "../src/types";
 
 const asRoot = process.getuid?.() === 0;

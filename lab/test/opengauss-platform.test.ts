@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
+import { shq } from "../src/core/shell";
 import { ensureLab, labCli, sshExec } from "../src/fixture";
 import { freshOpenGaussLab } from "../src/og-dr";
 import type { LabInfo, LabRunResult } from "../src/types";
@@ -19,10 +20,6 @@ let dataDir = "";
 
 function omm(ip: string, cmd: string, timeoutMs = 120_000): Promise<LabRunResult> {
   return sshExec(lab, ip, user, `source ~/.bashrc >/dev/null 2>&1; ${cmd}`, { timeoutMs });
-}
-
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Datanode records of `gs_om -t status --all`. */

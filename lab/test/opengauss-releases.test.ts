@@ -7,8 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { shq } from "../src/core/shell";
 import { setOmVersion } from "../src/fixture";
-import { dissolveDr, freshOpenGaussLab, omm, parseQuery, sdrQuery, shq, writeDrXml } from "../src/og-dr";
+import { dissolveDr, freshOpenGaussLab, omm, parseQuery, sdrQuery, writeDrXml } from "../src/og-dr";
 import {
   exportsIpType,
   installedScripts,

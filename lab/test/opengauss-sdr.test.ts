@@ -9,7 +9,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, test } from "node:test";
 import { Client } from "ssh2";
-import { labHost, sshExec, sshFingerprint } from "../src/fixture";
+import { fingerprintOfBlob } from "../src/core/keys";
+import { shq } from "../src/core/shell";
+import { labHost, sshExec } from "../src/fixture";
 import { freshOpenGaussLab } from "../src/og-dr";
 import type { LabInfo, LabRunResult } from "../src/types";
 
@@ -42,10 +44,6 @@ function omm(
 /** `gsql` on a DN's normal port (rows only). */
 async function sql(ip: string, statement: string): Promise<LabRunResult> {
   return omm(ip, `gsql -d postgres -p ${port} -t -A -X -c ${shq(statement)}`);
-}
-
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Asserts that `expected` lines appear in `out` in this order (other lines may be interleaved). */
@@ -132,7 +130,7 @@ function ptyExec(
       port: host.sshPort,
       username: user,
       privateKey: fs.readFileSync(lab.clientKeyPath),
-      hostVerifier: (key: Buffer) => sshFingerprint(key) === host.hostKey,
+      hostVerifier: (key: Buffer) => fingerprintOfBlob(key) === host.hostKey,
     });
   });
 }
@@ -340,7 +338,7 @@ test("start: primary side killed mid-way keeps its lock and step; resumed concur
       port: host.sshPort,
       username: user,
       privateKey: fs.readFileSync(lab.clientKeyPath),
-      hostVerifier: (key: Buffer) => sshFingerprint(key) === host.hostKey,
+      hostVerifier: (key: Buffer) => fingerprintOfBlob(key) === host.hostKey,
     });
   });
   assertSubsequence(killed.out, PRIMARY_START_LINES, "start -m primary (until the wait)");

@@ -6,11 +6,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { shq } from "../../core/shell";
 import { cabinDir, cabinFile, readCabin, writeCabin } from "./cabin";
 import { type ClusterConf, clusterConfRecord, type DrConf } from "./conf";
 import { CABIN_FILES } from "./consts";
 import { gauss51632, LogExit, SdrException } from "./errors";
-import { type CmdResult, type Runner, type SdrEnv, shq, sleep } from "./exec";
+import { type CmdResult, type Runner, type SdrEnv, sleep } from "./exec";
 import { FaultPoints } from "./faultpoint";
 import type { SdrLogger } from "./log";
 import {

@@ -3,13 +3,13 @@
  * checks/backups (`check_dn_instance_params`, `set_most_available`, `restore_guc_params`).
  */
 
+import { shq } from "../../core/shell";
 import type { OmBehaviour } from "../release";
 import { lines, type StreamingBase } from "./base";
 import { cabinFile, readCabin } from "./cabin";
 import { shardOf } from "./conf";
 import { CABIN_FILES, MAX_REPL_NUMS } from "./consts";
 import { gauss51632, LogExit, SdrException } from "./errors";
-import { shq } from "./exec";
 import { type InstanceStatus, normalDns, primaryDns } from "./status";
 
 const IP = "(?:(?:\\d{1,3}\\.){3}\\d{1,3}|(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4})";

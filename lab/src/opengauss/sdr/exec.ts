@@ -3,10 +3,12 @@
  * as the OS user (OM's pssh/scp), sourcing the env file first. Secrets never go on an argv: locally they
  * travel in the environment, remotely on stdin (`read -r PGPASSWORD`).
  */
+
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { shq } from "../../core/shell";
 import { type OmBehaviour, omBehaviour, releaseOfVersionCfg, streamingBasePath } from "../release";
 
 /** Result of one command. */
@@ -90,11 +92,6 @@ export function readEnv(): SdrEnv {
 
 /** Upper bound of a remote command that names none (pssh's `-t` of OM's own hops is of this order). */
 const DEFAULT_REMOTE_TIMEOUT_MS = 600_000;
-
-/** Single-quotes a string for bash. */
-export function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 function runProcess(cmd: string, args: string[], opts: RunOpts, env: NodeJS.ProcessEnv): Promise<CmdResult> {
   return new Promise((resolve) => {

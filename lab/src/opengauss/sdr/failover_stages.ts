@@ -2,12 +2,13 @@
  * `base.streaming_failover_single_inst`: the stages shared by `failover` and `switchover -m primary`
  * (§3.5 step 3, §3.6), with the `*_for_failover` step names.
  */
+
+import { shq } from "../../core/shell";
 import type { StreamingBase } from "./base";
 import { readCabin, writeCabin } from "./cabin";
 import { CABIN_FILES } from "./consts";
 import { removeAllStreamReplInfos, removeStreamingPgHba, restoreGucParams } from "./dnconfig";
 import { gauss51632, SdrException } from "./errors";
-import { shq } from "./exec";
 import { stepDone } from "./start";
 import { mappedClusterState } from "./status";
 

@@ -5,8 +5,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { shq } from "../../core/shell";
 import { gauss51632, SdrException } from "./errors";
-import { type Runner, shq, sleep } from "./exec";
+import { type Runner, sleep } from "./exec";
 
 /** Path of this run's lock file. */
 export function lockPath(pghost: string, traceId: string): string {

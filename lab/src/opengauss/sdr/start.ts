@@ -3,6 +3,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { shq } from "../../core/shell";
 import { lines, type StreamingBase } from "./base";
 import {
   cabinDir,
@@ -30,7 +31,7 @@ import {
   updateStreamingPgHba,
 } from "./dnconfig";
 import { gauss51632, LogExit, SdrException } from "./errors";
-import { shq, sleep } from "./exec";
+import { sleep } from "./exec";
 import { encryptHadrUserInfo, generateHadrKeys, hadrKeyPaths, hadrKeysExist } from "./secure";
 import { cascadeDns, type InstanceStatus, mainStandbyDns, primaryDns } from "./status";
 

@@ -1,11 +1,11 @@
 /** `gs_sdr -t stop` on the primary cluster (§3.7, §3.8, `StreamingStopHandler`). */
 import * as fs from "node:fs";
+import { shq } from "../../core/shell";
 import type { StreamingBase } from "./base";
 import { cabinDir, cabinFile, checkActionAndMode } from "./cabin";
 import { CABIN_FILES } from "./consts";
 import { removeAllStreamReplInfos, removeStreamingPgHba, restoreGucParams } from "./dnconfig";
 import { gauss51632, LogExit } from "./errors";
-import { shq } from "./exec";
 import { queryStep, stepDone } from "./start";
 import { mainStandbyDns } from "./status";
 
