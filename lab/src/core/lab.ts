@@ -222,7 +222,7 @@ function treeSignature(dir: string): string {
 }
 
 /**
- * Copies the compiled lab runtime (not its tests, no provider code) into `<root>/tools` (readable by all), swapping the old copy atomically;
+ * Copies the compiled lab code into `<root>/tools` (readable by all), swapping the old copy atomically;
  * skipped when the copy is already current.
  */
 function copyTools(root: string): string {
@@ -239,9 +239,8 @@ function copyTools(root: string): string {
   const old = `${dst}.old-${process.pid}`;
   fs.rmSync(fresh, { recursive: true, force: true });
   fs.cpSync(src, fresh, { recursive: true, filter: (p) => !p.endsWith(".tsbuildinfo") });
-  // The lab's dependencies, wherever npm put them (hoisted to the workspace root or in lab/node_modules).
-  const nodeModules = path.dirname(path.dirname(require.resolve("ssh2/package.json")));
-  fs.symlinkSync(nodeModules, path.join(fresh, "node_modules"));
+  const nodeModules = path.resolve(src, "..", "..", "..", "node_modules");
+  if (fs.existsSync(nodeModules)) fs.symlinkSync(nodeModules, path.join(fresh, "node_modules"));
   const fix = (p: string) => {
     const st = fs.lstatSync(p);
     if (st.isSymbolicLink()) return;
