@@ -16,10 +16,10 @@ npm run -s build
 bash scripts/install-pulumi.sh >/dev/null
 if [ "${1:-}" = down ]; then
   if pulumi stack select "$stack" >/dev/null 2>&1; then pulumi destroy --yes --skip-preview --stack "$stack"; fi
-  exec node dist/test/lab/cli.js down
+  exec node lab/dist/src/cli.js down
 fi
-lab_json=$(node dist/test/lab/cli.js up | tail -n 1)
-node dist/test/lab/stack-config.js "$lab_json" "$stack"
+lab_json=$(node lab/dist/src/cli.js up | tail -n 1)
+node lab/dist/src/stack-config.js "$lab_json" "$stack"
 pulumi up --yes --stack "$stack"
 echo
-node dist/test/lab/stack-config.js summary "$stack"
+node lab/dist/src/stack-config.js summary "$stack"

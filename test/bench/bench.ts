@@ -17,14 +17,13 @@
  * the node counts to measure (the lab is put back to 2 nodes at the end).
  */
 import { performance } from "node:perf_hooks";
+import { ensureLab, labCli, omm, sshExec, writeDrXml } from "pulumi-hadr-lab";
 import { parseClusterXml } from "../../provider/engines/opengauss/clusterXml";
 import { observe } from "../../provider/engines/opengauss/observe";
 import { planCreate } from "../../provider/engines/opengauss/plan/create";
 import { drContext, readCluster } from "../../provider/engines/opengauss/remote";
 import { validateDrRelationship } from "../../provider/engines/opengauss/schema";
 import { DR_PASSWORD, DrHarness, until } from "../e2e/dr-support";
-import { ensureLab, labCli, sshExec } from "../lab/fixture";
-import { omm, writeDrXml } from "../lab/og-dr";
 import { TestProject } from "../support/project";
 import {
   heading,

@@ -8,10 +8,9 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import { performance } from "node:perf_hooks";
 import { Client } from "pg";
+import type { LabInfo } from "pulumi-hadr-lab";
+import { fingerprintOfBlob, sshdPaths } from "pulumi-hadr-lab";
 import { utils } from "ssh2";
-import { sshdPaths } from "../lab/core/sshd";
-import { sshFingerprint } from "../lab/fixture";
-import type { LabInfo } from "../lab/types";
 import type { SshCounts } from "./measure";
 
 /**
@@ -36,7 +35,7 @@ export class SshLogCounter {
     const parsed = utils.parseKey(fs.readFileSync(lab.clientKeyPath));
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     if (!key || key instanceof Error) throw new Error(`cannot read the client key ${lab.clientKeyPath}`);
-    return new SshLogCounter(logs, sshFingerprint(key.getPublicSSH()));
+    return new SshLogCounter(logs, fingerprintOfBlob(key.getPublicSSH()));
   }
 
   /** Remembers where every log ends now. */

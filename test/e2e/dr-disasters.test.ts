@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { labCli } from "../lab/fixture";
+import { labCli } from "pulumi-hadr-lab";
 import { DrHarness, until } from "./dr-support";
 
 let h: DrHarness;

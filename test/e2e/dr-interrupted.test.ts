@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { labCli, sshExec } from "../lab/fixture";
+import { labCli, sshExec } from "pulumi-hadr-lab";
 import { DrHarness, until } from "./dr-support";
 
 let h: DrHarness;

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { setOmVersion, sshExec } from "../lab/fixture";
-import type { LabInfo } from "../lab/types";
+import type { LabInfo } from "pulumi-hadr-lab";
+import { setOmVersion, sshExec } from "pulumi-hadr-lab";
 import { DrHarness, until } from "./dr-support";
 import { assertPlanIsLive, planFromPreview } from "./plan-live";
 

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { ensureLab, labCli, sshExec } from "../lab/fixture";
-import type { LabInfo } from "../lab/types";
+import type { LabInfo } from "pulumi-hadr-lab";
+import { ensureLab, labCli, sshExec } from "pulumi-hadr-lab";
 import { type ProjectOptions, TestProject } from "../support/project";
 
 /** A user's program: one DrRelationship from stack config, its outputs exported. */

@@ -4,8 +4,8 @@
  * Plan entries are the preview's `plan` lines joined back from their display wrapping.
  */
 import assert from "node:assert/strict";
-import { sshExec } from "../lab/fixture";
-import type { LabInfo } from "../lab/types";
+import type { LabInfo } from "pulumi-hadr-lab";
+import { sshExec } from "pulumi-hadr-lab";
 
 /** One node's live configuration. */
 interface LiveNode {

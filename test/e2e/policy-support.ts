@@ -1,5 +1,5 @@
 /** What the RecoveryPolicy end-to-end files share: the `policy` stack config for a lab KingbaseES cluster. */
-import type { LabInfo } from "../lab/types";
+import type { LabInfo } from "pulumi-hadr-lab";
 
 /** The `policy` config for a lab cluster: every host, the lab's host keys, sudo on V8R3; no private key. */
 export function policySpec(

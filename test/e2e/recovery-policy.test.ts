@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { ensureLab, labCli, sshExec } from "../lab/fixture";
-import type { LabInfo } from "../lab/types";
+import type { LabInfo } from "pulumi-hadr-lab";
+import { ensureLab, labCli, sshExec } from "pulumi-hadr-lab";
 import { TestProject } from "../support/project";
 import { policySpec as labPolicySpec } from "./policy-support";
 

@@ -12,8 +12,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ensureLab, sshExec } from "../lab/fixture";
-import type { LabInfo } from "../lab/types";
+import type { LabInfo } from "pulumi-hadr-lab";
+import { ensureLab, sshExec } from "pulumi-hadr-lab";
 import { PulumiWorld, REPO_ROOT } from "../support/pulumi";
 
 const CRON = "/etc/cron.d/KINGBASECRON";

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { sshExec } from "../lab/fixture";
+import { sshExec } from "pulumi-hadr-lab";
 import { cliVersion, pinnedVersion } from "../support/pulumi";
 import { ensureNode, installUserProject, packTarball, USER_NODE_MAJOR } from "../support/user-toolchain";
 import { DR_PROGRAM, DrHarness } from "./dr-support";

@@ -8,6 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { before, test } from "node:test";
+import type { LabInfo } from "pulumi-hadr-lab";
+import { ensureLab } from "pulumi-hadr-lab";
 import {
   DeadlineError,
   HostKeyError,
@@ -19,8 +21,6 @@ import { type Fleet, fleetOf } from "../../provider/transport/fleet";
 import { Redactor, SECRET_MASK, shellQuote } from "../../provider/transport/redact";
 import { readRemoteFiles, sha256Of, writeRemoteFile } from "../../provider/transport/remoteFiles";
 import { SshSession, type SshTarget } from "../../provider/transport/ssh";
-import { ensureLab } from "../lab/fixture";
-import type { LabInfo } from "../lab/types";
 
 let lab: LabInfo;
 let key: string;

@@ -1,0 +1,631 @@
+/**
+ * The lab lifecycle: `up`, `down`, `status`, `reset`, `fault`, `exec`. Wires the core modules (addresses,
+ * users, keys, namespaces, sshd, state, faults, packages) and calls the engine provisioners.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { kingbaseV8R3Provisioner, kingbaseV8R6Provisioner } from "../kingbase/provision";
+import { openGaussProvisioner, setOmRelease } from "../opengauss/provision";
+import { DEFAULT_OM_RELEASE, parseOmVersionOption, versionCfg } from "../opengauss/release";
+import type {
+  EngineProvisioner,
+  LabClusterSpec,
+  LabContext,
+  LabEngine,
+  LabHost,
+  LabInfo,
+  LabRunResult,
+} from "../types";
+import {
+  ALL_ENGINES,
+  allHosts,
+  DEFAULT_NODES,
+  DEFAULT_PORT_BASE,
+  hostDir,
+  isKingbaseHost,
+  labNetFromEnv,
+  labRootFromEnv,
+  topology,
+} from "./addresses";
+import { injectFault } from "./faults";
+import {
+  ensureHostKey,
+  ensureLabKeys,
+  fingerprintOfFile,
+  hostKeyPath,
+  keyPaths,
+  readPublicKey,
+  writeAuthorizedKeys,
+  writeIfChanged,
+  writeKnownHosts,
+} from "./keys";
+import { labLeftovers } from "./leftovers";
+import { destroyNamespace, ensureNamespace, holderPid, hostFsDirs, runInHost } from "./namespace";
+import { ensurePackages } from "./packages";
+import { ensureRunSshd, registerLab, removeRegistry, unregisterLab } from "./registry";
+import { readSites, restoreAllSites } from "./sites";
+import { reloadSshd, sshdPid, startSshd, stopSshd, writeSshdConfig } from "./sshd";
+import {
+  acquireLock,
+  buildLabInfo,
+  type LabState,
+  labJsonPath,
+  readLabInfo,
+  readState,
+  writeLabInfo,
+  writeState,
+} from "./state";
+import { currentUserAsLabUsers, ensureSudoers, ensureUsers, groupId, LAB_GROUP, removeUsers } from "./users";
+
+/** The provisioner of every engine. */
+export const PROVISIONERS: Record<LabEngine, EngineProvisioner> = {
+  opengauss: openGaussProvisioner,
+  "kingbase-v8r3": kingbaseV8R3Provisioner,
+  "kingbase-v8r6": kingbaseV8R6Provisioner,
+};
+
+/** sshd port of every host: 22 as root, 2222 otherwise. */
+export function sshPortFor(asRoot: boolean): number {
+  return asRoot ? 22 : 2222;
+}
+
+/** Options of {@link labUp}. */
+export interface UpOptions {
+  nodes?: number;
+  portBase?: number;
+  /** Engines whose provisioners run now (others keep what an earlier `up` gave them). */
+  engines?: LabEngine[];
+  /** `--om-version`: `<release>` for every openGauss cluster or `A=<release>,B=<release>`; unnamed clusters keep theirs. */
+  omVersion?: string;
+}
+
+/** Where the lab lives and with which privileges, from the environment. */
+export interface LabEnv {
+  root: string;
+  net: number;
+  asRoot: boolean;
+  log: (message: string) => void;
+}
+
+/** The lab environment of this process (`HADR_LAB_ROOT`, `HADR_LAB_NET`, uid); logs go to stderr. */
+export function labEnvFromProcess(): LabEnv {
+  return {
+    root: labRootFromEnv(),
+    net: labNetFromEnv(),
+    asRoot: process.getuid?.() === 0,
+    log: (m) => process.stderr.write(`[lab] ${m}\n`),
+  };
+}
+
+/** Directory of the compiled lab runtime (lab/dist/src, the directory of cli.js; the self-tests are elsewhere). */
+export function compiledLabDir(): string {
+  return path.resolve(__dirname, "..");
+}
+
+function toolsDirOf(root: string): string {
+  return path.join(root, "tools");
+}
+
+/** Builds the context handed to provisioners. */
+export function makeContext(state: LabState, log: (m: string) => void): LabContext {
+  const k = keyPaths(state.root);
+  return {
+    root: state.root,
+    portBase: state.portBase,
+    asRoot: state.asRoot,
+    users: state.users,
+    clientKeyPath: k.client,
+    clusterKeyPath: k.cluster,
+    knownHostsPath: k.knownHosts,
+    toolsDir: toolsDirOf(state.root),
+    run: (host, user, script, opts) =>
+      runInHost({ root: state.root, asRoot: state.asRoot, host }, user, script, opts),
+    log,
+  };
+}
+
+/** The clusters of a lab state, with the host-key fingerprints read from disk. */
+export function clustersOf(state: LabState): LabClusterSpec[] {
+  const clusters = topology({ root: state.root, net: state.net, nodes: state.nodes, sshPort: state.sshPort });
+  for (const h of allHosts(clusters)) {
+    try {
+      h.hostKeyFingerprint = fingerprintOfFile(`${hostKeyPath(state.root, h.ip)}.pub`);
+    } catch {
+      /* not created yet */
+    }
+  }
+  return clusters;
+}
+
+function stageTimer(log: (m: string) => void) {
+  const start = Date.now();
+  let last = start;
+  return {
+    stage(name: string) {
+      const now = Date.now();
+      log(`stage ${name}: ${((now - last) / 1000).toFixed(2)}s`);
+      last = now;
+    },
+    total(what: string) {
+      log(`${what}: ${((Date.now() - start) / 1000).toFixed(2)}s total`);
+    },
+  };
+}
+
+/** Login names a host's sshd accepts. */
+function loginUsers(state: LabState, clusters: LabClusterSpec[], host: LabHost): string[] {
+  const names = [...new Set([state.users.omm.name, state.users.kingbase.name])];
+  if (state.asRoot && isKingbaseHost(clusters, host)) names.push("root");
+  return names;
+}
+
+/** Creates a host's private filesystem: homes of the lab users with their ssh client config, cron.d, shm. */
+function prepareHostFs(state: LabState, host: LabHost, sshClientConfig: string): void {
+  const d = hostFsDirs(host.fsRoot);
+  for (const dir of [d.home, d.cron]) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    fs.chmodSync(dir, 0o755);
+  }
+  fs.mkdirSync(d.shm, { recursive: true });
+  fs.chmodSync(d.shm, 0o1777);
+  const users = state.asRoot ? [state.users.omm, state.users.kingbase] : [state.users.omm];
+  for (const u of users) {
+    const home = path.join(d.home, u.name);
+    const sshDir = path.join(home, ".ssh");
+    fs.mkdirSync(sshDir, { recursive: true });
+    const cfg = path.join(sshDir, "config");
+    writeIfChanged(cfg, sshClientConfig, 0o600);
+    if (state.asRoot) {
+      fs.chownSync(home, u.uid, u.gid);
+      fs.chownSync(sshDir, u.uid, u.gid);
+      fs.chownSync(cfg, u.uid, u.gid);
+    }
+    fs.chmodSync(home, 0o700);
+    fs.chmodSync(sshDir, 0o700);
+  }
+}
+
+function sshClientConfig(state: LabState): string {
+  const k = keyPaths(state.root);
+  return [
+    "# pulumi-hadr lab: OM-style SSH trust between the lab hosts (cluster key, pinned host keys)",
+    "Host *",
+    `  IdentityFile ${k.cluster}`,
+    "  IdentitiesOnly yes",
+    `  UserKnownHostsFile ${k.knownHosts}`,
+    "  GlobalKnownHostsFile /dev/null",
+    "  StrictHostKeyChecking yes",
+    "  BatchMode yes",
+    `  Port ${state.sshPort}`,
+    "  ConnectTimeout 5",
+    "  ServerAliveInterval 5",
+    "  ServerAliveCountMax 3",
+    "",
+  ].join("\n");
+}
+
+/** Paths, sizes and mtimes of every file under `dir`: changes when the compiled lab code changes. */
+function treeSignature(dir: string): string {
+  const parts: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) {
+        const st = fs.statSync(p);
+        parts.push(`${path.relative(dir, p)}:${st.size}:${st.mtimeMs}`);
+      }
+    }
+  };
+  walk(dir);
+  return parts.join("\n");
+}
+
+/**
+ * Copies the compiled lab code into `<root>/tools` (readable by all), swapping the old copy atomically;
+ * skipped when the copy is already current.
+ */
+function copyTools(root: string): string {
+  const src = compiledLabDir();
+  const dst = toolsDirOf(root);
+  const signature = treeSignature(src);
+  const sigFile = path.join(dst, ".source-signature");
+  try {
+    if (fs.readFileSync(sigFile, "utf8") === signature) return dst;
+  } catch {
+    /* no copy yet */
+  }
+  const fresh = `${dst}.new-${process.pid}`;
+  const old = `${dst}.old-${process.pid}`;
+  fs.rmSync(fresh, { recursive: true, force: true });
+  fs.cpSync(src, fresh, { recursive: true, filter: (p) => !p.endsWith(".tsbuildinfo") });
+  const nodeModules = path.resolve(src, "..", "..", "..", "node_modules");
+  if (fs.existsSync(nodeModules)) fs.symlinkSync(nodeModules, path.join(fresh, "node_modules"));
+  const fix = (p: string) => {
+    const st = fs.lstatSync(p);
+    if (st.isSymbolicLink()) return;
+    fs.chmodSync(p, st.isDirectory() ? 0o755 : (st.mode & 0o111) !== 0 ? 0o755 : 0o644);
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) fix(path.join(p, e));
+  };
+  fix(fresh);
+  fs.writeFileSync(path.join(fresh, ".source-signature"), signature, { mode: 0o644 });
+  if (fs.existsSync(dst)) fs.renameSync(dst, old);
+  fs.renameSync(fresh, dst);
+  fs.rmSync(old, { recursive: true, force: true });
+  return dst;
+}
+
+/** Stops sshd and every process of a host's namespace, then removes the host directory. */
+async function removeHost(root: string, ip: string): Promise<void> {
+  await stopSshd(root, ip, "SIGTERM");
+  await destroyNamespace(root, ip);
+  fs.rmSync(hostDir(root, ip), { recursive: true, force: true });
+}
+
+/**
+ * Brings the lab up (idempotent): packages, users, keys, per-host namespaces and sshd, tools copy, then the
+ * selected engines' provisioners. Writes state.json and lab.json and returns the LabInfo.
+ * Fails with a provisioner's message when one throws (after recording what did succeed).
+ */
+export async function labUp(env: LabEnv, opts: UpOptions = {}): Promise<{ info: LabInfo; path: string }> {
+  const { root, net, asRoot, log } = env;
+  const t = stageTimer(log);
+  fs.mkdirSync(root, { recursive: true, mode: 0o755 });
+  fs.chmodSync(root, 0o755);
+  const release = await acquireLock(root);
+  try {
+    await ensurePackages(asRoot, log);
+    t.stage("packages");
+
+    const prev = readState(root);
+    if (prev && prev.net !== net) {
+      throw new Error(
+        `the lab at ${root} uses HADR_LAB_NET=${prev.net}; run \`lab down\` first or set HADR_LAB_NET`,
+      );
+    }
+    if (prev && prev.asRoot !== asRoot) {
+      throw new Error(
+        `the lab at ${root} was brought up ${prev.asRoot ? "as root" : "without root"}; run lab down first`,
+      );
+    }
+    const nodes = opts.nodes ?? prev?.nodes ?? DEFAULT_NODES;
+    const portBase = opts.portBase ?? prev?.portBase ?? DEFAULT_PORT_BASE;
+    if (!Number.isInteger(portBase) || portBase < 1024 || portBase > 65000) {
+      throw new Error(`--port-base must be an integer 1024..65000, got ${portBase}`);
+    }
+    const engines = opts.engines ?? [...ALL_ENGINES];
+    const sshPort = sshPortFor(asRoot);
+    const clusters = topology({ root, net, nodes, sshPort });
+    const hosts = allHosts(clusters);
+    if (prev) for (const l of await restoreAllSites(root, net, clustersOf(prev))) log(l);
+
+    const ogNames = clusters.filter((c) => c.engine === "opengauss").map((c) => c.name);
+    const omReleases: Record<string, string> = {};
+    for (const c of ogNames) omReleases[c] = prev?.outputs[c]?.omVersion ?? DEFAULT_OM_RELEASE;
+    if (opts.omVersion !== undefined)
+      Object.assign(omReleases, parseOmVersionOption(opts.omVersion, ogNames));
+    let outputs = prev?.outputs ?? {};
+    if (prev && (prev.nodes !== nodes || prev.portBase !== portBase)) {
+      log(
+        `topology changed (nodes ${prev.nodes}→${nodes}, portBase ${prev.portBase}→${portBase}): rebuilding engines`,
+      );
+      const pctx = makeContext(prev, log);
+      for (const c of clustersOf(prev)) {
+        try {
+          await PROVISIONERS[c.engine].down(pctx, c);
+        } catch (e) {
+          log(`${c.name}: provisioner down failed: ${(e as Error).message}`);
+        }
+      }
+      outputs = {};
+      const keep = new Set(hosts.map((h) => h.ip));
+      await Promise.all(
+        allHosts(clustersOf(prev))
+          .filter((h) => !keep.has(h.ip))
+          .map((h) => removeHost(root, h.ip)),
+      );
+      t.stage("topology change");
+    }
+
+    let users: LabState["users"];
+    let clusterGid: number | undefined;
+    if (asRoot) {
+      users = await ensureUsers();
+      clusterGid = groupId(LAB_GROUP);
+      await ensureSudoers();
+      ensureRunSshd();
+      registerLab(root);
+    } else {
+      users = currentUserAsLabUsers();
+      log(
+        `unprivileged lab: sshd on port 2222, ${users.omm.name} stands in for omm and kingbase, hosts share the ` +
+          "machine's /home, /etc/cron.d and /dev/shm (each host's HOME is <root>/hosts/<ip>/fs/home/<user>; " +
+          "ssh between hosts needs `ssh -F $HOME/.ssh/config`), no root login, no sudo. " +
+          "For the full lab run it as root: sudo -E npm run lab -- up",
+      );
+    }
+    const state: LabState = { version: 1, root, net, nodes, portBase, asRoot, sshPort, users, outputs };
+    writeState(state);
+    t.stage("users");
+
+    const k = await ensureLabKeys(root, clusterGid);
+    const hostPubs = await Promise.all(hosts.map((h) => ensureHostKey(root, h)));
+    writeKnownHosts(
+      k.knownHosts,
+      hosts.map((host, i) => ({ host, publicKey: hostPubs[i]! })),
+    );
+    t.stage("keys");
+
+    const client = readPublicKey(`${k.client}.pub`);
+    const cluster = readPublicKey(`${k.cluster}.pub`);
+    const clientLine = `${client.type} ${client.blob} pulumi-hadr-lab-client`;
+    const clusterLine = `${cluster.type} ${cluster.blob} pulumi-hadr-lab-cluster`;
+    const sshCfg = sshClientConfig(state);
+    await Promise.all(
+      hosts.map(async (h) => {
+        prepareHostFs(state, h, sshCfg);
+        const logins = loginUsers(state, clusters, h);
+        const ak: Record<string, string[]> = {};
+        for (const u of logins) ak[u] = u === "root" ? [clientLine] : [clientLine, clusterLine];
+        writeAuthorizedKeys(root, h.ip, ak);
+        const changed = writeSshdConfig({
+          root,
+          host: h,
+          allowUsers: logins,
+          rootLogin: logins.includes("root"),
+          home: asRoot ? undefined : path.join(hostFsDirs(h.fsRoot).home, users.omm.name),
+        });
+        if (asRoot) {
+          const holderWasUp = holderPid(root, h.ip) !== undefined;
+          if (!holderWasUp) await stopSshd(root, h.ip); // an sshd in a lost namespace would see the wrong /home
+          await ensureNamespace(root, h);
+        }
+        const s = await startSshd(root, h, asRoot);
+        if (!s.started && changed) await reloadSshd(root, h);
+      }),
+    );
+    t.stage(`hosts+sshd (${hosts.length})`);
+
+    copyTools(root);
+    t.stage("tools");
+
+    const ctx = { ...makeContext(state, log), omReleases };
+    const errors: string[] = [];
+    await Promise.all(
+      engines.map(async (engine) => {
+        for (const c of clusters.filter((x) => x.engine === engine)) {
+          const t0 = Date.now();
+          try {
+            state.outputs[c.name] = await PROVISIONERS[engine].up(ctx, c);
+            log(`provisioner ${engine} cluster ${c.name}: ${((Date.now() - t0) / 1000).toFixed(2)}s`);
+          } catch (e) {
+            delete state.outputs[c.name];
+            errors.push(`${engine} (cluster ${c.name}): ${(e as Error).message}`);
+          }
+        }
+      }),
+    );
+    writeState(state);
+    const info = buildLabInfo(state, clusters, {
+      clientKeyPath: k.client,
+      clusterKeyPath: k.cluster,
+      knownHostsPath: k.knownHosts,
+      toolsDir: toolsDirOf(root),
+    });
+    const file = writeLabInfo(info);
+    t.stage("provisioners");
+    t.total("lab up");
+    if (errors.length) throw new Error(`provisioner failed: ${errors.join("; ")}`);
+    return { info, path: file };
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Removes every trace of the lab: provisioners' processes, every process of every host namespace, sshd,
+ * the lab root; and, when no other lab is registered on the machine, the users, their group, the sudoers
+ * drop-in and the registry. Returns notes about what could not be removed, and every trace still left afterwards
+ * (core/leftovers.ts): `lab down` exits non-zero on any.
+ */
+export async function labDown(env: LabEnv): Promise<string[]> {
+  const { root, asRoot, log } = env;
+  const t = stageTimer(log);
+  const notes: string[] = [];
+  let ips: string[] = [];
+  if (!fs.existsSync(root)) {
+    log(`no lab at ${root}`);
+  } else {
+    const release = await acquireLock(root);
+    try {
+      const state = readState(root);
+      if (state) {
+        for (const l of await restoreAllSites(root, state.net, clustersOf(state))) log(l);
+        const ctx = makeContext(state, log);
+        for (const c of clustersOf(state)) {
+          try {
+            await PROVISIONERS[c.engine].down(ctx, c);
+          } catch (e) {
+            notes.push(`${c.name}: provisioner down failed: ${(e as Error).message}`);
+          }
+        }
+        t.stage("provisioners down");
+      }
+      try {
+        ips = fs.readdirSync(path.join(root, "hosts"));
+      } catch {
+        /* no hosts */
+      }
+      await Promise.all(ips.map((ip) => removeHost(root, ip)));
+      t.stage(`hosts (${ips.length})`);
+      fs.rmSync(root, { recursive: true, force: true });
+    } finally {
+      release();
+    }
+  }
+  let machineWide = false;
+  if (asRoot) {
+    const others = unregisterLab(root);
+    if (others.length) {
+      log(`keeping users, group and sudoers: still used by the lab(s) at ${others.join(", ")}`);
+    } else {
+      notes.push(...(await removeUsers()));
+      removeRegistry();
+      machineWide = true;
+    }
+  }
+  notes.push(...labLeftovers(root, ips, machineWide));
+  t.total("lab down");
+  return notes;
+}
+
+/** Loads the state of an existing lab or fails with a hint. */
+export function requireState(root: string): LabState {
+  const s = readState(root);
+  if (!s) throw new Error(`no lab at ${root} (run \`npm run lab -- up\`)`);
+  return s;
+}
+
+/** One line per host (sshd up/down) plus the provisioners' lines. */
+export async function labStatus(env: LabEnv): Promise<string[]> {
+  const state = requireState(env.root);
+  const clusters = clustersOf(state);
+  const ctx = makeContext(state, env.log);
+  const lines: string[] = [
+    `lab ${state.root} (net ${state.net}, nodes ${state.nodes}, portBase ${state.portBase})`,
+  ];
+  const down = readSites(state.root);
+  for (const c of clusters) {
+    const provisioned = state.outputs[c.name] !== undefined;
+    const site = down[c.name] ? ` — SITE DOWN since ${down[c.name]!.at} (site-up ${c.name} or reset)` : "";
+    lines.push(`cluster ${c.name} (${c.engine})${provisioned ? "" : " — not provisioned"}${site}`);
+    for (const h of c.hosts) {
+      const pid = sshdPid(state.root, h.ip);
+      const ns = state.asRoot ? (holderPid(state.root, h.ip) !== undefined ? " ns up" : " ns DOWN") : "";
+      lines.push(
+        `  ${h.name.padEnd(6)} ${h.ip}:${h.sshPort} sshd ${pid !== undefined ? `up (pid ${pid})` : "down"}${ns} ${h.hostKeyFingerprint}`,
+      );
+    }
+    if (provisioned && !site) {
+      try {
+        for (const l of await PROVISIONERS[c.engine].status(ctx, c)) lines.push(`  ${l}`);
+      } catch (e) {
+        lines.push(`  status failed: ${(e as Error).message}`);
+      }
+    }
+  }
+  return lines;
+}
+
+/** Restarts every stopped sshd (and lost namespace), then calls every provisioned engine's `reset`. */
+export async function labReset(env: LabEnv): Promise<string[]> {
+  const state = requireState(env.root);
+  const release = await acquireLock(env.root);
+  try {
+    const clusters = clustersOf(state);
+    const lines: string[] = await restoreAllSites(state.root, state.net, clusters);
+    await Promise.all(
+      allHosts(clusters).map(async (h) => {
+        if (state.asRoot && holderPid(state.root, h.ip) === undefined) {
+          await stopSshd(state.root, h.ip);
+          await ensureNamespace(state.root, h);
+          lines.push(`${h.ip}: namespace recreated`);
+        }
+        const s = await startSshd(state.root, h, state.asRoot);
+        if (s.started) lines.push(`${h.ip}: sshd restarted (pid ${s.pid})`);
+      }),
+    );
+    const ctx = makeContext(state, env.log);
+    const errors: string[] = [];
+    for (const c of clusters) {
+      if (state.outputs[c.name] === undefined) continue;
+      try {
+        await PROVISIONERS[c.engine].reset(ctx, c);
+        lines.push(`${c.name}: reset`);
+      } catch (e) {
+        errors.push(`${c.name}: ${(e as Error).message}`);
+      }
+    }
+    if (errors.length) throw new Error(`reset failed: ${errors.join("; ")}`);
+    return lines;
+  } finally {
+    release();
+  }
+}
+
+/** Injects a fault (see faults.ts); returns its description. */
+export async function labFault(env: LabEnv, name: string, args: string[]): Promise<string> {
+  const state = requireState(env.root);
+  const release = await acquireLock(env.root);
+  try {
+    const clusters = clustersOf(state);
+    const provisioned = clusters.filter((c) => state.outputs[c.name] !== undefined);
+    const engines = [...new Set(provisioned.map((c) => c.engine))];
+    return await injectFault(
+      makeContext(state, env.log),
+      clusters,
+      engines.map((e) => PROVISIONERS[e]),
+      name,
+      args,
+    );
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Switches openGauss clusters to another emulated OM release on the running lab (`lab om-version`), without
+ * re-provisioning: rewrites version.cfg and the env file on every host (opengauss/provision.ts) and
+ * records the release in state.json and lab.json. `value` as `--om-version`. Returns what it did.
+ */
+export async function labSetOmVersion(env: LabEnv, value: string): Promise<string[]> {
+  const state = requireState(env.root);
+  const release = await acquireLock(env.root);
+  try {
+    const clusters = clustersOf(state).filter(
+      (c) => c.engine === "opengauss" && state.outputs[c.name] !== undefined,
+    );
+    const wanted = parseOmVersionOption(
+      value,
+      clusters.map((c) => c.name),
+    );
+    const ctx = makeContext(state, env.log);
+    const lines: string[] = [];
+    for (const c of clusters) {
+      const r = wanted[c.name];
+      if (r === undefined) continue;
+      await setOmRelease(ctx, c, r);
+      state.outputs[c.name]!.omVersion = r;
+      lines.push(`${c.name}: OM release ${r} (${versionCfg(r).split("\n")[0]})`);
+    }
+    writeState(state);
+    const k = keyPaths(state.root);
+    writeLabInfo(
+      buildLabInfo(state, clustersOf(state), {
+        clientKeyPath: k.client,
+        clusterKeyPath: k.cluster,
+        knownHostsPath: k.knownHosts,
+        toolsDir: toolsDirOf(state.root),
+      }),
+    );
+    return lines;
+  } finally {
+    release();
+  }
+}
+
+/** Runs a command inside a host as `user` (debugging aid). */
+export async function labExec(env: LabEnv, ip: string, user: string, script: string): Promise<LabRunResult> {
+  const state = requireState(env.root);
+  const host = allHosts(clustersOf(state)).find((h) => h.ip === ip || h.name === ip);
+  if (!host) throw new Error(`${ip} is not a host of this lab`);
+  return makeContext(state, env.log).run(host, user, script, { timeoutMs: 600_000 });
+}
+
+/** Reads lab.json of the lab at `root`. */
+export function labInfo(root: string): LabInfo {
+  return readLabInfo(root);
+}
+
+/** Path of lab.json of the lab at `root`. */
+export { labJsonPath };

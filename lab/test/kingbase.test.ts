@@ -1,0 +1,511 @@
+/**
+ * Self-tests of the KingbaseES side of the lab, through real SSH on the lab hosts (as kingbase, and root
+ * where the vendor needs root): V8R3 file bytes and the vendor cron-line toggling of kingbase_monitor.sh,
+ * network_rewind.sh's AUTO_PRIMARY_RECOVERY gate, V8R6 `repmgr` tables, the repmgrd/kbha stand-ins
+ * (respawn, loaded configuration, pending restart), faults and `lab reset`. Needs root (skipped otherwise).
+ * The expected vendor bytes are written out here on purpose, independently of the generators.
+ */
+import assert from "node:assert/strict";
+import { before, test } from "node:test";
+import { ensureLab, labCli, sshExec } from "../src/fixture";
+import { parseRepmgrConf } from "../src/kingbase/repmgr-conf";
+import { repmgrTable } from "../src/kingbase/repmgr-table";
+import { isVendorTrue, parseHaModule } from "../src/kingbase/v8r3-conf";
+import type { LabInfo } from "../src/types";
+
+const asRoot = process.getuid?.() === 0;
+const skip = !asRoot && "needs root";
+
+const R3 = "/home/kingbase/cluster/HAR3";
+const R6 = "/home/kingbase/cluster/R6HA/kingbase";
+const CRON = "/etc/cron.d/KINGBASECRON";
+const R3_REWIND_LINE = `*/1 * * * * kingbase  ${R3}/db/bin/network_rewind.sh`;
+const R3_POOL_LINE = `*/1 * * * * root  ${R3}/kingbasecluster/bin/restartcluster.sh`;
+const R3_CRON = `${R3_REWIND_LINE}\n${R3_POOL_LINE}\n`;
+const R6_CRON = `*/1 * * * * kingbase . /etc/profile;${R6}/bin/kbha -A daemon -f ${R6}/bin/../etc/repmgr.conf\n`;
+
+let lab: LabInfo;
+let r3: string[] = [];
+let r6: string[] = [];
+
+/** Runs `cmd` on `ip` as `user` and returns stdout; fails the test on a non-zero exit. */
+async function sh(ip: string, cmd: string, user = "kingbase"): Promise<string> {
+  const r = await sshExec(lab, ip, user, cmd);
+  assert.equal(r.code, 0, `ssh ${user}@${ip} ${cmd}\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+async function cronOf(ip: string): Promise<string> {
+  return sh(ip, `cat ${CRON}`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Parses a repmgr text table into header names and rows of trimmed cells (columns found by header name). */
+function parseTable(text: string): { headers: string[]; rows: Array<Record<string, string>>; rule: string } {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  const split = (l: string) => l.split("|").map((c) => c.trim());
+  const headers = split(lines[0] ?? "");
+  const rows = lines.slice(2).map((l) => {
+    const cells = l.split("|");
+    return Object.fromEntries(headers.map((h, i) => [h, (cells[i] ?? "").replace(/^ /, "").trimEnd()]));
+  });
+  return { headers, rows, rule: lines[1] ?? "" };
+}
+
+interface Loaded {
+  pid: number;
+  startedAt: number;
+  recovery: string;
+  failover: string;
+  confMtimeMs: number;
+}
+
+async function loadedOf(ip: string): Promise<Loaded> {
+  return JSON.parse(await sh(ip, `cat ${R6}/log/repmgrd.loaded.json`)) as Loaded;
+}
+
+async function repmgrdPid(ip: string): Promise<number> {
+  return Number((await sh(ip, `cat ${R6}/etc/hamgrd.pid`)).trim());
+}
+
+/** Waits until `repmgrd` runs with a pid different from `old` (or any pid if `old` is 0); returns it. */
+async function waitNewRepmgrd(ip: string, old: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const r = await sshExec(
+      lab,
+      ip,
+      "kingbase",
+      `p=$(cat ${R6}/etc/hamgrd.pid 2>/dev/null) && tr '\\0' ' ' < /proc/$p/cmdline | grep -q repmgrd && echo $p`,
+    );
+    const pid = Number(r.stdout.trim());
+    if (r.code === 0 && pid > 0 && pid !== old) return pid;
+    await sleep(200);
+  }
+  throw new Error(`${ip}: no new repmgrd within ${timeoutMs} ms (old pid ${old})`);
+}
+
+before(
+  async () => {
+    if (!asRoot) return;
+    lab = await ensureLab({ engines: ["kingbase-v8r3", "kingbase-v8r6"] });
+    const reset = await labCli(["reset"]);
+    assert.equal(reset.code, 0, reset.stderr + reset.stdout);
+    r3 = (lab.clusters["kbv8r3"]?.hosts ?? []).map((h) => h.ip);
+    r6 = (lab.clusters["kbv8r6"]?.hosts ?? []).map((h) => h.ip);
+  },
+  { timeout: 900_000 },
+);
+
+test("repmgr.conf parser: last uncommented assignment wins, quotes stripped, comments ignored", {
+  timeout: 120_000,
+}, () => {
+  const conf = parseRepmgrConf(
+    "failover='automatic'\n#recovery='automatic'\nrecovery = 'standby' # trailing\nRECOVERY=manual\nnode_name='it''s'\nbad line = 'x\n",
+  );
+  assert.equal(conf["recovery"], "manual");
+  assert.equal(conf["failover"], "automatic");
+  assert.equal(conf["node_name"], "it's");
+  assert.equal(conf["bad"], undefined);
+  assert.equal(parseRepmgrConf("#recovery='automatic'\n")["recovery"], undefined);
+});
+
+test("HAmodule.conf reader: LoadCfg semantics and the vendor truthy set", { timeout: 120_000 }, () => {
+  const conf = parseHaModule(
+    '#whether to turn on automatic recovery,0->off,1->on.example:AUTO_PRIMARY_RECOVERY="1"\nAUTO_PRIMARY_RECOVERY=0\nKB_VIP="127.0.3.200/24"\nX=\n',
+  );
+  assert.equal(conf["AUTO_PRIMARY_RECOVERY"], "0");
+  assert.equal(conf["KB_VIP"], "127.0.3.200/24");
+  assert.equal(conf["X"], undefined);
+  assert.equal(parseHaModule("A=1\nA=on # later\n")["A"], "on");
+  assert.deepEqual(["1", "on", "true", "yes", "0", "off", "ON", ""].map(isVendorTrue), [
+    true,
+    true,
+    true,
+    true,
+    false,
+    false,
+    false,
+    false,
+  ]);
+});
+
+test("repmgr table layout: padded cells, dashed rule with + at column borders", { timeout: 120_000 }, () => {
+  assert.equal(
+    repmgrTable(["ID", "Name"], [["1", "node243"]]),
+    " ID | Name    \n----+---------\n 1  | node243 \n",
+  );
+});
+
+test("lab.json describes the KingbaseES clusters", { skip, timeout: 120_000 }, () => {
+  const c3 = lab.clusters["kbv8r3"];
+  const c6 = lab.clusters["kbv8r6"];
+  assert.ok(c3 && c6);
+  assert.equal(r3.length, 2);
+  assert.equal(r6.length, 2);
+  assert.equal(c3.user, "kingbase");
+  assert.equal(c3.envFile, "/home/kingbase/.bashrc");
+  assert.equal(c3.extra?.["version"], "V008R003C002B0290");
+  assert.match(String(c6.extra?.["version"]), /^V008R006C\d{3}B\d{4}$/);
+  assert.deepEqual(
+    c3.nodes.map((n) => [n.host, n["haModuleConf"], n["haModuleConfCluster"], n["cronFile"]]),
+    r3.map((ip) => [ip, `${R3}/db/etc/HAmodule.conf`, `${R3}/kingbasecluster/etc/HAmodule.conf`, CRON]),
+  );
+  assert.deepEqual(
+    c6.nodes.map((n) => [
+      n.host,
+      n["repmgrConf"],
+      n["repmgrdPidFile"],
+      n["kbhaPidFile"],
+      n["repmgrdLoadedFile"],
+    ]),
+    r6.map((ip) => [
+      ip,
+      `${R6}/etc/repmgr.conf`,
+      `${R6}/etc/hamgrd.pid`,
+      `${R6}/etc/kbha.pid`,
+      `${R6}/log/repmgrd.loaded.json`,
+    ]),
+  );
+});
+
+test("V8R3: KINGBASECRON has the exact vendor lines, root-owned 0644, same file for root and kingbase", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  for (const ip of r3) {
+    assert.equal(await cronOf(ip), R3_CRON);
+    assert.equal(await sh(ip, `stat -c '%U:%G %a' ${CRON}`), "root:root 644\n");
+    assert.equal(await sh(ip, `cat ${CRON}`, "root"), R3_CRON);
+    assert.equal(await sh(ip, "sudo -n id -u"), "0\n", "kingbase has sudo -n");
+  }
+});
+
+test("V8R3: HAmodule.conf copies are node-specific, identical, with the misleading comment", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  for (const [i, ip] of r3.entries()) {
+    const db = await sh(ip, `cat ${R3}/db/etc/HAmodule.conf`);
+    const copy = await sh(ip, `cat ${R3}/kingbasecluster/etc/HAmodule.conf`);
+    assert.equal(copy, db);
+    const lines = db.split("\n");
+    assert.ok(lines.includes(`KB_LOCALHOST_IP="${ip}"`), "KB_LOCALHOST_IP");
+    assert.ok(lines.includes(`NODE_NAME="node${i + 1}"`), "NODE_NAME");
+    assert.ok(lines.includes(`KB_ALL_IP=(${r3.join(" ")})`), "KB_ALL_IP");
+    for (const key of [
+      "DEV=",
+      "KB_VIP=",
+      "HEALTH_CHECK_MAX_RETRIES=",
+      "USE_CHECK_DISK=",
+      "MAX_AVAILABLE_LEVEL=",
+    ]) {
+      assert.ok(
+        lines.some((l) => l.startsWith(key)),
+        key,
+      );
+    }
+    assert.ok(lines.includes(`RECOVERY_LOG_DIR="${R3}/log/recovery.log"`));
+    const apr = lines.indexOf("AUTO_PRIMARY_RECOVERY=0");
+    assert.ok(apr > 0, "AUTO_PRIMARY_RECOVERY=0 present");
+    assert.match(lines[apr - 1] ?? "", /^#.*AUTO_PRIMARY_RECOVERY="1"/);
+    assert.equal(lines.filter((l) => /^AUTO_PRIMARY_RECOVERY=/.test(l)).length, 1);
+    assert.equal(await sh(ip, `stat -c '%U' ${R3}/db/etc/HAmodule.conf`), "kingbase\n");
+  }
+  assert.notEqual(
+    await sh(r3[0]!, `cat ${R3}/db/etc/HAmodule.conf`),
+    await sh(r3[1]!, `cat ${R3}/db/etc/HAmodule.conf`),
+    "node-specific",
+  );
+});
+
+test("V8R3: kingbase_monitor.sh stop comments with one #, start restores byte for byte, stop twice gives ##", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const [a] = r3 as [string];
+  const before = await Promise.all(r3.map(cronOf));
+  const commented = (text: string, prefix: string) =>
+    text
+      .split("\n")
+      .map((l) => (l === R3_REWIND_LINE || l === R3_POOL_LINE ? prefix + l : l))
+      .join("\n");
+
+  await sh(a, `${R3}/db/bin/kingbase_monitor.sh stop`);
+  for (const [i, ip] of r3.entries()) {
+    const after = await cronOf(ip);
+    assert.equal(after, commented(before[i]!, "#"), `${ip} after stop`);
+    assert.equal(after.length, before[i]!.length + 2, "exactly one byte added per line");
+    assert.equal(await sh(ip, `stat -c '%U:%G %a' ${CRON}`), "root:root 644\n");
+  }
+
+  await sh(a, `${R3}/db/bin/kingbase_monitor.sh start`);
+  for (const [i, ip] of r3.entries()) assert.equal(await cronOf(ip), before[i], `${ip} after start`);
+
+  await sh(a, `${R3}/db/bin/kingbase_monitor.sh stop`);
+  await sh(a, `${R3}/db/bin/kingbase_monitor.sh stop`);
+  for (const [i, ip] of r3.entries())
+    assert.equal(await cronOf(ip), commented(before[i]!, "##"), `${ip} after 2 stops`);
+
+  await sh(a, `${R3}/db/bin/kingbase_monitor.sh restart`);
+  for (const [i, ip] of r3.entries()) assert.equal(await cronOf(ip), before[i], `${ip} after restart`);
+});
+
+test("V8R3: a single-space rewrite is not recognised by the vendor scripts (start appends a second copy)", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const b = r3[1]!;
+  const single = R3_REWIND_LINE.replace("kingbase  ", "kingbase ");
+  await sh(b, `sudo -n sed -i 's|^${R3_REWIND_LINE.replace(/\*/g, "\\*")}$|#${single}|' ${CRON}`);
+  assert.equal(await cronOf(b), `#${single}\n${R3_POOL_LINE}\n`);
+  await sh(b, `${R3}/db/bin/kingbase_monitor.sh start`);
+  assert.equal(await cronOf(b), `#${single}\n${R3_POOL_LINE}\n${R3_REWIND_LINE}\n`);
+});
+
+test("V8R3: fault kb-monitor-restart re-enables a commented network_rewind line", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const a = r3[0]!;
+  await sh(a, `sudo -n sed -i '1s/^/#/' ${CRON}`);
+  assert.equal(await cronOf(a), `#${R3_CRON}`);
+  const f = await labCli(["fault", "kb-monitor-restart", a]);
+  assert.equal(f.code, 0, f.stderr + f.stdout);
+  assert.equal(await cronOf(a), R3_CRON);
+});
+
+test("V8R3: network_rewind.sh reads AUTO_PRIMARY_RECOVERY the vendor way and logs to recovery.log", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const b = r3[1]!;
+  const log = `${R3}/log/recovery.log`;
+  await sh(b, `: > ${log}; ${R3}/db/bin/network_rewind.sh`);
+  assert.match(
+    await sh(b, `cat ${log}`),
+    /i am standby in cluster,determine if recovery is needed[\s\S]*ALL NODES ARE UP STATUS!/,
+  );
+
+  // a returning old primary: no recovery.conf; AUTO_PRIMARY_RECOVERY=0 → refused, exit 1
+  await sh(b, `mv ${R3}/db/data/recovery.conf ${R3}/db/data/recovery.done; : > ${log}`);
+  const refused = await sshExec(lab, b, "kingbase", `${R3}/db/bin/network_rewind.sh`);
+  assert.equal(refused.code, 1);
+  assert.match(await sh(b, `cat ${log}`), /maybe it's primary, can not do recovery\./);
+  assert.equal(await sh(b, "head -n 1 /dev/shm/KB_RECOVERY_FLAG"), "0\n");
+
+  // last assignment wins, truthy "on" accepted, a commented assignment is ignored
+  await sh(
+    b,
+    `printf '#AUTO_PRIMARY_RECOVERY=0\\nAUTO_PRIMARY_RECOVERY=on # later edit\\n' >> ${R3}/db/etc/HAmodule.conf; : > ${log}`,
+  );
+  await sh(b, `${R3}/db/bin/network_rewind.sh`);
+  const text = await sh(b, `cat ${log}`);
+  assert.match(text, /auto primary recovery: \[1\]/);
+  assert.match(text, /recovery success,exit script with success/);
+  assert.equal(await sh(b, `test -f ${R3}/db/data/recovery.conf && echo yes`), "yes\n");
+});
+
+test("V8R6: repmgr cluster show prints the upstream table layout", { skip, timeout: 120_000 }, async () => {
+  const out = await sh(r6[0]!, `. /home/kingbase/.bashrc; repmgr cluster show`);
+  const t = parseTable(out);
+  assert.deepEqual(t.headers, [
+    "ID",
+    "Name",
+    "Role",
+    "Status",
+    "Upstream",
+    "Location",
+    "Priority",
+    "Timeline",
+    "Connection string",
+  ]);
+  assert.match(t.rule, /^-+(\+-+)+$/);
+  assert.equal(t.rule.length, out.split("\n")[0]!.length, "rule as wide as the header");
+  assert.equal(t.rows.length, 2);
+  const [p, s] = t.rows as [Record<string, string>, Record<string, string>];
+  assert.equal(p["Role"], "primary");
+  assert.equal(p["Status"], "* running");
+  assert.equal(p["Upstream"], "");
+  assert.equal(s["Role"], "standby");
+  assert.equal(s["Status"], "  running");
+  assert.equal(s["Upstream"], p["Name"]);
+  assert.match(p["Connection string"] ?? "", new RegExp(`^host=${r6[0]!.replace(/\./g, "\\.")} `));
+  assert.equal(await sh(r6[1]!, `${R6}/bin/repmgr cluster show --csv`), "1,0,0\n2,0,1\n");
+});
+
+test("V8R6: repmgr service status shows repmgrd running with its pid; ps shows the vendor command line", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const t = parseTable(await sh(r6[1]!, `${R6}/bin/repmgr service status`));
+  assert.deepEqual(t.headers, [
+    "ID",
+    "Name",
+    "Role",
+    "Status",
+    "Upstream",
+    "repmgrd",
+    "PID",
+    "Paused?",
+    "Upstream last seen",
+  ]);
+  for (const [i, ip] of r6.entries()) {
+    const pid = await repmgrdPid(ip);
+    assert.equal(t.rows[i]?.["repmgrd"], "running");
+    assert.equal(t.rows[i]?.["PID"], String(pid));
+    assert.equal(t.rows[i]?.["Paused?"], "no");
+    assert.equal(await sh(ip, `ps -o args= -p ${pid}`), `${R6}/bin/repmgrd -d -v -f ${R6}/etc/repmgr.conf\n`);
+    assert.match(
+      await sh(ip, `cat ${R6}/log/hamgr.log`),
+      /\[NOTICE\] repmgrd \(repmgrd 5\.0\.0\) starting up/,
+    );
+  }
+  assert.equal(await cronOf(r6[0]!), R6_CRON);
+  assert.equal(await sh(r6[0]!, `stat -c '%U:%G %a' ${CRON}`), "root:root 644\n");
+});
+
+test("V8R6: kbha restarts a killed repmgrd within 5 s with a later start time", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const ip = r6[1]!;
+  const old = await loadedOf(ip);
+  assert.equal(old.pid, await repmgrdPid(ip));
+  await sh(ip, `kill -9 ${old.pid}`);
+  const t0 = Date.now();
+  const pid = await waitNewRepmgrd(ip, old.pid, 5000);
+  assert.ok(Date.now() - t0 <= 5000);
+  await sleep(300);
+  const now = await loadedOf(ip);
+  assert.equal(now.pid, pid);
+  assert.ok(now.startedAt > old.startedAt, "later start time");
+  const status = parseTable(await sh(ip, `${R6}/bin/repmgr service status`));
+  assert.equal(status.rows[1]?.["PID"], String(pid));
+
+  // the lab fault does the same
+  const f = await labCli(["fault", "repmgrd-kill", ip]);
+  assert.equal(f.code, 0, f.stderr + f.stdout);
+  assert.match(f.stdout, new RegExp(`pid ${pid}`));
+  await waitNewRepmgrd(ip, pid, 5000);
+});
+
+test("V8R6: a changed recovery is pending until the daemons restart, then loaded", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const before = await Promise.all(r6.map(loadedOf));
+  for (const l of before) assert.equal(l.recovery, "standby");
+  for (const ip of r6) {
+    await sh(ip, `sed -i "s/^recovery='standby'$/recovery='automatic'/" ${R6}/etc/repmgr.conf`);
+    assert.match(
+      await sh(ip, `grep -n recovery= ${R6}/etc/repmgr.conf`),
+      /#recovery='automatic'\n.*:recovery='automatic'/,
+    );
+  }
+  await sleep(100);
+  for (const [i, ip] of r6.entries()) {
+    const l = await loadedOf(ip);
+    assert.equal(l.recovery, "standby", "still the old value");
+    const mtime = Number(await sh(ip, `stat -c %.3Y ${R6}/etc/repmgr.conf`)) * 1000;
+    assert.ok(mtime > l.confMtimeMs, "file newer than what repmgrd loaded: pending restart");
+    assert.equal(l.pid, before[i]!.pid);
+  }
+  await sh(r6[0]!, `${R6}/bin/sys_monitor.sh restart`);
+  for (const [i, ip] of r6.entries()) {
+    const l = await loadedOf(ip);
+    assert.equal(l.recovery, "automatic");
+    assert.ok(l.startedAt > before[i]!.startedAt);
+    assert.notEqual(l.pid, before[i]!.pid);
+    assert.equal(l.pid, await repmgrdPid(ip));
+  }
+});
+
+test("V8R6: SIGHUP reloads failover but not recovery", { skip, timeout: 120_000 }, async () => {
+  const ip = r6[0]!;
+  const before = await loadedOf(ip);
+  await sh(
+    ip,
+    `echo "failover='manual'" >> ${R6}/etc/repmgr.conf; echo "recovery='manual'" >> ${R6}/etc/repmgr.conf`,
+  );
+  await sh(ip, `kill -HUP ${before.pid}`);
+  const deadline = Date.now() + 5000;
+  let now = await loadedOf(ip);
+  while (now.failover !== "manual" && Date.now() < deadline) {
+    await sleep(100);
+    now = await loadedOf(ip);
+  }
+  assert.equal(now.failover, "manual");
+  assert.equal(now.recovery, before.recovery, "recovery needs a restart");
+  assert.equal(now.pid, before.pid);
+  assert.equal(now.startedAt, before.startedAt);
+});
+
+test("lab reset restores every KingbaseES file byte for byte and restarts the daemons", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const r3files = [CRON, `${R3}/db/etc/HAmodule.conf`, `${R3}/kingbasecluster/etc/HAmodule.conf`];
+  const r6files = [CRON, `${R6}/etc/repmgr.conf`];
+  // dirty everything (earlier tests already did some)
+  for (const ip of r3) {
+    await sh(
+      ip,
+      `${R3}/db/bin/kingbase_monitor.sh stop >/dev/null; echo 'AUTO_PRIMARY_RECOVERY=1' >> ${R3}/db/etc/HAmodule.conf`,
+    );
+  }
+  for (const ip of r6) await sh(ip, `echo "recovery='manual'" >> ${R6}/etc/repmgr.conf`);
+  const pidsBefore = await Promise.all(r6.map(repmgrdPid));
+
+  const r = await labCli(["reset"]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+
+  const haModule = async (ip: string) => sh(ip, `cat ${R3}/db/etc/HAmodule.conf`);
+  for (const ip of r3) {
+    assert.equal(await cronOf(ip), R3_CRON);
+    assert.equal(await sh(ip, `stat -c '%U:%G %a' ${CRON}`), "root:root 644\n");
+    assert.doesNotMatch(await haModule(ip), /AUTO_PRIMARY_RECOVERY=1/);
+    assert.equal(await sh(ip, `cat ${R3}/kingbasecluster/etc/HAmodule.conf`), await haModule(ip));
+    assert.equal(await sh(ip, `cat ${R3}/log/recovery.log | wc -c`), "0\n");
+    assert.equal(await sh(ip, `test -e /dev/shm/KB_RECOVERY_FLAG || echo gone`), "gone\n");
+  }
+  assert.equal(await sh(r3[1]!, `test -f ${R3}/db/data/recovery.conf && echo yes`), "yes\n");
+  for (const [i, ip] of r6.entries()) {
+    assert.equal(await cronOf(ip), R6_CRON);
+    const conf = await sh(ip, `cat ${R6}/etc/repmgr.conf`);
+    assert.match(conf, /^#recovery='automatic'\nrecovery='standby'$/m);
+    assert.doesNotMatch(conf, /manual/);
+    const l = await loadedOf(ip);
+    assert.equal(l.recovery, "standby");
+    assert.notEqual(l.pid, pidsBefore[i]);
+    assert.equal(l.pid, await repmgrdPid(ip));
+  }
+  // a second reset is byte-identical (pristine copies are stable)
+  const snap = async () =>
+    [
+      ...(await Promise.all(r3.flatMap((ip) => r3files.map((f) => sh(ip, `cat ${f}`))))),
+      ...(await Promise.all(r6.flatMap((ip) => r6files.map((f) => sh(ip, `cat ${f}`))))),
+    ].join("\u0000");
+  const first = await snap();
+  const again = await labCli(["reset"]);
+  assert.equal(again.code, 0, again.stderr + again.stdout);
+  assert.equal(await snap(), first);
+});
+
+test("lab up keeps a test's edit (repairs only missing files)", { skip, timeout: 120_000 }, async () => {
+  const a = r6[0]!;
+  await sh(a, `echo '# edited by a test' >> ${R6}/etc/repmgr.conf`);
+  await sh(r3[0]!, `rm ${R3}/kingbasecluster/etc/HAmodule.conf`);
+  await ensureLab({ engines: ["kingbase-v8r3", "kingbase-v8r6"] });
+  assert.match(await sh(a, `tail -n 1 ${R6}/etc/repmgr.conf`), /# edited by a test/);
+  assert.equal(
+    await sh(r3[0]!, `cat ${R3}/kingbasecluster/etc/HAmodule.conf`),
+    await sh(r3[0]!, `cat ${R3}/db/etc/HAmodule.conf`),
+  );
+  const r = await labCli(["reset"]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.doesNotMatch(await sh(a, `cat ${R6}/etc/repmgr.conf`), /edited by a test/);
+});
