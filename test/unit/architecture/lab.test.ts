@@ -7,28 +7,10 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
+import { repoRoot, sources, specifiers } from "./scan";
 
-const REPO = path.resolve(__dirname, "..", "..", "..");
+const REPO = repoRoot();
 const LAB = path.join(REPO, "lab");
-
-/** The .ts files under `dir`, recursively. */
-function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return sources(p);
-    return e.name.endsWith(".ts") ? [p] : [];
-  });
-}
-
-/** Module specifiers of a source: `from "x"`, `import("x")`, `import "x"`, `require("x")`, `require.resolve("x")`. */
-export function specifiers(source: string): string[] {
-  const forms = [
-    /^(?:import|export)\s[^;]*?\bfrom\s+"([^"]+)"/gm,
-    /^import\s+"([^"]+)"/gm,
-    /\b(?:import|require(?:\.resolve)?)\s*\(\s*"([^"]+)"/g,
-  ];
-  return forms.flatMap((re) => [...source.matchAll(re)].map((m) => m[1]!));
-}
 
 test("specifiers() finds static, dynamic and require forms", () => {
   const src = [
