@@ -27,6 +27,7 @@ import {
   labRootFromEnv,
   topology,
 } from "./addresses";
+import { bundleTools } from "./bundle";
 import { injectFault } from "./faults";
 import {
   ensureHostKey,
@@ -222,8 +223,9 @@ function treeSignature(dir: string): string {
 }
 
 /**
- * Copies the compiled lab code into `<root>/tools` (readable by all), swapping the old copy atomically;
- * skipped when the copy is already current.
+ * Copies the compiled lab code into `<root>/tools` (readable by all), with each tool entry point replaced by
+ * its one-file bundle (core/bundle.ts: a tool start reads one file, not its whole module graph), swapping the
+ * old copy atomically; skipped when the copy is already current.
  */
 function copyTools(root: string): string {
   const src = compiledLabDir();
@@ -239,6 +241,7 @@ function copyTools(root: string): string {
   const old = `${dst}.old-${process.pid}`;
   fs.rmSync(fresh, { recursive: true, force: true });
   fs.cpSync(src, fresh, { recursive: true, filter: (p) => !p.endsWith(".tsbuildinfo") });
+  bundleTools(src, fresh);
   const nodeModules = path.resolve(src, "..", "..", "..", "node_modules");
   if (fs.existsSync(nodeModules)) fs.symlinkSync(nodeModules, path.join(fresh, "node_modules"));
   const fix = (p: string) => {
