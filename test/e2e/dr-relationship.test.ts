@@ -8,8 +8,11 @@ import * as fs from "node:fs";
 import { after, before, describe, test } from "node:test";
 import type { LabInfo } from "pulumi-hadr-lab";
 import { ensureLab, labCli, sshExec } from "pulumi-hadr-lab";
+import { observe, readFingerprint } from "../../provider/engines/opengauss/observe";
+import { drContext } from "../../provider/engines/opengauss/remote";
+import { validateDrRelationship } from "../../provider/engines/opengauss/schema";
 import { TestProject } from "../support/project";
-import { DR_PASSWORD, DR_PROGRAM, HA_PORT } from "./dr-support";
+import { DR_PASSWORD, DR_PROGRAM, drSpec, HA_PORT } from "./dr-support";
 import { logicalPlan, planFromPreview } from "./plan-live";
 
 const PROGRAM = DR_PROGRAM;
@@ -266,6 +269,35 @@ describe("the life of a DR pair", { timeout: 1_200_000 }, () => {
     assert.equal(o["primary"], "A");
     const again = await project.world.ok(["preview", "--expect-no-changes"]);
     assert.match(again.stdout, /unchanged/);
+  });
+
+  test("apply's cheap fingerprint equals the one an observation carries, and a gs_sdr lock moves it", async () => {
+    const v = validateDrRelationship({
+      ...drSpec(lab),
+      sshKey: { privateKey: key },
+      drUser: { name: "druser", password: PASSWORD },
+    });
+    assert.ok(v.args, JSON.stringify(v.failures));
+    const ctx = drContext(v.args, v.topologies);
+    const lock = `streaming_lock_${"e2e0".repeat(8)}`;
+    const host = hosts("A")[1]!;
+    try {
+      const obs = await observe(ctx, { traces: [], owner: "e2e" });
+      for (const n of ["A", "B"]) {
+        assert.notEqual(obs[n]!.fingerprint, "unreachable");
+        assert.equal(await readFingerprint(ctx, n), obs[n]!.fingerprint, `cluster ${n}`);
+      }
+      await sshExec(lab, host, "omm", `. ~/.bashrc; touch "$PGHOST/${lock}"`);
+      assert.notEqual(
+        await readFingerprint(ctx, "A"),
+        obs["A"]!.fingerprint,
+        "a lock on a standby host counts",
+      );
+      assert.equal(await readFingerprint(ctx, "B"), obs["B"]!.fingerprint);
+    } finally {
+      await sshExec(lab, host, "omm", `. ~/.bashrc; rm -f "$PGHOST/${lock}"`);
+      await ctx.fleet.close();
+    }
   });
 
   test("switchover to B and back under continuous writes loses no committed row", async () => {
