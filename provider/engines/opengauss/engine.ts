@@ -178,11 +178,16 @@ export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision> = {
     return where ? `clusters.${where}` : "";
   },
 
-  // create right after check() skips the vendor tools (gs_om status, gs_sdr query) when no gs_sdr ran, started,
-  // locked or left a step on either cluster in between (observe.ts FINGERPRINT_PROBES).
+  // create/update right after check() skip the vendor tools (gs_om status, gs_sdr query) when no gs_sdr ran,
+  // started, locked or left a step on either cluster in between (observe.ts FINGERPRINT_PROBES). Which locks are
+  // ours depends on the stored last operation, which check() does not see: an observation with any lock is
+  // never reused, so the key needs only the owner tag.
   reuse: {
-    key: (call) => stableJson(ownership(call)),
-    of: (obs) => stableJson(Object.fromEntries(Object.entries(obs).map(([n, o]) => [n, o.fingerprint]))),
+    key: (call) => ownership(call).owner,
+    of: (obs) =>
+      Object.values(obs).some((o) => o.view.locks.length > 0)
+        ? `locks seen at ${process.hrtime.bigint()}`
+        : stableJson(Object.fromEntries(Object.entries(obs).map(([n, o]) => [n, o.fingerprint]))),
     async read(call) {
       const ctx = call.session;
       const fps = await Promise.all(ctx.names.map((n) => readFingerprint(ctx, n)));
