@@ -79,6 +79,19 @@ for (const [release, want] of Object.entries(RELEASES)) {
       async () => {
         h = await DrHarness.setup(`rel-${release}`);
         lab = await setOmVersion(release);
+        // Master's gs_sdr adds `host replication <user> <ip>/32 trust` lines and no release removes them, so a
+        // master run before this file (the lab's self-tests, another file) would hide the ones this preview
+        // must plan: every cycle starts without them.
+        for (const c of ["A", "B"])
+          for (const host of lab.clusters[c]!.hosts) {
+            const r = await sshExec(
+              lab,
+              host.ip,
+              "omm",
+              "sed -i -E '/^[[:space:]]*host[[:space:]]+replication[[:space:]]+omm[[:space:]]+[^[:space:]]+[[:space:]]+trust[[:space:]]*$/d' /home/omm/data/dn1/pg_hba.conf",
+            );
+            assert.equal(r.code, 0, r.stderr);
+          }
         await configure("A");
         for (const [c, other] of [
           ["A", "B"],
