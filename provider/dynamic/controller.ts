@@ -6,11 +6,12 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { ValidationError } from "../errors";
-import type { Call, Engine, Session } from "./engine";
+import type { Call, CallPhase, Engine, Session } from "./engine";
 import { failuresOf, knownFailures, narrowFailures, surface } from "./failures";
 import { Incomplete, partialFailure } from "./partial";
 import { containsUnknown, type Props, resourceName, stableJson, UNKNOWN, userInputs } from "./props";
 import { RecentObservations, reuseKey } from "./reuse";
+import { withTimings } from "./timings";
 
 /** The dynamic-provider hooks of an engine. */
 export function controllerOf<Spec, S extends Session, O, D>(
@@ -47,11 +48,12 @@ export function controllerOf<Spec, S extends Session, O, D>(
     props: Props,
     olds: Props,
     creating: boolean,
+    phase: CallPhase,
     fn: (call: Call<Spec, S>) => Promise<T>,
   ): Promise<T> => {
     const session = engine.open(spec);
     try {
-      return await fn({ spec, session, name: resourceName(props), olds, creating });
+      return await fn({ spec, session, name: resourceName(props), olds, creating, phase });
     } finally {
       await session.fleet.close();
     }
@@ -60,7 +62,7 @@ export function controllerOf<Spec, S extends Session, O, D>(
   /** create/update: observe, decide, apply; a failure part-way is recorded with what the engine says. */
   const converge = async (id: string, spec: Spec, olds: Props, news: Props, creating: boolean) => {
     try {
-      return await withCall(spec, news, olds, creating, async (call) => {
+      return await withCall(spec, news, olds, creating, "apply", async (call) => {
         const observed = await observeForApply(call, news);
         return { ...news, ...(await engine.apply(call, observed, engine.decide(call, observed), news)) };
       });
@@ -70,7 +72,7 @@ export function controllerOf<Spec, S extends Session, O, D>(
     }
   };
 
-  return {
+  return withTimings({
     async check(olds, news) {
       const raw = userInputs(news, keys.outputs);
       const v = engine.validate(raw);
@@ -84,7 +86,7 @@ export function controllerOf<Spec, S extends Session, O, D>(
       const spec = v.spec;
       const creating = Object.keys(userInputs(olds, keys.outputs)).length === 0;
       try {
-        const p = await withCall(spec, news, olds, creating, async (call) => {
+        const p = await withCall(spec, news, olds, creating, "check", async (call) => {
           const observed = await engine.observe(call);
           if (engine.reuse) recent.remember(keyOf(call, news), observed, engine.reuse.of(observed));
           return engine.preview(call, observed, engine.decide(call, observed));
@@ -130,7 +132,7 @@ export function controllerOf<Spec, S extends Session, O, D>(
 
     async read(id, props) {
       try {
-        const r = await withCall(parse(props), props, props, false, async (call) =>
+        const r = await withCall(parse(props), props, props, false, "read", async (call) =>
           engine.refresh(call, await engine.observe(call)),
         );
         return { id, props: { ...props, ...r.outputs }, ...(r.inputs ? { inputs: r.inputs } : {}) };
@@ -141,10 +143,10 @@ export function controllerOf<Spec, S extends Session, O, D>(
 
     async delete(_id, props) {
       try {
-        await withCall(parse(props), props, props, false, (call) => engine.dissolve(call));
+        await withCall(parse(props), props, props, false, "delete", (call) => engine.dissolve(call));
       } catch (e) {
         throw surface(e);
       }
     },
-  };
+  });
 }

@@ -40,7 +40,15 @@ export interface Call<Spec, S extends Session> {
   readonly olds: Props;
   /** True in create, and in check of a resource not yet created. */
   readonly creating: boolean;
+  /**
+   * The hook this call serves: `check` (observe to preview: an engine may read there what its preview will
+   * need), `apply` (create/update), `read` (refresh) or `delete`.
+   */
+  readonly phase: CallPhase;
 }
+
+/** The hook a {@link Call} serves. */
+export type CallPhase = "check" | "apply" | "read" | "delete";
 
 /** What check() shows: failures that stop the operation, or the computed outputs (the plan first of all). */
 export type Preview = { failures: PropertyFailure[] } | { outputs: Props };

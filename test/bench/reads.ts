@@ -1,8 +1,9 @@
 /**
  * `node dist/test/bench/reads.js [--runs N] [--establish] [--count]`: the provider's reads of an openGauss
- * pair in process, without the Pulumi engine — one `observe()` of both clusters, then the full plan reads
- * (every GUC, pg_hba, CM setting, DR user) of every node, as a preview of an established pair does them —
- * printed as median/min/max over N runs (default 5). This is where a preview's time goes to the lab's
+ * pair in process, without the Pulumi engine — one `observe()` of both clusters (what a preview of an
+ * established pair reads), the full plan reads alone (every GUC, pg_hba, CM setting, DR user of every node),
+ * observe then the plan reads (a preview that did not expect a plan), and one observation carrying the plan
+ * reads (a preview that did: one round trip per node) — printed as median/min/max over N runs (default 5). This is where a preview's time goes to the lab's
  * emulated tools, so it is the figure to watch when the emulator's start-up cost changes.
  *
  * `--establish`: first makes A → B a DR pair by hand (`gs_sdr -t start` on both sides) unless one exists.
@@ -15,7 +16,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ensureLab, type LabInfo, omm, sdrQuery, shq, writeDrXml } from "pulumi-hadr-lab";
 import { observe } from "../../provider/engines/opengauss/observe";
-import { drContext, readCluster } from "../../provider/engines/opengauss/remote";
+import { readCluster } from "../../provider/engines/opengauss/reads";
+import { drContext } from "../../provider/engines/opengauss/remote";
 import { validateDrRelationship } from "../../provider/engines/opengauss/schema";
 import { DR_PASSWORD, drSpec, until } from "../e2e/dr-support";
 import { interleave, printSeries, series, timed } from "./measure";
@@ -25,8 +27,12 @@ function arg(argv: string[], k: string): string | undefined {
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
-/** One preview's reads on a fresh context (connections included): observe, then the full plan reads. */
-async function previewReads(lab: LabInfo, key: string, what: "observe" | "full" | "both"): Promise<void> {
+/** One preview's reads on a fresh context (connections included). */
+async function previewReads(
+  lab: LabInfo,
+  key: string,
+  what: "observe" | "full" | "both" | "merged",
+): Promise<void> {
   const v = validateDrRelationship({
     ...drSpec(lab),
     sshKey: { privateKey: key },
@@ -35,8 +41,10 @@ async function previewReads(lab: LabInfo, key: string, what: "observe" | "full" 
   if (!v.args) throw new Error(`the DR spec is invalid: ${JSON.stringify(v.failures)}`);
   const ctx = drContext(v.args, v.topologies);
   try {
-    if (what !== "full") await observe(ctx, { traces: [], owner: "bench" });
-    if (what !== "observe") await Promise.all(ctx.names.map((n) => readCluster(ctx, n, { query: false })));
+    const own = { traces: [], owner: "bench" };
+    if (what === "merged") await observe(ctx, own, true);
+    if (what === "observe" || what === "both") await observe(ctx, own);
+    if (what === "full" || what === "both") await Promise.all(ctx.names.map((n) => readCluster(ctx, n)));
   } finally {
     await ctx.fleet.close();
   }
@@ -92,7 +100,7 @@ async function countStarts(lab: LabInfo, key: string): Promise<{ node: number; a
   );
   try {
     await new Promise((r) => setTimeout(r, 1000));
-    await previewReads(lab, key, "both");
+    await previewReads(lab, key, "merged");
     await new Promise((r) => setTimeout(r, 500));
   } finally {
     tracer.kill("SIGINT");
@@ -122,14 +130,16 @@ async function main(argv: string[]): Promise<void> {
   const n = ["A", "B"].reduce((s, c) => s + lab.clusters[c]!.hosts.length, 0);
   const sObs = series(`observe(), in process (${n} nodes)`);
   const sFull = series(`full plan reads, in process (${n} nodes)`);
-  const sBoth = series(`observe() then full plan reads (a preview's reads)`);
+  const sBoth = series(`observe() then full plan reads`);
+  const sMerged = series(`observe() carrying the plan reads (one round trip per node)`);
   await previewReads(lab, key, "both"); // warm-up, not counted
   await interleave(runs, [
     async () => void sObs.seconds.push((await timed(() => previewReads(lab, key, "observe")))[1]),
     async () => void sFull.seconds.push((await timed(() => previewReads(lab, key, "full")))[1]),
     async () => void sBoth.seconds.push((await timed(() => previewReads(lab, key, "both")))[1]),
+    async () => void sMerged.seconds.push((await timed(() => previewReads(lab, key, "merged")))[1]),
   ]);
-  for (const s of [sObs, sFull, sBoth]) printSeries(s);
+  for (const s of [sObs, sFull, sBoth, sMerged]) printSeries(s);
   if (argv.includes("--count")) {
     const c = await countStarts(lab, key);
     process.stdout.write(

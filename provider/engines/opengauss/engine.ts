@@ -59,6 +59,25 @@ function decisionInput(ctx: DrContext, obs: Observed, olds: Props): DecisionInpu
   };
 }
 
+/**
+ * Whether check() should read what a plan needs in the same round trip as its observation: when the inputs
+ * or the stored state say an operation is likely (a create, a new primary, a last operation that did not
+ * succeed). A wrong guess costs time only: a plan whose reads are missing reads them after the decision, and
+ * an observation that carried them unused is just a larger batch.
+ */
+export function expectsPlan(
+  phase: Call<unknown, Session>["phase"],
+  creating: boolean,
+  adopt: boolean,
+  primary: string,
+  olds: Props,
+): boolean {
+  if (phase !== "check") return false;
+  if (creating) return !adopt;
+  const last = olds["lastOperation"] as DrOperation | undefined;
+  return olds["primary"] !== primary || (last !== undefined && last.status !== "succeeded");
+}
+
 /** Each reachable cluster's XML compared with the DNs it runs (nothing runs on a mismatch). */
 function topologyFailures(ctx: DrContext, obs: Observed): PropertyFailure[] {
   return ctx.names.flatMap((n) => {
@@ -94,7 +113,12 @@ export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision> = {
 
   open: (spec) => drContext(spec.args, spec.topologies),
 
-  observe: (call) => observe(call.session, ownership(call)),
+  observe: (call) =>
+    observe(
+      call.session,
+      ownership(call),
+      expectsPlan(call.phase, call.creating, call.spec.args.adopt, call.spec.args.primary, call.olds),
+    ),
 
   decide(call, obs) {
     const adopting = call.spec.args.adopt && call.creating;
@@ -102,7 +126,7 @@ export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision> = {
     return { mismatches: topologyFailures(call.session, obs), op, adopting };
   },
 
-  async preview(call, _obs, d) {
+  async preview(call, obs, d) {
     if (d.mismatches.length > 0) return { failures: d.mismatches };
     const { op } = d;
     if (d.adopting && op.kind === "noop")
@@ -115,7 +139,7 @@ export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision> = {
       };
     }
     if (op.kind === "noop") for (const w of op.warnings) progress(call.name, `warning: ${w}`);
-    const plan = await planOf(call.session, op);
+    const plan = await planOf(call.session, op, obs);
     if (plan.failures.length > 0) return { failures: plan.failures };
     // The whole plan, every time: `preview --diff` alone shows only what differs from the stored plan.
     for (const line of plan.lines) progress(call.name, `plan: ${line}`);

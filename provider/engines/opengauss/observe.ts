@@ -10,7 +10,8 @@ import { shellQuote } from "../../transport/redact";
 import type { ClusterView, LockView } from "./decide";
 import { type OmClusterStatus, parseOmStatus } from "./parsers/omStatus";
 import { parseQueryOutput, type SdrQueryResult } from "./parsers/query";
-import { batch, type DrContext, runNode } from "./remote";
+import { type ClusterRead, clusterReadOf, planCommands } from "./reads";
+import { batch, type DrContext, joinCommands, runNode } from "./remote";
 
 /** Where our run markers and gs_sdr output copies live on a run node (`runs/<stamp>-<task>.run|.out`). */
 export const RUNS_DIR = "$HOME/.pulumi-hadr/runs";
@@ -33,6 +34,8 @@ export interface ClusterObservation {
   query: SdrQueryResult | null;
   /** Our run markers on the run node: file → {pid, task, trace}. */
   markers: RunMarker[];
+  /** The plan's reads, when the observation was asked for them and every data node answered. */
+  read?: ClusterRead;
 }
 
 /** A run marker left by {@link RUNS_DIR} before gs_sdr started. */
@@ -150,28 +153,53 @@ function unreachable(name: string, reason: string): ClusterObservation {
 
 const LIVE_DN_STATES = ["Primary", "Standby", "Main Standby", "Cascade Standby"];
 
-/** Observes one cluster: the run node's status, query, step files and markers, and every node's locks and gs_sdr processes. */
+/**
+ * What an observation of one cluster runs, per host (data nodes in topology order, then the run node if it runs
+ * no DN): {@link FINGERPRINT_PROBES} everywhere; status, query, CM agent setting and run markers on the run node;
+ * with `withPlanReads`, the plan's reads too (`reads.ts`).
+ */
+export function observeCommands(
+  ctx: DrContext,
+  cluster: string,
+  withPlanReads: boolean,
+): Array<{ host: string; commands: Record<string, string> }> {
+  const run = runNode(ctx, cluster).sshIp;
+  const dnHosts = ctx.topologies[cluster]!.dataNodes.map((d) => d.sshIp);
+  // The plan's reads of a data node include its CM settings: agent_backup_open comes from there then.
+  const head = {
+    status: "gs_om -t status --all",
+    query: "gs_sdr -t query",
+    ...(withPlanReads && dnHosts.includes(run) ? {} : { agent: AGENT_BACKUP_OPEN }),
+    markers: MARKERS,
+  };
+  const perHost = withPlanReads
+    ? planCommands(ctx, cluster, head)
+    : [...new Set([...dnHosts, run])].map((host) => ({ host, commands: host === run ? head : {} }));
+  return perHost.map(({ host, commands }) => ({
+    host,
+    commands: joinCommands(FINGERPRINT_PROBES, commands),
+  }));
+}
+
+/**
+ * Observes one cluster: the run node's status, query, step files and markers, and every node's locks and gs_sdr
+ * processes; with `withPlanReads`, the plan's reads join the same round trip per node (`reads.ts`).
+ */
 export async function observeCluster(
   ctx: DrContext,
   cluster: string,
   own: Ownership,
+  withPlanReads = false,
 ): Promise<ClusterObservation> {
   const t = ctx.topologies[cluster]!;
   const run = runNode(ctx, cluster);
-  const perNode = { ...FINGERPRINT_PROBES };
-  const head = {
-    ...perNode,
-    status: "gs_om -t status --all",
-    query: "gs_sdr -t query",
-    agent: AGENT_BACKUP_OPEN,
-    markers: MARKERS,
-  };
-  const hosts = t.dataNodes.map((d) => d.sshIp);
+  const dnHosts = t.dataNodes.map((d) => d.sshIp);
+  const perHost = observeCommands(ctx, cluster, withPlanReads);
   const reads = await Promise.all(
-    hosts.map((h) =>
-      batch(ctx, cluster, h, h === run.sshIp ? head : perNode, "observe").then(
-        (out) => ({ host: h, out, error: null as unknown }),
-        (error: unknown) => ({ host: h, out: null, error }),
+    perHost.map(({ host, commands }) =>
+      batch(ctx, cluster, host, commands, "observe").then(
+        (out) => ({ host, out, error: null as unknown }),
+        (error: unknown) => ({ host, out: null, error }),
       ),
     ),
   );
@@ -207,7 +235,7 @@ export async function observeCluster(
       locks.push({ node: r.host, trace, ours: ourTraces.has(trace) });
     for (const p of lines(r.out["running"])) running.push(`${p.split(" ")[1] ?? "gs_sdr"}@${r.host}`);
   }
-  const agent = /agent_backup_open\s*=\s*(\d)/.exec(out["agent"] ?? "")?.[1];
+  const agent = /agent_backup_open\s*=\s*(\d)/.exec(out["agent"] ?? out["cm"] ?? "")?.[1];
   return {
     view: {
       name: cluster,
@@ -229,13 +257,32 @@ export async function observeCluster(
     status,
     query,
     markers,
-    fingerprint: fingerprintOf(reads),
+    fingerprint: fingerprintOf(reads.filter((r) => dnHosts.includes(r.host))),
+    ...(withPlanReads && status ? planRead(ctx, cluster, status, reads, run.sshIp) : {}),
   };
 }
 
-/** Observes both clusters in parallel. */
-export async function observe(ctx: DrContext, own: Ownership): Promise<Record<string, ClusterObservation>> {
-  const obs = await Promise.all(ctx.names.map((n) => observeCluster(ctx, n, own)));
+/** The plan's reads out of an observation's answers, when every data node answered. */
+function planRead(
+  ctx: DrContext,
+  cluster: string,
+  status: OmClusterStatus,
+  reads: Array<{ host: string; out: Record<string, string> | null }>,
+  run: string,
+): { read?: ClusterRead } {
+  const dns = ctx.topologies[cluster]!.dataNodes.map((d) => reads.find((r) => r.host === d.sshIp)?.out);
+  const runOut = reads.find((r) => r.host === run)?.out;
+  if (!runOut || dns.some((o) => !o)) return {};
+  return { read: clusterReadOf(ctx, cluster, status, dns as Array<Record<string, string>>, runOut) };
+}
+
+/** Observes both clusters in parallel (with the plan's reads when a plan is expected). */
+export async function observe(
+  ctx: DrContext,
+  own: Ownership,
+  withPlanReads = false,
+): Promise<Record<string, ClusterObservation>> {
+  const obs = await Promise.all(ctx.names.map((n) => observeCluster(ctx, n, own, withPlanReads)));
   return Object.fromEntries(obs.map((o) => [o.view.name, o]));
 }
 

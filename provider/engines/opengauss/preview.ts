@@ -6,12 +6,14 @@
 import { wrapForDisplay } from "../../dynamic/display";
 import type { PropertyFailure } from "../../errors";
 import { type LockView, type Operation, operationKey } from "./decide";
+import type { Observed } from "./outputs";
 import { planCreate } from "./plan/create";
 import type { DrPlan } from "./plan/model";
 import { renderDrPlan } from "./plan/render";
 import { planSwitchover } from "./plan/switchover";
+import { type ClusterRead, readCluster } from "./reads";
 import { releaseHeader } from "./releases";
-import { type ClusterRead, type DrContext, readCluster, runNode } from "./remote";
+import { type DrContext, runNode } from "./remote";
 
 /** The first plan line names the operation; apply compares it with its own decision. */
 export const OPERATION_PREFIX = "operation: ";
@@ -89,9 +91,12 @@ function startPreflight(ctx: DrContext, reads: Record<string, ClusterRead>, plan
   return out;
 }
 
-/** The full per-node reads a plan needs (GUCs, pg_hba, CM settings, DR user, versions). */
-async function fullReads(ctx: DrContext): Promise<Record<string, ClusterRead>> {
-  const reads = await Promise.all(ctx.names.map((n) => readCluster(ctx, n, { query: false })));
+/**
+ * The full per-node reads a plan needs (GUCs, pg_hba, CM settings, DR user, versions): the observation's own
+ * where it carried them (one round trip per node), else read now.
+ */
+async function fullReads(ctx: DrContext, obs: Observed): Promise<Record<string, ClusterRead>> {
+  const reads = await Promise.all(ctx.names.map((n) => obs[n]?.read ?? readCluster(ctx, n)));
   return Object.fromEntries(reads.map((r) => [r.cluster, r]));
 }
 
@@ -105,6 +110,7 @@ function lockLines(locks: LockView[]): string[] {
 export async function planOf(
   ctx: DrContext,
   op: Operation,
+  obs: Observed,
 ): Promise<{ lines: string[]; failures: PropertyFailure[] }> {
   const header = `${OPERATION_PREFIX}${operationKey(op)}`;
   switch (op.kind) {
@@ -125,7 +131,7 @@ export async function planOf(
         failures: [],
       };
     case "switchover": {
-      const reads = await fullReads(ctx);
+      const reads = await fullReads(ctx, obs);
       const plan = planSwitchover(planInput(ctx, reads, op.from), op.to);
       return {
         lines: [
@@ -140,7 +146,7 @@ export async function planOf(
     }
     case "start":
     case "rebuild": {
-      const reads = await fullReads(ctx);
+      const reads = await fullReads(ctx, obs);
       const plan = planCreate(planInput(ctx, reads, op.primary));
       const pre: string[] = [header, ...releaseLines(ctx, reads)];
       if (op.kind === "rebuild") {
