@@ -6,22 +6,31 @@
  *
  *  - plan cost (pure code) and lab up;
  *  - `pulumi preview` of an established DrRelationship and of a RecoveryPolicy vs the same program with no
- *    resources (the engine's fixed cost), and the floor: one parallel batched read of every node;
+ *    resources (the engine's fixed cost) and with one do-nothing dynamic resource (Pulumi's fixed cost for any
+ *    dynamic provider), and the floor: one parallel batched read of every node;
  *  - `pulumi up` create vs the two `gs_sdr -t start` run concurrently by hand;
  *  - a planned switchover through `pulumi up` vs the two `gs_sdr -t switchover` by hand: wall time, the
  *    write outage seen by a writer, rows lost;
  *  - the same at 2×2 and 2×4 nodes (growth ratio); two DR pairs in one stack when the lab has them;
- *  - per operation: SSH connections and commands (sshd logs) and the provider's peak RSS.
+ *  - per operation: SSH connections and commands (sshd logs) and the provider's peak RSS;
+ *  - per `pulumi` run, Pulumi's own time (CLI, program, plugin start: the wall time outside the provider's hooks,
+ *    from PULUMI_HADR_TIMINGS) and the provider's share (the rest), with its ratio to the by-hand baseline.
  *
  * `--quick`: one run each; `--runs N` (default 3); `--cold`: include a lab up from nothing; `--sizes 2,4`:
  * the node counts to measure (the lab is put back to 2 nodes at the end).
  */
+
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { ensureLab, labCli, omm, sshExec, writeDrXml } from "pulumi-hadr-lab";
+import { parseTimings, TIMINGS_ENV } from "../../provider/dynamic/timings";
 import { parseClusterXml } from "../../provider/engines/opengauss/clusterXml";
 import { observe } from "../../provider/engines/opengauss/observe";
 import { planCreate } from "../../provider/engines/opengauss/plan/create";
-import { drContext, readCluster } from "../../provider/engines/opengauss/remote";
+import { readCluster } from "../../provider/engines/opengauss/reads";
+import { drContext } from "../../provider/engines/opengauss/remote";
 import { validateDrRelationship } from "../../provider/engines/opengauss/schema";
 import { DR_PASSWORD, DrHarness, until } from "../e2e/dr-support";
 import { TestProject } from "../support/project";
@@ -57,6 +66,13 @@ function options(argv: string[]): Options {
   const sizes = (at("--sizes") ?? "2,4").split(",").map(Number);
   if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) throw new Error("--sizes takes e.g. 2,4");
   return { runs, cold: argv.includes("--cold"), sizes };
+}
+
+/** A series of a − b, run by run. */
+function minus(a: Series, b: Series, label: string): Series {
+  const s = series(label);
+  s.seconds = a.seconds.map((x, i) => x - (b.seconds[i] ?? Number.NaN));
+  return s;
 }
 
 /** Every ratio, for the final table. */
@@ -123,6 +139,22 @@ require("pulumi-hadr");
 new pulumi.Config();
 `;
 
+/**
+ * The same, plus one resource of a dynamic provider that does nothing: Pulumi's fixed cost for any dynamic
+ * provider (the plugin's Node process loading @pulumi/pulumi, the provider's serialization, the gRPC calls).
+ */
+const NOOP_DYNAMIC_PROGRAM = `
+const pulumi = require("@pulumi/pulumi");
+require("pulumi-hadr");
+new pulumi.Config();
+const noop = {
+  check: async (_olds, news) => ({ inputs: news }),
+  diff: async () => ({ changes: false }),
+  create: async () => ({ id: "noop", outs: {} }),
+};
+new pulumi.dynamic.Resource(noop, "noop", {}, {});
+`;
+
 const POLICY_PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
 const { RecoveryPolicy } = require("pulumi-hadr");
@@ -146,24 +178,58 @@ interface CliRun {
   /** Epoch ms when the CLI was started and when it exited. */
   startMs: number;
   endMs: number;
+  /** Seconds the provider's hooks ran (the union of their intervals, from PULUMI_HADR_TIMINGS). */
+  providerSeconds: number;
+}
+
+/** Seconds covered by the union of the hooks' [start, end] intervals in a timings file's text. */
+function hookSeconds(text: string): number {
+  const open = new Map<string, number>();
+  const spans: Array<[number, number]> = [];
+  for (const t of parseTimings(text)) {
+    const k = `${t.pid} ${t.hook}`;
+    if (t.what === "start") open.set(k, t.ms);
+    else if (open.has(k)) {
+      spans.push([open.get(k)!, t.ms]);
+      open.delete(k);
+    }
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let end = -Infinity;
+  for (const [a, b] of spans) {
+    if (b <= end) continue;
+    total += b - Math.max(a, end);
+    end = b;
+  }
+  return total / 1000;
 }
 
 /**
- * Runs the CLI once, measured: wall time, SSH counts and the provider's peak RSS go into `s`. Returns the
- * run so callers can look at its output (a failure is noted in the series, never thrown).
+ * Runs the CLI once, measured: wall time, SSH counts and the provider's peak RSS go into `s`, and Pulumi's own
+ * time (wall time minus the provider's hooks, from PULUMI_HADR_TIMINGS) into `own`. Returns the run so callers
+ * can look at its output (a failure is noted in the series, never thrown).
  */
 async function measuredCli(
   p: TestProject,
   args: string[],
   s: Series,
   counter: SshLogCounter,
+  own?: Series,
 ): Promise<CliRun> {
   const rss = new RssSampler(p.world.env["PULUMI_HOME"]!);
+  const timings = path.join(os.tmpdir(), `hadr-bench-timings-${process.pid}.log`);
+  fs.rmSync(timings, { force: true });
+  p.world.env[TIMINGS_ENV] = timings;
   counter.mark();
   rss.start();
   const startMs = Date.now();
   const [r, sec] = await timed(() => p.world.run(args, { timeoutMs: 900_000 }));
   const endMs = Date.now();
+  delete p.world.env[TIMINGS_ENV];
+  const providerSeconds = fs.existsSync(timings) ? hookSeconds(fs.readFileSync(timings, "utf8")) : 0;
+  fs.rmSync(timings, { force: true });
+  if (own) own.seconds.push(r.code === 0 ? sec - providerSeconds : Number.NaN);
   s.rssMiB.push(rss.stop());
   s.ssh.push(counter.count());
   const out = r.stdout + r.stderr;
@@ -172,7 +238,7 @@ async function measuredCli(
     s.seconds.push(Number.NaN);
     s.notes.push(`run failed (exit ${r.code}): ${lastLines(out)}`);
   }
-  return { code: r.code, out, startMs, endMs };
+  return { code: r.code, out, startMs, endMs, providerSeconds };
 }
 
 function lastLines(out: string, n = 3): string {
@@ -206,7 +272,7 @@ function observeOnce(h: DrHarness): Promise<void> {
 
 /** The full reads a create or switchover plan needs (every GUC, pg_hba, CM setting, DR user), in process. */
 function fullReadsOnce(h: DrHarness): Promise<void> {
-  return inProcess(h, (ctx) => Promise.all(ctx.names.map((n) => readCluster(ctx, n, { query: false }))));
+  return inProcess(h, (ctx) => Promise.all(ctx.names.map((n) => readCluster(ctx, n))));
 }
 
 /** Every openGauss node of both clusters, node 1 first. */
@@ -249,6 +315,8 @@ async function previewSection(h: DrHarness, opts: Options, withPolicy: boolean, 
   await empty.config("sshKey", h.key, true);
   await empty.config("dr", JSON.stringify(h.spec()));
   await empty.world.ok(["up", "--yes", "--skip-preview"]);
+  const noop = await project(`benchnoop${tag}`, NOOP_DYNAMIC_PROGRAM);
+  await noop.world.ok(["up", "--yes", "--skip-preview"]);
   const kb = h.lab.clusters["kbv8r6"];
   let policy: TestProject | undefined;
   if (withPolicy && kb) {
@@ -268,13 +336,16 @@ async function previewSection(h: DrHarness, opts: Options, withPolicy: boolean, 
   }
   const n = allNodes(h).length;
   const sEmpty = series("pulumi preview, no resources (engine baseline)");
+  const sNoop = series("pulumi preview, one resource of a do-nothing dynamic provider (dynamic baseline)");
   const sDr = series(`pulumi preview, established DrRelationship (${n} nodes)`);
+  const sDrOwn = series(`  of which Pulumi's own time (outside the provider's hooks)`);
   const sObs = series(`floor: one observe(), in process (${n} nodes)`);
   const sConn = series(`floor: ssh connect + \`true\` on every node, parallel`);
   const sFull = series(`(for create/switchover) full plan reads, in process`);
   const sKb = series(`pulumi preview, RecoveryPolicy (${kb?.hosts.length ?? 0} V8R6 nodes, not in state)`);
   // warm-up (page cache, plugin load), not counted
   await empty.world.run(["preview"]);
+  await noop.world.run(["preview"]);
   await h.pulumiRun(["preview"]);
   const floor = async (s: Series, fn: () => Promise<unknown>) => {
     counter.mark();
@@ -284,8 +355,9 @@ async function previewSection(h: DrHarness, opts: Options, withPolicy: boolean, 
   };
   await interleave(opts.runs, [
     async () => void (await measuredCli(empty, ["preview"], sEmpty, counter)),
+    async () => void (await measuredCli(noop, ["preview"], sNoop, counter)),
     async () => {
-      const r = await measuredCli(h.project, ["preview"], sDr, counter);
+      const r = await measuredCli(h.project, ["preview"], sDr, counter, sDrOwn);
       if (/operation: /.test(r.out))
         sDr.notes.push("note: preview planned an operation (pair not established?)");
     },
@@ -297,7 +369,9 @@ async function previewSection(h: DrHarness, opts: Options, withPolicy: boolean, 
     },
   ]);
   heading(`preview (${tag})`);
-  for (const s of [sEmpty, sDr, sObs, sConn, sFull, ...(policy ? [sKb] : [])]) printSeries(s);
+  const hooks = minus(sDr, sDrOwn, "  the provider's hooks (check, diff)");
+  for (const s of [sEmpty, sNoop, sDr, sDrOwn, hooks, sObs, sConn, sFull, ...(policy ? [sKb] : [])])
+    printSeries(s);
   const overhead = sDr.seconds.map((x, i) => x - sEmpty.seconds[i]! - sObs.seconds[i]!);
   const o = summary(overhead);
   row(
@@ -308,6 +382,13 @@ async function previewSection(h: DrHarness, opts: Options, withPolicy: boolean, 
   const out: Ratio[] = [
     ratio(`[${tag}] DR preview / engine baseline`, sDr.seconds, sEmpty.seconds),
     ratio(`[${tag}] DR preview / (engine + floor)`, sDr.seconds, base, 1.2),
+    ratio(
+      `[${tag}] DR preview / (dynamic baseline + floor)`,
+      sDr.seconds,
+      sNoop.seconds.map((x, i) => x + sObs.seconds[i]!),
+      1.2,
+    ),
+    ratio(`[${tag}] DR preview, provider's hooks / floor`, hooks.seconds, sObs.seconds),
   ];
   if (policy)
     out.push(ratio(`[${tag}] RecoveryPolicy preview / engine baseline`, sKb.seconds, sEmpty.seconds));
@@ -348,6 +429,7 @@ async function createSection(h: DrHarness, opts: Options, tag: string): Promise<
   const counter = SshLogCounter.forLab(h.lab);
   const n = allNodes(h).length;
   const sP = series(`pulumi up (create), ${n} nodes`);
+  const sPown = series(`  of which Pulumi's own time (CLI, program, plugin; outside the provider's hooks)`);
   const sH = series(`by hand: gs_sdr -t start primary + disaster_standby, concurrently`);
   const sHs = series(`by hand, until query shows archive/recovery`);
   const [a1, b1] = [h.hosts("A")[0]!, h.hosts("B")[0]!];
@@ -356,7 +438,7 @@ async function createSection(h: DrHarness, opts: Options, tag: string): Promise<
   await interleave(opts.runs, [
     async () => {
       await dissolve(h, sP.notes);
-      const r = await measuredCli(h.project, ["up", "--yes", "--skip-preview"], sP, counter);
+      const r = await measuredCli(h.project, ["up", "--yes", "--skip-preview"], sP, counter, sPown);
       sP.notes.push(await phases(h, r));
       await settleTo(h, "pair established", healthy, sP.notes);
     },
@@ -383,10 +465,14 @@ async function createSection(h: DrHarness, opts: Options, tag: string): Promise<
   ]);
   await dissolve(h, sP.notes);
   heading(`create (${tag})`);
-  for (const s of [sP, sH, sHs]) printSeries(s);
-  const r = ratio(`[${tag}] pulumi up create / by hand`, sP.seconds, sH.seconds, 1.1);
-  printRatio(r);
-  ratios.push(r);
+  const share = minus(sP, sPown, "  the provider's share (up − Pulumi's own time)");
+  for (const s of [sP, sPown, share, sH, sHs]) printSeries(s);
+  const out = [
+    ratio(`[${tag}] pulumi up create / by hand`, sP.seconds, sH.seconds, 1.1),
+    ratio(`[${tag}] create, provider's share / by hand`, share.seconds, sH.seconds, 1.1),
+  ];
+  for (const r of out) printRatio(r);
+  ratios.push(...out);
   return { p: sP, hand: sH };
 }
 
@@ -430,6 +516,7 @@ async function switchoverSection(
   const counter = SshLogCounter.forLab(h.lab);
   const n = allNodes(h).length;
   const sP = series(`pulumi up (switchover A→B), ${n} nodes`);
+  const sPown = series(`  of which Pulumi's own time (CLI, program, plugin; outside the provider's hooks)`);
   const sPo = series(`  write outage during it`);
   const sH = series(`by hand: gs_sdr -t switchover B→A, both sides concurrently`);
   const sHo = series(`  write outage during it`);
@@ -442,7 +529,7 @@ async function switchoverSection(
       await h.setSpec({ primary: "B" });
       let run: CliRun | undefined;
       await underWriter(h, `${tag}p`, "B", sP, sPo, async () => {
-        run = await measuredCli(h.project, ["up", "--yes", "--skip-preview"], sP, counter);
+        run = await measuredCli(h.project, ["up", "--yes", "--skip-preview"], sP, counter, sPown);
         return run.code === 0;
       });
       if (run?.code === 0) sP.notes.push(await phases(h, run));
@@ -471,9 +558,11 @@ async function switchoverSection(
   await h.setSpec({ primary: "A" });
   await dissolve(h, sP.notes);
   heading(`switchover (${tag})`);
-  for (const s of [sP, sPo, sH, sHo]) printSeries(s);
+  const share = minus(sP, sPown, "  the provider's share (up − Pulumi's own time)");
+  for (const s of [sP, sPown, share, sPo, sH, sHo]) printSeries(s);
   const out = [
     ratio(`[${tag}] switchover wall: pulumi / by hand`, sP.seconds, sH.seconds, 1.1),
+    ratio(`[${tag}] switchover, provider's share / by hand`, share.seconds, sH.seconds, 1.1),
     ratio(`[${tag}] write outage: pulumi / by hand`, sPo.seconds, sHo.seconds, 1.1),
   ];
   for (const r of out) printRatio(r);
