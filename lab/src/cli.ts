@@ -1,7 +1,8 @@
 /**
  * `npm run lab -- <command>`: the lab CLI (see lab/README.md).
  *
- *   up [--nodes N] [--port-base P] [--engines opengauss,kingbase-v8r3,kingbase-v8r6|all|none] [--om-version V]
+ *   up [--nodes N] [--pairs 1|2] [--port-base P] [--engines opengauss,kingbase-v8r3,kingbase-v8r6|all|none]
+ *      [--om-version V]
  *   om-version V | down | status | reset | fault <name> [args…] | exec <ip|name> [--user u] -- cmd…
  *
  * Environment: HADR_LAB_ROOT (default /var/tmp/pulumi-hadr-lab), HADR_LAB_NET (second octet, default 0).
@@ -21,11 +22,13 @@ import { shq } from "./core/shell";
 import type { LabInfo } from "./types";
 
 const USAGE = `usage: lab <command>
-  up [--nodes N] [--port-base P] [--engines LIST] [--om-version V]
+  up [--nodes N] [--pairs K] [--port-base P] [--engines LIST] [--om-version V]
                                                     create or repair the lab (idempotent); prints lab.json's path
+                                                    K: openGauss DR pairs, 1 (A,B) or 2 (also C,D); default:
+                                                    unchanged, first up 1; fewer pairs remove the extra clusters
                                                     LIST: comma list of opengauss,kingbase-v8r3,kingbase-v8r6, all, none
-                                                    V: emulated openGauss-OM release, for both clusters (5.0.3, 6.0.0,
-                                                    6.0.2, 6.0.3, 7.0.0-RC2, 7.0.0-RC3, master, any X.Y.Z[-RCn]) or
+                                                    V: emulated openGauss-OM release, for every openGauss cluster (5.0.3,
+                                                    6.0.0, 6.0.2, 6.0.3, 7.0.0-RC2, 7.0.0-RC3, master, any X.Y.Z[-RCn]) or
                                                     per cluster (A=5.0.3,B=master); default: unchanged, first up master
   om-version V                                      switch the running openGauss clusters to release V (same syntax)
   down                                              remove every trace of the lab (Debian packages stay)
@@ -86,10 +89,11 @@ async function main(argv: string[]): Promise<number> {
   const env = labEnvFromProcess();
   switch (command) {
     case "up": {
-      const { opts, rest } = parseOptions(words, ["nodes", "port-base", "engines", "om-version"]);
+      const { opts, rest } = parseOptions(words, ["nodes", "pairs", "port-base", "engines", "om-version"]);
       if (rest.length) throw new Error(`unexpected arguments: ${rest.join(" ")}`);
       const { info, path } = await labUp(env, {
         nodes: intOption(opts["nodes"], "nodes"),
+        pairs: intOption(opts["pairs"], "pairs"),
         portBase: intOption(opts["port-base"], "port-base"),
         engines: parseEngines(opts["engines"]),
         ...(opts["om-version"] !== undefined ? { omVersion: opts["om-version"] } : {}),

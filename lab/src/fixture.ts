@@ -61,12 +61,20 @@ export function labCli(
  * provisioned by an earlier `up` stay provisioned. Throws with the CLI's output when `up` fails.
  */
 export async function ensureLab(
-  opts: { engines?: string[]; nodes?: number; portBase?: number; omVersion?: OmVersionChoice } = {},
+  opts: {
+    engines?: string[];
+    nodes?: number;
+    /** openGauss DR pairs (`--pairs`): 2 adds clusters C and D, 1 removes them; default unchanged. */
+    pairs?: number;
+    portBase?: number;
+    omVersion?: OmVersionChoice;
+  } = {},
 ): Promise<LabInfo> {
   const args = ["up"];
   if (opts.omVersion !== undefined) args.push("--om-version", omVersionArg(opts.omVersion));
   if (opts.engines) args.push("--engines", opts.engines.length ? opts.engines.join(",") : "none");
   if (opts.nodes !== undefined) args.push("--nodes", String(opts.nodes));
+  if (opts.pairs !== undefined) args.push("--pairs", String(opts.pairs));
   if (opts.portBase !== undefined) args.push("--port-base", String(opts.portBase));
   const r = await labCli(args);
   if (r.code !== 0) throw new Error(`lab ${args.join(" ")} failed (exit ${r.code}):\n${r.stderr}${r.stdout}`);
@@ -75,8 +83,8 @@ export async function ensureLab(
 }
 
 /**
- * An emulated openGauss-OM release choice: one release for both clusters (`"5.0.3"`, `"master"`, …) or per
- * cluster (`{ A: "5.0.3", B: "master" }`; clusters not named keep theirs).
+ * An emulated openGauss-OM release choice: one release for every openGauss cluster (`"5.0.3"`, `"master"`, …)
+ * or per cluster (`{ A: "5.0.3", B: "master" }`; clusters not named keep theirs).
  */
 export type OmVersionChoice = string | Record<string, string>;
 

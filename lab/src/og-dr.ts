@@ -1,8 +1,9 @@
 /**
- * Helpers for lab tests that drive gs_sdr on the openGauss clusters A and B over SSH: run commands as the
- * openGauss user, build the DR XML of a cluster, parse `query`, and dissolve whatever DR pair an earlier
- * test file left behind (so every file starts from two plain clusters).
+ * Helpers for lab tests that drive gs_sdr on the openGauss clusters over SSH (the pair A,B, and C,D when the
+ * lab has two pairs): run commands as the openGauss user, build the DR XML of a cluster, parse `query`, and
+ * dissolve whatever DR pair an earlier test file left behind (so every file starts from plain clusters).
  */
+import { OG_PAIRS } from "./core/addresses";
 import { ensureLab, labCli, type OmVersionChoice, sshExec } from "./fixture";
 import type { LabInfo, LabRunResult } from "./types";
 
@@ -58,6 +59,11 @@ export async function writeDrXml(
   return file;
 }
 
+/** The openGauss DR pairs the lab has (`[A, B]`, then `[C, D]` after `lab up --pairs 2`), first cluster primary. */
+export function labPairs(lab: LabInfo): Array<readonly [string, string]> {
+  return OG_PAIRS.filter(([p, s]) => lab.clusters[p] !== undefined && lab.clusters[s] !== undefined);
+}
+
 /** The query dict of `gs_sdr -t query`. */
 export interface SdrQuery {
   stat: string;
@@ -84,15 +90,28 @@ export async function sdrQuery(lab: LabInfo, ip: string): Promise<SdrQuery & { r
 }
 
 /**
- * Dissolves a DR pair between A and B whatever its state (after `lab reset`): leftover step files and locks
- * go (no gs_sdr runs in this lab then), a DR-mode cluster fails over, then a cluster still in archive
- * (or half-way through start) stops (`streamIps`: the pair used the stream addresses, so stop removes
- * those hba lines). Returns what it did.
+ * Dissolves the DR pairs of the lab (or only `pairs`) whatever their state (after `lab reset`): leftover step
+ * files and locks go (no gs_sdr runs in this lab then), a DR-mode cluster fails over, then a cluster still in
+ * archive (or half-way through start) stops (`streamIps`: the pair used the stream addresses, so stop
+ * removes those hba lines). Returns what it did.
  */
-export async function dissolveDr(lab: LabInfo, opts: { streamIps?: boolean } = {}): Promise<string[]> {
+export async function dissolveDr(
+  lab: LabInfo,
+  opts: { streamIps?: boolean; pairs?: ReadonlyArray<readonly [string, string]> } = {},
+): Promise<string[]> {
+  const done: string[] = [];
+  for (const pair of opts.pairs ?? labPairs(lab)) done.push(...(await dissolvePair(lab, pair, opts)));
+  return done;
+}
+
+async function dissolvePair(
+  lab: LabInfo,
+  pair: readonly [string, string],
+  opts: { streamIps?: boolean },
+): Promise<string[]> {
   const done: string[] = [];
   const first = (c: string) => lab.clusters[c]!.hosts[0]!.ip;
-  for (const c of ["A", "B"]) {
+  for (const c of pair) {
     for (const h of lab.clusters[c]!.hosts) {
       await omm(
         lab,
@@ -106,28 +125,29 @@ export async function dissolveDr(lab: LabInfo, opts: { streamIps?: boolean } = {
     /agent_backup_open\s*=\s*[12]/.test(
       (await omm(lab, first(c), "cat ~/cm/cm_agent/cm_agent.conf", 30_000)).stdout,
     );
-  for (const c of ["A", "B"]) {
+  for (const c of pair) {
     if (await isDr(c)) {
       const f = await omm(lab, first(c), "gs_sdr -t failover", 600_000);
       done.push(`${c}: failover (exit ${f.code})`);
     }
   }
+  const [p, s] = pair;
   for (const [c, other] of [
-    ["A", "B"],
-    ["B", "A"],
+    [p, s],
+    [s, p],
   ] as const) {
     const cabin = await omm(lab, first(c), "test -d $PGHOST/streaming_cabin && echo yes", 30_000);
     if (cabin.stdout.trim() !== "yes") continue;
     const xml = await writeDrXml(lab, c, other, opts);
-    const s = await omm(lab, first(c), `gs_sdr -t stop -X ${xml}`, 600_000);
-    done.push(`${c}: stop (exit ${s.code})`);
+    const st = await omm(lab, first(c), `gs_sdr -t stop -X ${xml}`, 600_000);
+    done.push(`${c}: stop (exit ${st.code})`);
   }
   return done;
 }
 
 /**
- * The openGauss lab in a known state: up with both clusters on OM release `omVersion` (default master),
- * every fault undone, no DR pair left by an earlier file.
+ * The openGauss lab in a known state: up with its openGauss clusters on OM release `omVersion` (default
+ * master), every fault undone, no DR pair left by an earlier file.
  */
 export async function freshOpenGaussLab(omVersion: OmVersionChoice = "master"): Promise<LabInfo> {
   const lab = await ensureLab({ engines: ["opengauss"], omVersion });

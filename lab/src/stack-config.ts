@@ -21,6 +21,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { sshExec } from "./fixture";
+import { labPairs } from "./og-dr";
 import type { LabInfo } from "./types";
 
 /**
@@ -28,8 +29,13 @@ import type { LabInfo } from "./types";
  * the repository root). Its `node_modules/.bin/pulumi` (the pinned CLI the program's `npm ci` installs) is run.
  */
 const PROGRAM_DIR = process.cwd();
-/** Name of the DR relationship the lab stack declares. */
+/** Name of the DR relationship the lab stack declares for the pair A,B. */
 export const LAB_DR_NAME = "dr";
+
+/** Name of the lab stack's DR relationship of the `i`-th pair (0-based): `dr`, then `dr2` for C,D. */
+export function labDrName(i: number): string {
+  return i === 0 ? LAB_DR_NAME : `${LAB_DR_NAME}${i + 1}`;
+}
 
 interface CliResult {
   code: number;
@@ -108,24 +114,29 @@ function sshOf(c: Cluster, user: string): Record<string, unknown> {
   };
 }
 
+/** Name of the DR user the lab's provisioner names for a cluster (`druser`). */
+function drUserOf(lab: LabInfo, cluster: string): string {
+  return (lab.clusters[cluster]?.extra?.["drUser"] as { name?: string } | undefined)?.name ?? "druser";
+}
+
 /** The non-secret `hadr:*` config of the lab stack, as objects (what `pulumi config --json` calls objectValue). */
 export function labStackConfig(lab: LabInfo, opts: { withDr: boolean }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const a = lab.clusters["A"];
-  const b = lab.clusters["B"];
-  if (opts.withDr && a?.provisioned && b?.provisioned && a.xml && b.xml) {
-    const drUser = (a.extra?.["drUser"] as { name?: string } | undefined)?.name ?? "druser";
-    out["hadr:drRelationships"] = {
-      [LAB_DR_NAME]: {
-        clusters: {
-          A: { xml: a.xml, ssh: sshOf(a, lab.users.omm.name), envFile: a.envFile },
-          B: { xml: b.xml, ssh: sshOf(b, lab.users.omm.name), envFile: b.envFile },
-        },
-        primary: "A",
-        drUser: { name: drUser },
+  const drs: Record<string, unknown> = {};
+  for (const [i, [p, q]] of labPairs(lab).entries()) {
+    const a = lab.clusters[p];
+    const b = lab.clusters[q];
+    if (!opts.withDr || !a?.provisioned || !b?.provisioned || !a.xml || !b.xml) continue;
+    drs[labDrName(i)] = {
+      clusters: {
+        [p]: { xml: a.xml, ssh: sshOf(a, lab.users.omm.name), envFile: a.envFile },
+        [q]: { xml: b.xml, ssh: sshOf(b, lab.users.omm.name), envFile: b.envFile },
       },
+      primary: p,
+      drUser: { name: drUserOf(lab, p) },
     };
   }
+  if (Object.keys(drs).length > 0) out["hadr:drRelationships"] = drs;
   const policies: Record<string, unknown> = {};
   for (const name of ["kbv8r3", "kbv8r6"]) {
     const c = lab.clusters[name];
@@ -160,7 +171,8 @@ async function gsql(lab: LabInfo, cluster: Cluster, ip: string, sql: string): Pr
 }
 
 /**
- * Makes sure the DR user exists WITH REPLICATION on the first primary DN found in A, then B, with `password`.
+ * Makes sure the DR user exists WITH REPLICATION on the first primary DN found in `clusters` (default A, then
+ * B: one DR pair), with `password`.
  * The user is created when missing; when it exists and `syncPassword` is set (no DR established by the stack
  * yet), its password is set to the stack's, so a lab test that changed it cannot break the next `npm start`.
  */
@@ -169,9 +181,10 @@ export async function ensureDrUser(
   name: string,
   password: string,
   syncPassword: boolean,
+  clusters: readonly string[] = ["A", "B"],
 ): Promise<string> {
   const redact = (s: string) => s.split(password).join("******");
-  for (const cname of ["A", "B"]) {
+  for (const cname of clusters) {
     const c = lab.clusters[cname];
     if (!c?.provisioned) continue;
     for (const h of c.hosts) {
@@ -191,7 +204,7 @@ export async function ensureDrUser(
     }
   }
   throw new Error(
-    "no primary DN found in cluster A or B of the lab (is the lab up? `npm run lab -- status`)",
+    `no primary DN found in cluster ${clusters.join(" or ")} of the lab (is the lab up? \`npm run lab -- status\`)`,
   );
 }
 
@@ -242,14 +255,17 @@ export async function writeLabStack(lab: LabInfo, stack: string): Promise<string
     log.push(`set ${Object.keys(changed).join(", ")}`);
   }
 
-  if (withDr && lab.clusters["A"]?.provisioned) {
+  const drPairs = labPairs(lab).filter(([p]) => lab.clusters[p]?.provisioned);
+  if (withDr && drPairs.length > 0) {
     let password = current["hadr:drPassword"]?.value;
     if (!password) {
       password = generateDrPassword();
       await setSecret("hadr:drPassword", password);
     }
-    const drUser = (lab.clusters["A"].extra?.["drUser"] as { name?: string } | undefined)?.name ?? "druser";
-    log.push(await ensureDrUser(lab, drUser, password, !(await stackHasDr(stack))));
+    const sync = !(await stackHasDr(stack));
+    for (const pair of drPairs) {
+      log.push(await ensureDrUser(lab, drUserOf(lab, pair[0]), password, sync, pair));
+    }
   }
   if (log.length === 0 || log.every((l) => /^(DR user|DrRelationship|HADR_LAB_DR)/.test(l))) {
     log.push(`stack ${stack}: config unchanged`);

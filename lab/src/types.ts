@@ -23,9 +23,9 @@ export interface LabHost {
   ip: string;
   /** openGauss hosts: the second (replication-network) loopback address, 127.n.(x+10).y. */
   streamIp?: string;
-  /** Host name used in vendor configs, e.g. `oga1`, `ogb2`, `kb3n1`, `kb6n2`. */
+  /** Host name used in vendor configs, e.g. `oga1`, `ogb2`, `ogc1`, `kb3n1`, `kb6n2`. */
   name: string;
-  /** Name of the cluster this host belongs to (`A`, `B`, `kbv8r3`, `kbv8r6`). */
+  /** Name of the cluster this host belongs to (`A`, `B`, `C`, `D`, `kbv8r3`, `kbv8r6`). */
   cluster: string;
   /** 1-based position of the host in its cluster. */
   index: number;
@@ -132,6 +132,8 @@ export interface LabInfo {
   net: number;
   /** Nodes per openGauss cluster. */
   nodes: number;
+  /** openGauss DR pairs: 1 (clusters A, B) or 2 (also C, D; `lab up --pairs 2`). */
+  pairs: number;
   portBase: number;
   asRoot: boolean;
   users: { omm: LabUser; kingbase: LabUser };

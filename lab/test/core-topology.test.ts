@@ -12,7 +12,9 @@ import {
   isLoopback,
   labNetFromEnv,
   labRootFromEnv,
+  OG_PAIRS,
   parseEngines,
+  peerOf,
   streamIpFor,
   topology,
 } from "../src/core/addresses";
@@ -45,6 +47,46 @@ test("default topology: clusters, names and 127.<net>.x.y addresses", { timeout:
   for (const h of c.flatMap((x) => x.hosts)) assert.ok(isLoopback(h.ip));
   assert.throws(() => topology({ root: "/r", net: 0, nodes: 9, sshPort: 22 }), /1\.\.8/);
   assert.throws(() => topology({ root: "/r", net: 0, nodes: 0, sshPort: 22 }), /1\.\.8/);
+});
+
+test("--pairs 2 adds clusters C and D on their own octets; every address is unique", {
+  timeout: 30_000,
+}, () => {
+  const one = topology({ root: "/r", net: 7, nodes: 2, sshPort: 22 });
+  assert.deepEqual(
+    topology({ root: "/r", net: 7, nodes: 2, pairs: 1, sshPort: 22 }),
+    one,
+    "pairs 1 is the default topology",
+  );
+  const c = topology({ root: "/r", net: 7, nodes: 2, pairs: 2, sshPort: 22 });
+  assert.deepEqual(
+    c.map((x) => [x.name, x.engine, x.hosts.map((h) => `${h.name}@${h.ip}/${h.streamIp ?? "-"}`)]),
+    [
+      ["A", "opengauss", ["oga1@127.7.1.1/127.7.11.1", "oga2@127.7.1.2/127.7.11.2"]],
+      ["B", "opengauss", ["ogb1@127.7.2.1/127.7.12.1", "ogb2@127.7.2.2/127.7.12.2"]],
+      ["C", "opengauss", ["ogc1@127.7.5.1/127.7.15.1", "ogc2@127.7.5.2/127.7.15.2"]],
+      ["D", "opengauss", ["ogd1@127.7.6.1/127.7.16.1", "ogd2@127.7.6.2/127.7.16.2"]],
+      ["kbv8r3", "kingbase-v8r3", ["kb3n1@127.7.3.1/-", "kb3n2@127.7.3.2/-"]],
+      ["kbv8r6", "kingbase-v8r6", ["kb6n1@127.7.4.1/-", "kb6n2@127.7.4.2/-"]],
+    ],
+  );
+  const max = topology({ root: "/r", net: 7, nodes: 8, pairs: 2, sshPort: 22 }).flatMap((x) => x.hosts);
+  const addrs = max.flatMap((h) => [h.ip, ...(h.streamIp ? [h.streamIp] : [])]);
+  assert.equal(new Set(addrs).size, addrs.length, "no address is used twice");
+  // 99 is the self-tests' address no host has; KingbaseES VIPs stay in their cluster's /24 (3, 4)
+  assert.ok(addrs.every((a) => !/^127\.7\.99\./.test(a)));
+  assert.equal(streamIpFor("127.7.5.3"), "127.7.15.3");
+  assert.equal(streamIpFor("127.7.6.1"), "127.7.16.1");
+  assert.equal(streamIpFor("127.7.4.1"), undefined);
+  assert.equal(streamIpFor("127.7.15.1"), undefined, "a stream address has no stream address");
+  assert.deepEqual(OG_PAIRS, [
+    ["A", "B"],
+    ["C", "D"],
+  ]);
+  assert.deepEqual(["A", "B", "C", "D", "kbv8r3"].map(peerOf), ["B", "A", "D", "C", undefined]);
+  for (const pairs of [0, 3, 1.5]) {
+    assert.throws(() => topology({ root: "/r", net: 7, nodes: 2, pairs, sshPort: 22 }), /--pairs must be/);
+  }
 });
 
 test("environment and option parsing", { timeout: 30_000 }, () => {

@@ -11,20 +11,23 @@
  *  - `pulumi up` create vs the two `gs_sdr -t start` run concurrently by hand;
  *  - a planned switchover through `pulumi up` vs the two `gs_sdr -t switchover` by hand: wall time, the
  *    write outage seen by a writer, rows lost;
- *  - the same at 2×2 and 2×4 nodes (growth ratio); two DR pairs in one stack when the lab has them;
+ *  - the same at 2×2 and 2×4 nodes (growth ratio);
+ *  - with `--pairs 2`: two DR pairs (A↔B, C↔D) in one stack vs one pair (A↔B) alone — `pulumi up` create and
+ *    preview of the established pairs (target ≤ 1.3×); the lab gets the second pair for it and loses it after;
  *  - per operation: SSH connections and commands (sshd logs) and the provider's peak RSS;
  *  - per `pulumi` run, Pulumi's own time (CLI, program, plugin start: the wall time outside the provider's hooks,
  *    from PULUMI_HADR_TIMINGS) and the provider's share (the rest), with its ratio to the by-hand baseline.
  *
  * `--quick`: one run each; `--runs N` (default 3); `--cold`: include a lab up from nothing; `--sizes 2,4`:
- * the node counts to measure (the lab is put back to 2 nodes at the end).
+ * the node counts to measure (the lab is put back to 2 nodes at the end); `--pairs 2`: add the pairs section;
+ * `--only LIST`: run only these sections (comma list of plan, sizes, pairs; `--only pairs` implies `--pairs 2`).
  */
 
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { ensureLab, labCli, omm, sshExec, writeDrXml } from "pulumi-hadr-lab";
+import { dissolveDr, ensureLab, labCli, omm, sshExec, writeDrXml } from "pulumi-hadr-lab";
 import { parseTimings, TIMINGS_ENV } from "../../provider/dynamic/timings";
 import { parseClusterXml } from "../../provider/engines/opengauss/clusterXml";
 import { observe } from "../../provider/engines/opengauss/observe";
@@ -32,7 +35,7 @@ import { planCreate } from "../../provider/engines/opengauss/plan/create";
 import { readCluster } from "../../provider/engines/opengauss/reads";
 import { drContext } from "../../provider/engines/opengauss/remote";
 import { validateDrRelationship } from "../../provider/engines/opengauss/schema";
-import { DR_PASSWORD, DrHarness, until } from "../e2e/dr-support";
+import { DR_PASSWORD, DrHarness, drSpec, until } from "../e2e/dr-support";
 import { TestProject } from "../support/project";
 import {
   heading,
@@ -49,11 +52,19 @@ import {
 } from "./measure";
 import { RssSampler, SshLogCounter, sleep, Writer } from "./probes";
 
+/** Sections `--only` can select. */
+const SECTIONS = ["plan", "sizes", "pairs"] as const;
+type Section = (typeof SECTIONS)[number];
+
 /** Command-line options. */
 interface Options {
   runs: number;
   cold: boolean;
   sizes: number[];
+  /** openGauss DR pairs to measure against one pair (1: no pairs section). */
+  pairs: number;
+  /** Sections to run. */
+  only: Section[];
 }
 
 function options(argv: string[]): Options {
@@ -65,7 +76,12 @@ function options(argv: string[]): Options {
   if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a positive integer");
   const sizes = (at("--sizes") ?? "2,4").split(",").map(Number);
   if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) throw new Error("--sizes takes e.g. 2,4");
-  return { runs, cold: argv.includes("--cold"), sizes };
+  const only = (at("--only") ?? SECTIONS.join(",")).split(",") as Section[];
+  if (only.some((x) => !SECTIONS.includes(x)))
+    throw new Error(`--only takes a list of ${SECTIONS.join(", ")}`);
+  const pairs = Number(at("--pairs") ?? (at("--only") !== undefined && only.includes("pairs") ? 2 : 1));
+  if (pairs !== 1 && pairs !== 2) throw new Error("--pairs takes 1 or 2 (the lab has at most two pairs)");
+  return { runs, cold: argv.includes("--cold"), sizes, pairs, only };
 }
 
 /** A series of a − b, run by run. */
@@ -576,14 +592,12 @@ async function topologySection(
   opts: Options,
 ): Promise<{ create: { p: Series; hand: Series }; switchover: { p: Series; hand: Series } }> {
   const tag = `2x${nodes}`;
-  const [lab, s] = await timed(() => ensureLab({ engines: ["opengauss"], nodes }));
+  const [, s] = await timed(() => ensureLab({ engines: ["opengauss"], nodes }));
   console.log("");
   row(`lab up --nodes ${nodes} (rebuilds the engines when the count changes)`, `${s.toFixed(1)} s`);
   const h = await DrHarness.setup(`bench${nodes}`);
   cleanups.push(() => h.dispose());
   try {
-    if (Object.keys(lab.clusters).filter((c) => lab.clusters[c]!.engine === "opengauss").length < 4)
-      row(`[${tag}] two DR pairs in one stack`, "skipped: the lab has one openGauss pair (A, B)");
     const create = await createSection(h, opts, tag);
     await h.setSpec({ primary: "A" });
     await h.pulumi(["up", "--yes", "--skip-preview"]);
@@ -597,26 +611,142 @@ async function topologySection(
   }
 }
 
+/** A user's program with two DrRelationships from stack config: `dr` (A↔B) and `dr2` (C↔D). */
+const TWO_PAIRS_PROGRAM = `
+const pulumi = require("@pulumi/pulumi");
+const { DrRelationship } = require("pulumi-hadr");
+const cfg = new pulumi.Config();
+const key = cfg.requireSecret("sshKey");
+const password = cfg.requireSecret("drPassword");
+for (const name of ["dr", "dr2"]) {
+  const spec = cfg.requireObject(name);
+  new DrRelationship(name, { ...spec, sshKey: { privateKey: key }, drUser: { name: spec.drUser, password } });
+}
+`;
+
+const CD = ["C", "D"] as const;
+
+/** `hadr_cluster_stat` of C and D, in the shape {@link healthy} and {@link dissolved} take. */
+async function statsCD(h: DrHarness): Promise<{ A: string; B: string }> {
+  return { A: await h.stat("C"), B: await h.stat("D") };
+}
+
+/**
+ * Section: two DrRelationships (A↔B, C↔D) in one stack vs one (A↔B) alone, on a lab with two pairs
+ * (2 nodes per cluster): `pulumi up` create, interleaved, each run from plain clusters; then both pairs
+ * established by the two-pair stack, the one-pair stack adopts A↔B (nothing runs) and the previews are
+ * interleaved. Everything is dissolved afterwards; the caller puts the lab back to one pair.
+ */
+async function pairsSection(opts: Options): Promise<void> {
+  const [lab, s] = await timed(() =>
+    ensureLab({ engines: ["opengauss"], nodes: 2, pairs: 2, omVersion: "master" }),
+  );
+  console.log("");
+  row("lab up --pairs 2 --nodes 2 (adds clusters C, D)", `${s.toFixed(1)} s`);
+  const one = await DrHarness.setup("benchpair1");
+  cleanups.push(() => one.dispose());
+  const two = await DrHarness.setup("benchpair2", {}, { program: TWO_PAIRS_PROGRAM });
+  cleanups.push(() => two.dispose());
+  await two.ensureDrUser("C");
+  await two.project.config("dr2", JSON.stringify(drSpec(lab, {}, CD)));
+  const counter = SshLogCounter.forLab(lab);
+  const n = allNodes(one).length;
+  const cd = async (what: string, ok: (x: { A: string; B: string }) => boolean, notes: string[]) => {
+    try {
+      await until(what, () => statsCD(two), ok, 180_000);
+    } catch (e) {
+      notes.push(`${what}: ${(e as Error).message.split("\n")[0]}`);
+    }
+  };
+  /** Both stacks destroyed, leftovers of both pairs dissolved, four plain clusters. */
+  const dissolveAll = async (notes: string[]) => {
+    await dissolve(one, notes);
+    await dissolve(two, notes);
+    await dissolveDr(lab, { pairs: [CD] });
+    await cd("C, D plain", dissolved, notes);
+  };
+  try {
+    const s1 = series(`pulumi up (create), 1 DrRelationship A↔B, ${n} nodes`);
+    const s2 = series(`pulumi up (create), 2 DrRelationships A↔B + C↔D, ${2 * n} nodes`);
+    await interleave(opts.runs, [
+      async () => {
+        await dissolveAll(s1.notes);
+        await measuredCli(one.project, ["up", "--yes", "--skip-preview"], s1, counter);
+        await settleTo(one, "A↔B established", healthy, s1.notes);
+      },
+      async () => {
+        await dissolveAll(s2.notes);
+        await measuredCli(two.project, ["up", "--yes", "--skip-preview"], s2, counter);
+        await settleTo(two, "A↔B established", healthy, s2.notes);
+        await cd("C↔D established", healthy, s2.notes);
+      },
+    ]);
+    heading("two DR pairs in one stack: create (2 pairs × 2×2)");
+    for (const x of [s1, s2]) printSeries(x);
+    const rc = ratio("[pairs] pulumi up create, 2 pairs / 1 pair", s2.seconds, s1.seconds, 1.3);
+    printRatio(rc);
+    ratios.push(rc);
+
+    // both pairs established by the two-pair stack; the one-pair stack adopts A↔B (runs nothing)
+    await dissolveAll([]);
+    await two.pulumi(["up", "--yes", "--skip-preview"]);
+    await settleTo(two, "A↔B established", healthy, []);
+    await cd("C↔D established", healthy, []);
+    await one.setSpec({ adopt: true });
+    await one.pulumi(["up", "--yes", "--skip-preview"]);
+    const p1 = series(`pulumi preview, 1 established DrRelationship (${n} nodes)`);
+    const p2 = series(`pulumi preview, 2 established DrRelationships (${2 * n} nodes)`);
+    await one.pulumiRun(["preview"]);
+    await two.pulumiRun(["preview"]);
+    const planned = (x: Series, r: CliRun) => {
+      if (/operation: /.test(r.out))
+        x.notes.push("note: preview planned an operation (pair not established?)");
+    };
+    await interleave(opts.runs, [
+      async () => planned(p1, await measuredCli(one.project, ["preview"], p1, counter)),
+      async () => planned(p2, await measuredCli(two.project, ["preview"], p2, counter)),
+    ]);
+    heading("two DR pairs in one stack: preview of the established pairs");
+    for (const x of [p1, p2]) printSeries(x);
+    const rp = ratio("[pairs] pulumi preview, 2 pairs / 1 pair", p2.seconds, p1.seconds, 1.3);
+    printRatio(rp);
+    ratios.push(rp);
+    // the adopted copy goes from the one-pair stack's state only; the two-pair stack dissolves both
+    const adopted = (await one.project.world.exportStack()).deployment.resources?.find((r) =>
+      String(r["type"]).endsWith("hadr:DrRelationship"),
+    );
+    if (adopted) await one.pulumi(["state", "delete", "--yes", String(adopted["urn"])]);
+  } finally {
+    await dissolveAll([]).catch(() => undefined);
+  }
+}
+
 async function main(): Promise<void> {
   const opts = options(process.argv.slice(2));
   console.log(
     `pulumi-hadr benchmark (figures, not pass/fail): ${opts.runs} interleaved run(s) per figure, lab net ${process.env["HADR_LAB_NET"] ?? "0"}`,
   );
-  planBench();
+  const run = (x: Section) => opts.only.includes(x);
+  if (run("plan")) planBench();
   if (opts.cold) {
     await labCli(["down"]);
     const [r, s] = await timed(() => labCli(["up"]));
     if (r.code !== 0) throw new Error(r.stderr);
     row("lab up from nothing (default topology, all engines)", `${s.toFixed(1)} s`);
   }
-  const [r, s] = await timed(() => labCli(["up"]));
-  if (r.code !== 0) throw new Error(r.stderr);
-  row("lab up when already up", `${s.toFixed(1)} s`);
+  if (run("sizes")) {
+    const [r, s] = await timed(() => labCli(["up"]));
+    if (r.code !== 0) throw new Error(r.stderr);
+    row("lab up when already up", `${s.toFixed(1)} s`);
+  }
   const byNodes = new Map<number, Awaited<ReturnType<typeof topologySection>>>();
   try {
-    for (const nodes of opts.sizes) byNodes.set(nodes, await topologySection(nodes, opts));
+    if (run("sizes")) for (const nodes of opts.sizes) byNodes.set(nodes, await topologySection(nodes, opts));
+    if (run("pairs") && opts.pairs === 2) await pairsSection(opts);
+    else if (run("pairs")) row("two DR pairs in one stack", "not measured: run with --pairs 2");
   } finally {
-    if (opts.sizes.some((n) => n !== 2)) await ensureLab({ engines: ["opengauss"], nodes: 2 });
+    const lab = await ensureLab({ engines: ["opengauss"] });
+    if (lab.nodes !== 2 || lab.pairs !== 1) await ensureLab({ engines: ["opengauss"], nodes: 2, pairs: 1 });
   }
   const small = byNodes.get(2);
   const big = byNodes.get(4);

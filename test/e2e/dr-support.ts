@@ -49,10 +49,17 @@ export async function until<T>(
   return last;
 }
 
-/** The `dr` stack config for the lab's clusters A and B: primary A, the lab's host keys, no private key. */
-export function drSpec(lab: LabInfo, extra: Record<string, unknown> = {}): Record<string, unknown> {
+/**
+ * The `dr` stack config for the lab's clusters A and B (or another lab pair, e.g. `["C", "D"]`): primary the
+ * pair's first cluster, the lab's host keys, no private key.
+ */
+export function drSpec(
+  lab: LabInfo,
+  extra: Record<string, unknown> = {},
+  pair: readonly [string, string] = ["A", "B"],
+): Record<string, unknown> {
   const clusters: Record<string, unknown> = {};
-  for (const n of ["A", "B"]) {
+  for (const n of pair) {
     const c = lab.clusters[n]!;
     clusters[n] = {
       xml: c.xml,
@@ -62,7 +69,7 @@ export function drSpec(lab: LabInfo, extra: Record<string, unknown> = {}): Recor
       },
     };
   }
-  return { primary: "A", drUser: "druser", timeoutSeconds: 240, clusters, ...extra };
+  return { primary: pair[0], drUser: "druser", timeoutSeconds: 240, clusters, ...extra };
 }
 
 /** How {@link DrHarness.setup} builds its project (defaults: DR_PROGRAM, the openGauss lab only). */
@@ -100,15 +107,20 @@ export class DrHarness {
     const project = await TestProject.create(name, opts.program ?? DR_PROGRAM, "test", opts.project);
     const h = new DrHarness(lab, key, project);
     await h.dissolveLeftovers();
-    const u = await h.gsql(
-      h.hosts("A")[0]!,
-      `DO $$BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname='druser') THEN ALTER USER druser WITH REPLICATION PASSWORD '${DR_PASSWORD}'; ELSE CREATE USER druser WITH REPLICATION PASSWORD '${DR_PASSWORD}'; END IF; END$$;`,
-    );
-    assert.equal(u.code, 0, u.out);
+    await h.ensureDrUser("A");
     await h.project.config("sshKey", key, true);
     await h.project.config("drPassword", DR_PASSWORD, true);
     await h.setSpec(extra);
     return h;
+  }
+
+  /** Creates the DR user `druser` (password {@link DR_PASSWORD}) on a cluster's node 1, or resets its password. */
+  async ensureDrUser(cluster: string): Promise<void> {
+    const u = await this.gsql(
+      this.hosts(cluster)[0]!,
+      `DO $$BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname='druser') THEN ALTER USER druser WITH REPLICATION PASSWORD '${DR_PASSWORD}'; ELSE CREATE USER druser WITH REPLICATION PASSWORD '${DR_PASSWORD}'; END IF; END$$;`,
+    );
+    assert.equal(u.code, 0, u.out);
   }
 
   /** Addresses of a cluster's hosts, node 1 first. */

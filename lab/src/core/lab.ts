@@ -20,6 +20,7 @@ import {
   ALL_ENGINES,
   allHosts,
   DEFAULT_NODES,
+  DEFAULT_PAIRS,
   DEFAULT_PORT_BASE,
   hostDir,
   isKingbaseHost,
@@ -40,7 +41,7 @@ import {
   writeIfChanged,
   writeKnownHosts,
 } from "./keys";
-import { labLeftovers } from "./leftovers";
+import { hostLeftovers, labLeftovers } from "./leftovers";
 import { destroyNamespace, ensureNamespace, holderPid, hostFsDirs, runInHost } from "./namespace";
 import { ensurePackages } from "./packages";
 import { ensureRunSshd, registerLab, removeRegistry, unregisterLab } from "./registry";
@@ -73,6 +74,8 @@ export function sshPortFor(asRoot: boolean): number {
 /** Options of {@link labUp}. */
 export interface UpOptions {
   nodes?: number;
+  /** openGauss DR pairs: 1 (A,B) or 2 (also C,D); default: unchanged, first up 1. */
+  pairs?: number;
   portBase?: number;
   /** Engines whose provisioners run now (others keep what an earlier `up` gave them). */
   engines?: LabEngine[];
@@ -127,7 +130,13 @@ export function makeContext(state: LabState, log: (m: string) => void): LabConte
 
 /** The clusters of a lab state, with the host-key fingerprints read from disk. */
 export function clustersOf(state: LabState): LabClusterSpec[] {
-  const clusters = topology({ root: state.root, net: state.net, nodes: state.nodes, sshPort: state.sshPort });
+  const clusters = topology({
+    root: state.root,
+    net: state.net,
+    nodes: state.nodes,
+    pairs: state.pairs,
+    sshPort: state.sshPort,
+  });
   for (const h of allHosts(clusters)) {
     try {
       h.hostKeyFingerprint = fingerprintOfFile(`${hostKeyPath(state.root, h.ip)}.pub`);
@@ -265,6 +274,14 @@ async function removeHost(root: string, ip: string): Promise<void> {
   fs.rmSync(hostDir(root, ip), { recursive: true, force: true });
 }
 
+/** Removes hosts a topology change dropped (after their engines went down); fails on any trace left. */
+async function removeHosts(root: string, hosts: LabHost[]): Promise<void> {
+  const ips = hosts.map((h) => h.ip);
+  await Promise.all(ips.map((ip) => removeHost(root, ip)));
+  const left = hostLeftovers(root, ips);
+  if (left.length) throw new Error(`removed hosts left traces: ${left.join("; ")}`);
+}
+
 /**
  * Brings the lab up (idempotent): packages, users, keys, per-host namespaces and sshd, tools copy, then the
  * selected engines' provisioners. Writes state.json and lab.json and returns the LabInfo.
@@ -292,13 +309,14 @@ export async function labUp(env: LabEnv, opts: UpOptions = {}): Promise<{ info: 
       );
     }
     const nodes = opts.nodes ?? prev?.nodes ?? DEFAULT_NODES;
+    const pairs = opts.pairs ?? prev?.pairs ?? DEFAULT_PAIRS;
     const portBase = opts.portBase ?? prev?.portBase ?? DEFAULT_PORT_BASE;
     if (!Number.isInteger(portBase) || portBase < 1024 || portBase > 65000) {
       throw new Error(`--port-base must be an integer 1024..65000, got ${portBase}`);
     }
     const engines = opts.engines ?? [...ALL_ENGINES];
     const sshPort = sshPortFor(asRoot);
-    const clusters = topology({ root, net, nodes, sshPort });
+    const clusters = topology({ root, net, nodes, pairs, sshPort });
     const hosts = allHosts(clusters);
     if (prev) for (const l of await restoreAllSites(root, net, clustersOf(prev))) log(l);
 
@@ -322,12 +340,30 @@ export async function labUp(env: LabEnv, opts: UpOptions = {}): Promise<{ info: 
       }
       outputs = {};
       const keep = new Set(hosts.map((h) => h.ip));
-      await Promise.all(
-        allHosts(clustersOf(prev))
-          .filter((h) => !keep.has(h.ip))
-          .map((h) => removeHost(root, h.ip)),
+      await removeHosts(
+        root,
+        allHosts(clustersOf(prev)).filter((h) => !keep.has(h.ip)),
       );
       t.stage("topology change");
+    } else if (prev && prev.pairs !== pairs) {
+      // only the clusters of the dropped pairs go (the others keep their engines and any DR state)
+      const names = new Set(clusters.map((c) => c.name));
+      const gone = clustersOf(prev).filter((c) => !names.has(c.name));
+      log(
+        `pairs changed (${prev.pairs}→${pairs})${gone.length ? `: removing clusters ${gone.map((c) => c.name).join(", ")}` : ""}`,
+      );
+      const pctx = makeContext(prev, log);
+      outputs = { ...outputs };
+      for (const c of gone) {
+        try {
+          await PROVISIONERS[c.engine].down(pctx, c);
+        } catch (e) {
+          log(`${c.name}: provisioner down failed: ${(e as Error).message}`);
+        }
+        delete outputs[c.name];
+      }
+      await removeHosts(root, allHosts(gone));
+      t.stage("pairs change");
     }
 
     let users: LabState["users"];
@@ -347,7 +383,18 @@ export async function labUp(env: LabEnv, opts: UpOptions = {}): Promise<{ info: 
           "For the full lab run it as root: sudo -E npm run lab -- up",
       );
     }
-    const state: LabState = { version: 1, root, net, nodes, portBase, asRoot, sshPort, users, outputs };
+    const state: LabState = {
+      version: 1,
+      root,
+      net,
+      nodes,
+      pairs,
+      portBase,
+      asRoot,
+      sshPort,
+      users,
+      outputs,
+    };
     writeState(state);
     t.stage("users");
 
@@ -495,7 +542,7 @@ export async function labStatus(env: LabEnv): Promise<string[]> {
   const clusters = clustersOf(state);
   const ctx = makeContext(state, env.log);
   const lines: string[] = [
-    `lab ${state.root} (net ${state.net}, nodes ${state.nodes}, portBase ${state.portBase})`,
+    `lab ${state.root} (net ${state.net}, nodes ${state.nodes}, pairs ${state.pairs}, portBase ${state.portBase})`,
   ];
   const down = readSites(state.root);
   for (const c of clusters) {

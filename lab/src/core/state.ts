@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LabClusterOutput, LabClusterSpec, LabInfo, LabUser } from "../types";
+import { DEFAULT_PAIRS } from "./addresses";
 import { pidAlive, sleep } from "./proc";
 
 /** What the core remembers between CLI runs. */
@@ -14,6 +15,8 @@ export interface LabState {
   root: string;
   net: number;
   nodes: number;
+  /** openGauss DR pairs (`--pairs`; absent in state files written before it existed: 1). */
+  pairs: number;
   portBase: number;
   asRoot: boolean;
   sshPort: number;
@@ -36,7 +39,7 @@ export function labJsonPath(root: string): string {
 export function readState(root: string): LabState | undefined {
   try {
     const s = JSON.parse(fs.readFileSync(statePath(root), "utf8")) as LabState;
-    return s.version === 1 ? s : undefined;
+    return s.version === 1 ? { ...s, pairs: s.pairs ?? DEFAULT_PAIRS } : undefined;
   } catch {
     return undefined;
   }
@@ -84,6 +87,7 @@ export function buildLabInfo(
     root: s.root,
     net: s.net,
     nodes: s.nodes,
+    pairs: s.pairs,
     portBase: s.portBase,
     asRoot: s.asRoot,
     users: s.users,
