@@ -12,7 +12,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Engine, Session } from "../dynamic/engine";
+import type { Engine, Session } from "../core/engine";
 import { shim } from "../dynamic/shim";
 import { describeError, type PropertyFailure } from "../errors";
 import {

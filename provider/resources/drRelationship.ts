@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { shim } from "../dynamic/shim";
+import { drEngine } from "../engines/opengauss/engine";
 import { DR_OUTPUTS, type DrOperation } from "../engines/opengauss/outputs";
 import { type SshArgs, type SshKeyArgs, secretKey, secretKeys, withSecretOutputs } from "./ssh";
 
@@ -47,7 +48,7 @@ export interface DrRelationshipArgs {
 }
 
 /** Inputs stored encrypted whatever the program passed. */
-export const DR_SECRET_INPUTS = ["sshKey", "clusterSshKeys", "drUser"] as const;
+export const DR_SECRET_INPUTS = drEngine.kind.secretInputs;
 
 /**
  * openGauss two-cluster streaming disaster recovery through `gs_sdr`: create starts it on both clusters,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { shim } from "../dynamic/shim";
+import { policyEngine } from "../engines/kingbase/engine";
 import { RECOVERY_POLICY_OUTPUTS } from "../engines/kingbase/outputs";
 import { type SshArgs, type SshKeyArgs, secretKey, secretKeys, withSecretOutputs } from "./ssh";
 
@@ -45,7 +46,7 @@ export interface RecoveryPolicyArgs {
 }
 
 /** Inputs stored encrypted whatever the program passed. */
-export const POLICY_SECRET_INPUTS = ["sshKey", "nodeSshKeys", "rootSshKey", "nodeRootSshKeys"] as const;
+export const POLICY_SECRET_INPUTS = policyEngine.kind.secretInputs;
 
 /**
  * KingbaseES automatic-recovery policy on every node of a cluster: V8R3 `AUTO_PRIMARY_RECOVERY` plus the

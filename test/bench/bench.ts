@@ -28,7 +28,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { dissolveDr, ensureLab, labCli, omm, sshExec, writeDrXml } from "pulumi-hadr-lab";
-import { parseTimings, TIMINGS_ENV } from "../../provider/dynamic/timings";
+import { parseTimings, TIMINGS_ENV } from "../../provider/core/timings";
 import { parseClusterXml } from "../../provider/engines/opengauss/clusterXml";
 import { observe } from "../../provider/engines/opengauss/observe";
 import { planCreate } from "../../provider/engines/opengauss/plan/create";

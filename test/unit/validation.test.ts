@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { privateKeyProblem } from "../../provider/config/ssh";
-import { knownFailures } from "../../provider/dynamic/failures";
-import { UNKNOWN, unknownPaths } from "../../provider/dynamic/props";
+import { knownFailures } from "../../provider/core/failures";
+import { UNKNOWN, unknownPaths } from "../../provider/core/props";
 import { parseClusterXml } from "../../provider/engines/opengauss/clusterXml";
 import { parseOmStatus } from "../../provider/engines/opengauss/parsers/omStatus";
 import { validateDrRelationship } from "../../provider/engines/opengauss/schema";

@@ -3,8 +3,9 @@
  * with rollback of every write when a node fails, then the daemons restarted where the plan says, then a
  * fresh read. A failure after the writes landed throws {@link Incomplete} with what delete must restore.
  */
-import { Incomplete } from "../../dynamic/partial";
-import { type Props, progress } from "../../dynamic/props";
+import { Incomplete } from "../../core/partial";
+import { progress } from "../../core/progress";
+import type { Props } from "../../core/props";
 import { describeError, HadrError, StateError } from "../../errors";
 import { liveOutputs } from "./outputs";
 import { type FileWrite, type PlanResult, type PolicyPrevious, renderPolicyPlan } from "./plan";

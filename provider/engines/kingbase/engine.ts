@@ -1,11 +1,13 @@
 /**
- * The RecoveryPolicy engine, as the one controller (`provider/dynamic/controller.ts`) drives it: observe
+ * The RecoveryPolicy engine, as the one controller (`provider/core/controller.ts`) drives it: observe
  * reads every node's files and daemons, decide plans the exact line edits (pure), preview shows them and the
  * safety warnings, apply writes them with rollback (`apply.ts`), refresh reports drift, delete restores what
  * was there before the policy first touched each file.
  */
-import type { Engine } from "../../dynamic/engine";
-import { progress } from "../../dynamic/props";
+import { createHash } from "node:crypto";
+import type { Engine } from "../../core/engine";
+import { progress, warn } from "../../core/progress";
+import { type Props, stableJson } from "../../core/props";
 import { HadrError, StateError } from "../../errors";
 import { decidePolicyAdopt, type PolicyAdoptDecision } from "./adopt";
 import { applyPlan } from "./apply";
@@ -19,9 +21,13 @@ import {
   renderPolicyPlan,
 } from "./plan";
 import { type PolicyFleet, policyFleet, readSnapshots } from "./remote";
-import { liftLegacyPolicyKeys, type PolicySpec, validateRecoveryPolicy } from "./schema";
+import {
+  liftLegacyPolicyKeys,
+  POLICY_SECRET_INPUTS,
+  type PolicySpec,
+  validateRecoveryPolicy,
+} from "./schema";
 import { clusterState, type NodeSnapshot } from "./snapshot";
-import { versionOf } from "./versions";
 import { policyWarnings, renderWarnings } from "./warnings";
 
 /** What to do: the plan from what was read and, when creating with `adopt: true`, whether to adopt. */
@@ -30,13 +36,41 @@ export interface PolicyDecision {
   adopt?: PolicyAdoptDecision;
 }
 
+/** What a policy keeps in state between calls. */
+export interface PolicyState {
+  /** What delete restores: the values found before the policy first touched each file. */
+  previous?: PolicyPrevious;
+}
+
+/** Parses a policy's stored outputs (any version's) into its {@link PolicyState}. */
+export function policyStateOf(stored: Props): PolicyState {
+  const p = stored["previous"];
+  const ok = p !== null && typeof p === "object" && Array.isArray((p as PolicyPrevious).nodes);
+  return ok ? { previous: p as PolicyPrevious } : {};
+}
+
+/**
+ * The key of a policy decision's operation: `noop`, `adopt`, or `edit <hash>` of exactly the edits and
+ * restarts planned, so an apply whose files moved since preview refuses instead of writing something else.
+ */
+export function policyOperationKey(d: PolicyDecision): string {
+  if (d.adopt) return d.adopt.adopt ? "adopt" : "blocked";
+  const { plan } = d.result;
+  if (plan.blockers.length > 0) return "blocked";
+  if (plan.nodes.length === 0) return "noop";
+  const h = createHash("sha256").update(stableJson(plan.nodes)).digest("hex").slice(0, 12);
+  return `edit ${plan.nodes.map((n) => n.host).join(",")} #${h}`;
+}
+
 /** The id create gives a policy: `<engine>:<host>,<host>,…`. */
 export function policyIdOf(args: PolicySpec): string {
   return `${args.engine}:${args.nodes.map((n) => n.host).join(",")}`;
 }
 
 /** The RecoveryPolicy engine. */
-export const policyEngine: Engine<PolicySpec, PolicyFleet, NodeSnapshot[], PolicyDecision> = {
+export const policyEngine: Engine<PolicySpec, PolicyFleet, NodeSnapshot[], PolicyDecision, PolicyState> = {
+  kind: { type: "RecoveryPolicy", command: "recovery-policy", secretInputs: POLICY_SECRET_INPUTS },
+
   keys: {
     outputs: RECOVERY_POLICY_OUTPUTS,
     previewOutputs: ["plan", "warnings"],
@@ -64,6 +98,8 @@ export const policyEngine: Engine<PolicySpec, PolicyFleet, NodeSnapshot[], Polic
 
   lift: liftLegacyPolicyKeys,
 
+  stateOf: policyStateOf,
+
   idOf: policyIdOf,
 
   open: policyFleet,
@@ -76,6 +112,8 @@ export const policyEngine: Engine<PolicySpec, PolicyFleet, NodeSnapshot[], Polic
     const hosts = call.spec.nodes.map((n) => n.host);
     return { result, adopt: decidePolicyAdopt(result.plan, hosts) };
   },
+
+  operationOf: policyOperationKey,
 
   async preview(call, snaps, d) {
     const { spec } = call;
@@ -92,7 +130,7 @@ export const policyEngine: Engine<PolicySpec, PolicyFleet, NodeSnapshot[], Polic
       };
     }
     const warnings = renderWarnings(policyWarnings(spec, clusterState(snaps, spec, spec.mode)));
-    for (const w of warnings) progress(call.name, `warning: ${w}`);
+    for (const w of warnings) warn(call.name, w);
     return { outputs: { plan: renderPolicyPlan(plan), warnings } };
   },
 
@@ -116,7 +154,7 @@ export const policyEngine: Engine<PolicySpec, PolicyFleet, NodeSnapshot[], Polic
         lastApplied: new Date().toISOString(),
       };
     }
-    const older = call.olds["previous"] as PolicyPrevious | undefined;
+    const older = call.state.previous;
     const previous = older ? mergePrevious(older, d.result.plan.previous) : d.result.plan.previous;
     return applyPlan(call.session, spec, d.result, previous, call.name);
   },
@@ -125,21 +163,9 @@ export const policyEngine: Engine<PolicySpec, PolicyFleet, NodeSnapshot[], Polic
 
   async dissolve(call) {
     const { spec } = call;
-    const previous = call.olds["previous"] as PolicyPrevious | undefined;
+    const { previous } = call.state;
     if (!previous || previous.nodes.length === 0) return;
-    const r = planRestore(previous, await readSnapshots(call.session, spec));
-    // Restored files need the daemons to load them too.
-    if (versionOf(spec.engine).restartsDaemons(spec)) {
-      for (const n of r.plan.nodes) {
-        if (n.files.length > 0 && n.daemonActions.length === 0) {
-          n.daemonActions.push({
-            action: "restart-repmgrd",
-            pidFile: "",
-            reason: "load the restored repmgr.conf",
-          });
-        }
-      }
-    }
+    const r = planRestore(previous, await readSnapshots(call.session, spec), spec);
     await applyPlan(call.session, spec, r, undefined, call.name);
   },
 

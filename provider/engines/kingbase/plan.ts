@@ -161,6 +161,25 @@ function daemonActions(
   ];
 }
 
+/**
+ * The daemon restarts that make restored files take effect: those recorded with the policy (`daemons`), or,
+ * for state that recorded none, a repmgrd restart when the version restarts daemons for these inputs.
+ */
+function restoreRestarts(previous: PolicyPrevious, args: PolicySpec): DaemonAction[] {
+  const reason = "load the restored repmgr.conf";
+  const d = previous.daemons;
+  if (d)
+    return d.apply === "restart-daemons"
+      ? [
+          { action: "restart-repmgrd", pidFile: d.repmgrdPidFile, reason },
+          { action: "restart-kbha", pidFile: d.kbhaPidFile, reason },
+        ]
+      : [];
+  return versionOf(args.engine).restartsDaemons(args)
+    ? [{ action: "restart-repmgrd", pidFile: "", reason }]
+    : [];
+}
+
 function describe(err: unknown): string {
   return err instanceof HadrError ? `${err.message}${err.hint ? ` ${err.hint}` : ""}` : String(err);
 }
@@ -338,7 +357,11 @@ function restoreByValue(f: PreviousFile, text: string, cron: CronLineSpec | unde
  * when the lines are still as the policy left them), else the previous value set with the same editors. V8R6
  * with `restart-daemons` restarts the daemons of changed nodes.
  */
-export function planRestore(previous: PolicyPrevious, snapshots: readonly NodeSnapshot[]): PlanResult {
+export function planRestore(
+  previous: PolicyPrevious,
+  snapshots: readonly NodeSnapshot[],
+  args: PolicySpec,
+): PlanResult {
   const byHost = new Map(snapshots.map((s) => [s.host, s]));
   const plan: PolicyPlan = {
     engine: previous.engine,
@@ -385,14 +408,7 @@ export function planRestore(previous: PolicyPrevious, snapshots: readonly NodeSn
       });
       if (remove) files[files.length - 1]!.notes.push("the file did not exist before: it is deleted");
     }
-    const d = previous.daemons;
-    const actions: DaemonAction[] =
-      d?.apply === "restart-daemons" && files.length > 0
-        ? [
-            { action: "restart-repmgrd", pidFile: d.repmgrdPidFile, reason: "load the restored repmgr.conf" },
-            { action: "restart-kbha", pidFile: d.kbhaPidFile, reason: "load the restored repmgr.conf" },
-          ]
-        : [];
+    const actions = files.length > 0 ? restoreRestarts(previous, args) : [];
     if (files.length === 0 && actions.length === 0) plan.unchanged.push(node.host);
     else plan.nodes.push({ host: node.host, files, daemonActions: actions });
   }

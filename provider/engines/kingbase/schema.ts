@@ -22,6 +22,9 @@ import type { V8r3PolicySpec } from "./versions/v8r3";
 import type { V8r6PolicySpec } from "./versions/v8r6";
 
 /** Supported engines. */
+/** Top-level inputs that hold secrets: stored encrypted, never shown. */
+export const POLICY_SECRET_INPUTS = ["sshKey", "nodeSshKeys", "rootSshKey", "nodeRootSshKeys"] as const;
+
 export const ENGINES = ["kingbase-v8r3", "kingbase-v8r6"] as const;
 /** A supported engine. */
 export type KingbaseEngine = (typeof ENGINES)[number];

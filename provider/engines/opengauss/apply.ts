@@ -3,8 +3,8 @@
  * then wait (bounded) until the pair shows the target state. A failure part-way throws {@link Incomplete}
  * with the operation record, so the next `pulumi up` resumes; gs_sdr runs are never killed (see tasks.ts).
  */
-import { Incomplete } from "../../dynamic/partial";
-import { progress } from "../../dynamic/props";
+import { Incomplete } from "../../core/partial";
+import { progress } from "../../core/progress";
 import { LockedError, StateError } from "../../errors";
 import { waitFor } from "../../transport/wait";
 import type { LockView, Operation } from "./decide";

@@ -206,6 +206,15 @@ export function operationKey(op: Operation): string {
   }
 }
 
+/**
+ * Whether an apply that decided `now` may go on after a preview that showed `previewed`: only the same
+ * operation, or a preview of nothing whose apply finds a run to wait for or a blocker (both refuse with their
+ * own reason, which says more than "state changed").
+ */
+export function previewStillHolds(previewed: string, now: string): boolean {
+  return previewed === now || (previewed === "noop" && (now === "wait" || now === "blocked"));
+}
+
 /** Locks that stop a mutating operation: not ours (ours, with no gs_sdr alive, are cleared first). */
 function lockProblem(views: readonly ClusterView[], involved: readonly ClusterView[]): Operation | null {
   for (const v of involved) {

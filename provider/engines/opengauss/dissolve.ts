@@ -2,7 +2,7 @@
  * delete(): dissolves the pair as the decision core says (fail over a standby whose primary is gone, stop
  * each side), reports what gs_sdr leaves behind and removes the provider's own files from every node.
  */
-import { progress } from "../../dynamic/props";
+import { progress } from "../../core/progress";
 import { LockedError, StateError } from "../../errors";
 import { clearOurLocks, forgetStartSteps } from "./apply";
 import { decideDissolve } from "./decide";

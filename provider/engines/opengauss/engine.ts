@@ -1,15 +1,23 @@
 /**
  * The DrRelationship engine: openGauss two-cluster streaming DR through gs_sdr, as the one controller
- * (`provider/dynamic/controller.ts`) drives it. Observe both clusters (one parallel round trip per node; an
+ * (`provider/core/controller.ts`) drives it for both front-ends. Observe both clusters (one parallel round trip per node; an
  * unreachable cluster is a state), decide with the pure decision core (`decide.ts`), then show the plan
  * (`preview.ts`) or act and wait (`apply.ts`); delete dissolves (`dissolve.ts`).
  */
-import type { Call, Engine, Session } from "../../dynamic/engine";
-import { type Props, progress, stableJson } from "../../dynamic/props";
-import { HadrError, type PropertyFailure, StateError, ValidationError } from "../../errors";
+import type { Call, Engine, Session } from "../../core/engine";
+import { progress, warn } from "../../core/progress";
+import { type Props, stableJson } from "../../core/props";
+import { HadrError, type PropertyFailure, ValidationError } from "../../errors";
 import { execute } from "./apply";
 import type { ClusterTopology } from "./clusterXml";
-import { type DecisionInput, decide, decideAdopt, type Operation, operationKey } from "./decide";
+import {
+  type DecisionInput,
+  decide,
+  decideAdopt,
+  type Operation,
+  operationKey,
+  previewStillHolds,
+} from "./decide";
 import { dissolve } from "./dissolve";
 import { type Ownership, observe, readFingerprint } from "./observe";
 import {
@@ -21,9 +29,9 @@ import {
   statsLine,
   viewsOf,
 } from "./outputs";
-import { planOf, previewedKey } from "./preview";
+import { planOf } from "./preview";
 import { type DrContext, drContext } from "./remote";
-import { type DrSpec, liftLegacyKeys, validateDrRelationship } from "./schema";
+import { DR_SECRET_INPUTS, type DrSpec, liftLegacyKeys, validateDrRelationship } from "./schema";
 import { ownerTag } from "./tasks";
 import { topologyMismatches } from "./topology";
 
@@ -40,21 +48,57 @@ export interface DrDecision {
   adopting: boolean;
 }
 
-type DrCall = Call<ValidatedDr, DrContext & Session>;
-
-function ownership(call: DrCall): Ownership {
-  const op = call.olds["lastOperation"] as DrOperation | undefined;
-  return { traces: op ? Object.values(op.traceIds ?? {}) : [], owner: ownerTag(call.session, call.name) };
+/** What a relationship keeps in state between calls (its outputs, as far as the engine reads them back). */
+export interface DrState {
+  /** The last operation the provider ran (its trace ids make a killed run of ours recognisable). */
+  lastOperation?: DrOperation;
+  /** The last RPO read, in seconds (a failover's data-loss line quotes it when the primary is gone). */
+  rpoSeconds: number | null;
+  /** The primary the last call saw. */
+  primary?: string;
 }
 
-function decisionInput(ctx: DrContext, obs: Observed, olds: Props): DecisionInput {
-  const last = olds["lastOperation"] as DrOperation | undefined;
-  const rpo = olds["rpoSeconds"];
+/** A stored operation with the maps older versions may lack. */
+const withDefaults = (op: Partial<DrOperation> & Pick<DrOperation, "kind" | "status">): DrOperation => ({
+  ...op,
+  at: op.at ?? "",
+  traceIds: op.traceIds ?? {},
+  nodes: op.nodes ?? {},
+});
+
+/** Parses a relationship's stored outputs (any version's) into its {@link DrState}. */
+export function drStateOf(stored: Props): DrState {
+  const op = stored["lastOperation"];
+  const isOp =
+    op !== null &&
+    typeof op === "object" &&
+    typeof (op as DrOperation).kind === "string" &&
+    typeof (op as DrOperation).status === "string";
+  const rpo = stored["rpoSeconds"];
+  const primary = stored["primary"];
+  return {
+    ...(isOp
+      ? { lastOperation: withDefaults(op as Partial<DrOperation> & Pick<DrOperation, "kind" | "status">) }
+      : {}),
+    rpoSeconds: typeof rpo === "number" ? rpo : null,
+    ...(typeof primary === "string" ? { primary } : {}),
+  };
+}
+
+type DrCall = Call<ValidatedDr, DrContext & Session, DrState>;
+
+function ownership(call: DrCall): Ownership {
+  const op = call.state.lastOperation;
+  return { traces: op ? Object.values(op.traceIds) : [], owner: ownerTag(call.session, call.name) };
+}
+
+function decisionInput(ctx: DrContext, obs: Observed, state: DrState): DecisionInput {
+  const last = state.lastOperation;
   return {
     views: viewsOf(ctx, obs),
     desiredPrimary: ctx.args.primary,
     allowDataLoss: ctx.args.allowDataLoss,
-    lastRpoSeconds: typeof rpo === "number" ? rpo : null,
+    lastRpoSeconds: state.rpoSeconds,
     ...(last ? { last: { kind: last.kind, status: last.status, ...(last.to ? { to: last.to } : {}) } } : {}),
   };
 }
@@ -70,12 +114,12 @@ export function expectsPlan(
   creating: boolean,
   adopt: boolean,
   primary: string,
-  olds: Props,
+  state: DrState,
 ): boolean {
   if (phase !== "check") return false;
   if (creating) return !adopt;
-  const last = olds["lastOperation"] as DrOperation | undefined;
-  return olds["primary"] !== primary || (last !== undefined && last.status !== "succeeded");
+  const last = state.lastOperation;
+  return state.primary !== primary || (last !== undefined && last.status !== "succeeded");
 }
 
 /** Each reachable cluster's XML compared with the DNs it runs (nothing runs on a mismatch). */
@@ -92,7 +136,9 @@ export function idOf(args: DrSpec): string {
 }
 
 /** The DrRelationship engine. */
-export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision> = {
+export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision, DrState> = {
+  kind: { type: "DrRelationship", command: "dr-relationship", secretInputs: DR_SECRET_INPUTS },
+
   keys: {
     outputs: DR_OUTPUTS,
     previewOutputs: ["plan"],
@@ -109,22 +155,30 @@ export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision> = {
 
   lift: liftLegacyKeys,
 
+  stateOf: drStateOf,
+
   idOf: (spec) => idOf(spec.args),
 
-  open: (spec) => drContext(spec.args, spec.topologies),
+  open: (spec, deadlineMs) => drContext(spec.args, spec.topologies, deadlineMs),
 
   observe: (call) =>
     observe(
       call.session,
       ownership(call),
-      expectsPlan(call.phase, call.creating, call.spec.args.adopt, call.spec.args.primary, call.olds),
+      expectsPlan(call.phase, call.creating, call.spec.args.adopt, call.spec.args.primary, call.state),
     ),
 
   decide(call, obs) {
     const adopting = call.spec.args.adopt && call.creating;
-    const op = (adopting ? decideAdopt : decide)(decisionInput(call.session, obs, call.olds));
+    const op = (adopting ? decideAdopt : decide)(decisionInput(call.session, obs, call.state));
     return { mismatches: topologyFailures(call.session, obs), op, adopting };
   },
+
+  operationOf: (d) => (d.mismatches.length > 0 ? "blocked" : operationKey(d.op)),
+
+  previewHolds: previewStillHolds,
+
+  describe: statsLine,
 
   async preview(call, obs, d) {
     if (d.mismatches.length > 0) return { failures: d.mismatches };
@@ -138,7 +192,7 @@ export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision> = {
         failures: [{ property: "", reason: `${op.reason}: wait for it to finish, then run preview again` }],
       };
     }
-    if (op.kind === "noop") for (const w of op.warnings) progress(call.name, `warning: ${w}`);
+    if (op.kind === "noop") for (const w of op.warnings) warn(call.name, w);
     const plan = await planOf(call.session, op, obs);
     if (plan.failures.length > 0) return { failures: plan.failures };
     // The whole plan, every time: `preview --diff` alone shows only what differs from the stored plan.
@@ -146,26 +200,13 @@ export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision> = {
     return { outputs: { plan: plan.lines } };
   },
 
-  async apply(call, obs, d, news) {
+  async apply(call, obs, d) {
     if (d.mismatches.length > 0) throw new ValidationError(d.mismatches);
-    const previewed = previewedKey(news["plan"]);
-    const now = operationKey(d.op);
-    if (
-      previewed !== undefined &&
-      previewed !== now &&
-      !(previewed === "noop" && (d.op.kind === "wait" || d.op.kind === "blocked"))
-    ) {
-      throw new StateError(
-        `state changed since preview: preview said "${previewed}", now "${now}" (${statsLine(obs)}); nothing was run`,
-        { hint: "Run `pulumi preview` again to see what would run now, then `pulumi up`." },
-      );
-    }
     const { op, after } = await execute(call.session, d.op, obs, ownership(call), call.name);
     return {
       ...outputsOf(call.session, after, call.spec.args.primary),
       plan: [],
-      lastOperation:
-        op ?? (call.olds["lastOperation"] as DrOperation | undefined) ?? operation("adopt", "succeeded", []),
+      lastOperation: op ?? call.state.lastOperation ?? operation("adopt", "succeeded", []),
     };
   },
 
@@ -174,11 +215,7 @@ export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision> = {
     // The stored inputs get the real primary too: the engine diffs inputs, so an out-of-band switchover then
     // previews as `~ primary: "B" => "A"` (an update back), never as a replacement. The stored plan is emptied
     // so the next preview shows the whole plan of whatever runs next.
-    const inputs: Props = {};
-    for (const [k, v] of Object.entries(call.olds)) {
-      if (!(DR_OUTPUTS as readonly string[]).includes(k)) inputs[k] = v;
-    }
-    inputs["plan"] = [];
+    const inputs: Props = { plan: [] };
     if (live["primary"] !== undefined) inputs["primary"] = live["primary"];
     return { outputs: { ...live, plan: [] }, inputs };
   },
@@ -210,7 +247,7 @@ export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision> = {
     key: (call) => ownership(call).owner,
     of: (obs) =>
       Object.values(obs).some((o) => o.view.locks.length > 0)
-        ? `locks seen at ${process.hrtime.bigint()}`
+        ? null
         : stableJson(Object.fromEntries(Object.entries(obs).map(([n, o]) => [n, o.fingerprint]))),
     async read(call) {
       const ctx = call.session;

@@ -3,7 +3,7 @@
  * and pg_hba change per node, computed from a full read of every node) and the preconditions that stop it.
  * Apply compares the header with its own decision, so `up` runs only what preview showed.
  */
-import { wrapForDisplay } from "../../dynamic/display";
+import { wrapForDisplay } from "../../core/display";
 import type { PropertyFailure } from "../../errors";
 import { type LockView, type Operation, operationKey } from "./decide";
 import type { Observed } from "./outputs";

@@ -20,10 +20,16 @@ export interface DrContext {
   fleet: Fleet;
   /** Cluster names in input order. */
   names: string[];
+  /** The call's own deadline (epoch ms, from the program's `customTimeouts`): no wait of ours goes past it. */
+  deadlineMs?: number;
 }
 
 /** Opens (lazily) one connection per node of both clusters; the DR password is masked in everything read. */
-export function drContext(args: DrSpec, topologies: Record<string, ClusterTopology>): DrContext {
+export function drContext(
+  args: DrSpec,
+  topologies: Record<string, ClusterTopology>,
+  deadlineMs?: number,
+): DrContext {
   const targets: SshTarget[] = [];
   for (const [name, c] of Object.entries(args.clusters)) {
     for (const d of topologies[name]!.dataNodes) {
@@ -46,6 +52,7 @@ export function drContext(args: DrSpec, topologies: Record<string, ClusterTopolo
     topologies,
     fleet: fleetOf(targets, [args.drUser.password]),
     names: Object.keys(args.clusters),
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
   };
 }
 

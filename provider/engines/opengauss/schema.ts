@@ -31,6 +31,9 @@ import {
 } from "./clusterXml";
 import { compareDrParams } from "./drParams";
 
+/** Top-level inputs that hold secrets: stored encrypted, never shown. */
+export const DR_SECRET_INPUTS = ["sshKey", "clusterSshKeys", "drUser"] as const;
+
 /** Cluster names: a letter, then letters, digits, `_` or `-` (they appear in plan lines and state keys). */
 export const CLUSTER_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
 

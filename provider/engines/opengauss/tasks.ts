@@ -5,7 +5,7 @@
  * recognised and cleared by the observation (`observe.ts`).
  */
 import { randomBytes } from "node:crypto";
-import { progress } from "../../dynamic/props";
+import { progress } from "../../core/progress";
 import { DeadlineError, ToolError } from "../../errors";
 import { escapeRegex } from "../../text";
 import { shellQuote } from "../../transport/redact";
@@ -97,6 +97,21 @@ export function deadlineSeconds(t: SdrTask, timeoutSeconds: number): number {
   }
 }
 
+/**
+ * How long we wait for one gs_sdr run, in ms: {@link deadlineSeconds}, cut to what is left of the call's own
+ * deadline (the program's `customTimeouts`, native provider) when it has one. gs_sdr keeps its own
+ * `--time-out`: at our deadline we detach and report where its output continues, never kill it (D7).
+ */
+export function runDeadlineMs(
+  t: SdrTask,
+  timeoutSeconds: number,
+  deadlineMs?: number,
+  now = Date.now(),
+): number {
+  const ours = deadlineSeconds(t, timeoutSeconds) * 1000;
+  return deadlineMs === undefined ? ours : Math.max(1000, Math.min(ours, deadlineMs - now));
+}
+
 /** Tag written in our run markers: ties a gs_sdr run (and its trace id) to this resource. */
 export function ownerTag(ctx: DrContext, name: string): string {
   return `pulumi-hadr/${name}/${ctx.names.join("/")}`.replace(/[^A-Za-z0-9_./-]/g, "_");
@@ -138,7 +153,7 @@ export async function runSdr(ctx: DrContext, cluster: string, t: SdrTask, name: 
     node.sshIp,
     wrapped(commandOf(ctx, cluster, t), marker, ownerTag(ctx, name), t.task),
     {
-      timeoutMs: deadlineSeconds(t, ctx.args.timeoutSeconds) * 1000,
+      timeoutMs: runDeadlineMs(t, ctx.args.timeoutSeconds, ctx.deadlineMs),
       onDeadline: "detach",
       step: `gs_sdr -t ${t.task}${"mode" in t ? ` -m ${t.mode}` : ""}`,
       pty: true,

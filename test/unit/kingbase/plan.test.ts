@@ -137,7 +137,7 @@ test("restore after apply returns the original bytes of every file", () => {
     const after = applyWrites(before, writes);
     const again = planPolicy(args, after);
     assert.deepEqual(again.writes, [], "applying twice changes nothing");
-    const restore = planRestore(plan.previous, after);
+    const restore = planRestore(plan.previous, after, args);
     assert.deepEqual(restore.plan.blockers, []);
     const restored = applyWrites(after, restore.writes);
     for (let i = 0; i < before.length; i++) {
@@ -166,7 +166,7 @@ test("restore when the line changed since: previous value restored, said so", ()
     "AUTO_PRIMARY_RECOVERY=1",
     'AUTO_PRIMARY_RECOVERY="yes"',
   );
-  const r = planRestore(plan.previous, after);
+  const r = planRestore(plan.previous, after, args);
   const dbFile = r.plan.nodes[0]!.files.find((f) => f.file === "haModuleDb")!;
   assert.deepEqual(dbFile.changes, [
     { lineNumber: 80, before: 'AUTO_PRIMARY_RECOVERY="yes"', after: 'AUTO_PRIMARY_RECOVERY="0"' },
@@ -177,7 +177,7 @@ test("restore when the line changed since: previous value restored, said so", ()
 test("restore is a no-op on lines already back to their previous text", () => {
   const snaps = [v8r3Snap("127.0.3.1"), v8r3Snap("127.0.3.2")];
   const { plan } = planPolicy(v8r3Args("automatic"), snaps);
-  const r = planRestore(plan.previous, snaps);
+  const r = planRestore(plan.previous, snaps, v8r3Args("automatic"));
   assert.deepEqual(r.writes, []);
   assert.deepEqual(r.plan.unchanged, ["127.0.3.1", "127.0.3.2"]);
 });
@@ -198,7 +198,7 @@ test("mergePrevious keeps the earliest record per host and file", () => {
     ],
   );
   const s2 = applyWrites(s1, second.writes);
-  const restored = applyWrites(s2, planRestore(merged, s2).writes) as V8r3NodeSnapshot[];
+  const restored = applyWrites(s2, planRestore(merged, s2, v8r3Args("manual")).writes) as V8r3NodeSnapshot[];
   assert.equal(restored[0]!.cronFile, s0[0]!.cronFile as string);
   assert.equal(restored[0]!.haModuleDb, (s0[0] as V8r3NodeSnapshot).haModuleDb);
 });

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { expectsPlan } from "../../../provider/engines/opengauss/engine";
+import { drStateOf, expectsPlan } from "../../../provider/engines/opengauss/engine";
 import { observeCommands } from "../../../provider/engines/opengauss/observe";
 import { sqlReadCommand, sqlSections } from "../../../provider/engines/opengauss/reads";
 import { type DrContext, drContext, joinCommands } from "../../../provider/engines/opengauss/remote";
@@ -143,7 +143,8 @@ test("check reads the plan with its observation only when an operation is likely
       want: false,
     },
   ];
-  for (const c of table) assert.equal(expectsPlan(c.phase, c.creating, c.adopt, "A", c.olds), c.want, c.why);
+  for (const c of table)
+    assert.equal(expectsPlan(c.phase, c.creating, c.adopt, "A", drStateOf(c.olds)), c.want, c.why);
 });
 
 function context(node?: string): DrContext {

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import type * as pulumi from "@pulumi/pulumi";
-import { parseTimings, withTimings } from "../../../provider/dynamic/timings";
+import { parseTimings, withTimings } from "../../../provider/core/timings";
 
 function fake(): pulumi.dynamic.ResourceProvider {
   return {

@@ -4,18 +4,14 @@
  * input, an output or an error text. The benchmark reads it to split Pulumi's own time from the provider's.
  */
 import * as fs from "node:fs";
-import type * as pulumi from "@pulumi/pulumi";
 
 const HOOKS = ["check", "diff", "create", "read", "update", "delete"] as const;
 
 /** The environment variable naming the timings file. */
 export const TIMINGS_ENV = "PULUMI_HADR_TIMINGS";
 
-/** The hooks of `p`, each stamping its start and end into the timings file when one is named. */
-export function withTimings(
-  p: pulumi.dynamic.ResourceProvider,
-  file: string | undefined = process.env[TIMINGS_ENV],
-): pulumi.dynamic.ResourceProvider {
+/** The hooks of `p` (either front-end's), each stamping its start and end into the timings file when one is named. */
+export function withTimings<P extends object>(p: P, file: string | undefined = process.env[TIMINGS_ENV]): P {
   if (!file) return p;
   const stamp = (hook: string, what: string) => {
     try {
@@ -26,7 +22,7 @@ export function withTimings(
   };
   const out: Record<string, unknown> = {};
   for (const hook of HOOKS) {
-    const fn = p[hook] as ((...a: unknown[]) => Promise<unknown>) | undefined;
+    const fn = (p as Record<string, unknown>)[hook] as ((...a: unknown[]) => Promise<unknown>) | undefined;
     if (!fn) continue;
     out[hook] = async (...args: unknown[]) => {
       stamp(hook, "start");
@@ -37,7 +33,7 @@ export function withTimings(
       }
     };
   }
-  return out as unknown as pulumi.dynamic.ResourceProvider;
+  return out as P;
 }
 
 /** Parses a timings file: one entry per line written by {@link withTimings}. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { wrapForDisplay } from "../../../provider/dynamic/display";
+import { wrapForDisplay } from "../../../provider/core/display";
 
 const LONG =
   "A/oga1 replconninfo2: (unset) → 'localhost=127.0.1.1 localport=26001 localheartbeatport=26005 localservice=26004 remotehost=127.0.2.1 remoteport=26001 remoteheartbeatport=26005 remoteservice=26004 iscascade=false iscrossregion=true'";

@@ -1,8 +1,9 @@
 /**
- * The contract between the one dynamic-provider controller ({@link controllerOf}) and an engine. The
- * controller owns everything a dynamic provider must get right whatever the engine: unknown inputs at
- * preview, which inputs a diff compares, connection lifetime, partial-failure records, safe check failures.
- * The engine owns its schema, its reads, its pure decision and its effects, in one loop for every hook:
+ * The contract between the one controller core (`./controller`, shared by the dynamic and the native
+ * front-ends) and an engine. The controller owns everything a provider must get right whatever the engine:
+ * unknown inputs at preview, which inputs a diff compares, connection lifetime, partial-failure records, safe
+ * check failures, and that apply carries out the operation preview showed (the stored operation key). The
+ * engine owns its schema, its stored state, its reads, its pure decision and its effects, in one loop:
  *
  *   check:         validate → open → observe → decide → preview   (never writes)
  *   create/update: validate → open → observe → decide → apply     (same decision as preview)
@@ -10,7 +11,7 @@
  *   delete:        validate → open → dissolve
  *
  * Adding an engine: implement this interface in `provider/engines/<name>/`, add one line to
- * `provider/runtime.ts`, and a resource class in `provider/resources/` (see docs/adding-an-engine.md).
+ * `provider/runtime.ts` (see docs/adding-an-engine.md).
  */
 import type { PropertyFailure } from "../errors";
 import type { Fleet } from "../transport/fleet";
@@ -29,15 +30,15 @@ export interface Validated<Spec> {
 }
 
 /** One hook call as an engine sees it. */
-export interface Call<Spec, S extends Session> {
+export interface Call<Spec, S extends Session, State = Props> {
   /** The validated inputs of this call. */
   readonly spec: Spec;
   /** Its connections. */
   readonly session: S;
   /** The resource's name, for progress lines. */
   readonly name: string;
-  /** The stored properties before this call (inputs and outputs); `{}` when creating. */
-  readonly olds: Props;
+  /** The stored state before this call, parsed by {@link Engine.stateOf} (its empty state when creating). */
+  readonly state: State;
   /** True in create, and in check of a resource not yet created. */
   readonly creating: boolean;
   /**
@@ -45,6 +46,8 @@ export interface Call<Spec, S extends Session> {
    * need), `apply` (create/update), `read` (refresh) or `delete`.
    */
   readonly phase: CallPhase;
+  /** An absolute deadline (epoch ms) the front-end was given (the program's `customTimeouts`), if any. */
+  readonly deadlineMs?: number;
 }
 
 /** The hook a {@link Call} serves. */
@@ -57,7 +60,10 @@ export type Preview = { failures: PropertyFailure[] } | { outputs: Props };
 export interface EngineKeys {
   /** Provider-computed properties; everything else is an input. Includes `plan`. */
   readonly outputs: readonly string[];
-  /** Outputs check() computes: unknown at preview while an input is unknown. */
+  /**
+   * Outputs check() computes: unknown at preview while an input is unknown. The controller adds
+   * {@link OPERATION_KEY} itself.
+   */
   readonly previewOutputs: readonly string[];
   /** Inputs whose change is a real change (diff compares exactly these). */
   readonly inputs: readonly string[];
@@ -65,47 +71,73 @@ export interface EngineKeys {
   readonly objectInputs: readonly string[];
 }
 
+/** The stored output holding the operation check() showed; apply must decide the same (see the controller). */
+export const OPERATION_KEY = "operationKey";
+
+/** What a front-end needs to know of an engine's resource besides its hooks. */
+export interface EngineKind {
+  /** The resource type's name: the dynamic class name and the native token `hadr:index:<type>`. */
+  readonly type: string;
+  /** Its name on the `pulumi-hadr` command line (e.g. `dr-relationship`). */
+  readonly command: string;
+  /** Top-level inputs that hold secrets: stored encrypted (`additionalSecretOutputs`, secret in the schema). */
+  readonly secretInputs: readonly string[];
+}
+
 /** An engine: one kind of resource on one kind of cluster. */
-export interface Engine<Spec, S extends Session, Observed, Decision> {
+export interface Engine<Spec, S extends Session, Observed, Decision, State = Props> {
+  /** Its resource's names and secret inputs. */
+  readonly kind: EngineKind;
   /** Its property lists. */
   readonly keys: EngineKeys;
+  /** Parses the stored state (outputs written by this or an older version) into the engine's own shape. */
+  stateOf(stored: Props): State;
   /** Parses raw user inputs (state from older versions already lifted); reports every failure. */
   validate(raw: Props): Validated<Spec>;
   /** Lifts stored inputs written by an older version to today's shape (identity when nothing changed). */
   lift(raw: Props): Props;
   /** The id create gives the resource. */
   idOf(spec: Spec): string;
-  /** The connections one call may use (lazy; the controller closes them). */
-  open(spec: Spec): S;
+  /** The connections one call may use (lazy; the controller closes them), within the call's deadline. */
+  open(spec: Spec, deadlineMs?: number): S;
   /** Reads the live state (an unreachable site is a state, not an error). */
-  observe(call: Call<Spec, S>): Promise<Observed>;
+  observe(call: Call<Spec, S, State>): Promise<Observed>;
   /** Pure: what to do about what was observed. check() and apply use the same decision. */
-  decide(call: Call<Spec, S>, observed: Observed): Decision;
+  decide(call: Call<Spec, S, State>, observed: Observed): Decision;
+  /**
+   * Pure: the key of a decision's operation (e.g. `switchover A->B`, `noop`). check() stores it; apply refuses
+   * to act when its own decision's key differs and {@link previewHolds} does not accept the pair.
+   */
+  operationOf(decision: Decision): string;
+  /** Optional, pure: whether an apply that decided `now` may go on after a preview that showed `previewed`. */
+  previewHolds?(previewed: string, now: string): boolean;
+  /** Optional: one line on what was observed, for the "state changed since preview" error. */
+  describe?(observed: Observed): string;
   /** check(): the plan of the decision (may read more), or what stops it. Never writes. */
-  preview(call: Call<Spec, S>, observed: Observed, decision: Decision): Promise<Preview>;
+  preview(call: Call<Spec, S, State>, observed: Observed, decision: Decision): Promise<Preview>;
   /**
    * create/update: carries the decision out and returns the outputs. Fails with {@link Incomplete} (from
    * `./partial`) once something changed, so the record lets the next `pulumi up` resume.
    */
-  apply(call: Call<Spec, S>, observed: Observed, decision: Decision, news: Props): Promise<Props>;
+  apply(call: Call<Spec, S, State>, observed: Observed, decision: Decision): Promise<Props>;
   /** read(): live outputs, and the inputs to write back when the live state moved an input (or undefined). */
-  refresh(call: Call<Spec, S>, observed: Observed): { outputs: Props; inputs?: Props };
+  refresh(call: Call<Spec, S, State>, observed: Observed): { outputs: Props; inputs?: Props };
   /** delete(): undoes what the resource stands for (observes on its own). */
-  dissolve(call: Call<Spec, S>): Promise<void>;
+  dissolve(call: Call<Spec, S, State>): Promise<void>;
   /** Which inputs force a replacement, given the inputs that changed. */
   replaces(olds: Props, news: Props, changed: string[]): string[];
   /** The property a check() error is reported on (e.g. the cluster or node it names). */
   failureProperty(err: unknown, spec: Spec): string;
   /** Optional: lets apply reuse check()'s observation when a cheap fingerprint says nothing changed. */
-  readonly reuse?: Reuse<Spec, S, Observed>;
+  readonly reuse?: Reuse<Spec, S, Observed, State>;
 }
 
 /** How an engine tells whether an observation still holds (see `./reuse`). */
-export interface Reuse<Spec, S extends Session, Observed> {
+export interface Reuse<Spec, S extends Session, Observed, State = Props> {
   /** What the observation depends on besides the inputs (e.g. the traces of our last run). */
-  key(call: Call<Spec, S>): string;
-  /** The fingerprint an observation was made with. */
-  of(observed: Observed): string;
+  key(call: Call<Spec, S, State>): string;
+  /** The fingerprint an observation was made with; null when it must never be reused. */
+  of(observed: Observed): string | null;
   /** Reads the current fingerprint cheaply; null when it cannot tell (apply then observes in full). */
-  read(call: Call<Spec, S>): Promise<string | null>;
+  read(call: Call<Spec, S, State>): Promise<string | null>;
 }

@@ -5,11 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { controllerOf } from "../../../provider/dynamic/controller";
-import type { Engine, Session } from "../../../provider/dynamic/engine";
-import { Incomplete } from "../../../provider/dynamic/partial";
-import { type Props, UNKNOWN } from "../../../provider/dynamic/props";
-import { RecentObservations } from "../../../provider/dynamic/reuse";
+import { controllerOf, type HookContext } from "../../../provider/core/controller";
+import type { Engine, Session } from "../../../provider/core/engine";
+import { Incomplete } from "../../../provider/core/partial";
+import { progress, warn } from "../../../provider/core/progress";
+import { type Props, UNKNOWN } from "../../../provider/core/props";
+import { RecentObservations } from "../../../provider/core/reuse";
+import { dynamicProvider } from "../../../provider/dynamic/provider";
 import { StateError } from "../../../provider/errors";
 import type { Fleet } from "../../../provider/transport/fleet";
 
@@ -22,7 +24,15 @@ interface Spec {
 function fakeEngine(opts: { applyFails?: "incomplete" | "typed"; reuse?: boolean } = {}) {
   const counts = { observe: 0, read: 0, closed: 0, apply: 0 };
   const world = { version: 1 };
-  const engine: Engine<Spec, Session, { version: number }, string> = {
+  const opened: Array<number | undefined> = [];
+  const states: Props[] = [];
+  const engine: Engine<Spec, Session, { version: number }, string, Props> = {
+    kind: { type: "Fake", command: "fake", secretInputs: ["secret"] },
+    stateOf: (stored) => {
+      states.push(stored);
+      return stored;
+    },
+    operationOf: (d) => d.replace(/ from v\d+$/, ""),
     keys: {
       outputs: ["plan", "state"],
       previewOutputs: ["plan"],
@@ -39,7 +49,8 @@ function fakeEngine(opts: { applyFails?: "incomplete" | "typed"; reuse?: boolean
     },
     lift: (raw) => raw,
     idOf: (spec) => `fake:${spec.size}`,
-    open: () => {
+    open: (_spec, deadlineMs) => {
+      opened.push(deadlineMs);
       const close = async () => {
         counts.closed += 1;
       };
@@ -49,8 +60,10 @@ function fakeEngine(opts: { applyFails?: "incomplete" | "typed"; reuse?: boolean
       counts.observe += 1;
       return { version: world.version };
     },
-    decide: (call, obs) => `grow to ${call.spec.size} from v${obs.version}`,
-    async preview(_call, _obs, d) {
+    decide: (call, obs) => `grow to ${obs.version > 5 ? "max" : call.spec.size} from v${obs.version}`,
+    async preview(call, _obs, d) {
+      progress(call.name, `plan: ${d}`);
+      warn(call.name, "careful");
       return { outputs: { plan: [d] } };
     },
     async apply(_call, obs, d) {
@@ -77,14 +90,22 @@ function fakeEngine(opts: { applyFails?: "incomplete" | "typed"; reuse?: boolean
         }
       : {}),
   };
-  return { engine, counts, world, c: controllerOf(engine) };
+  return {
+    engine,
+    counts,
+    world,
+    opened,
+    states,
+    core: controllerOf(engine),
+    c: dynamicProvider(controllerOf(engine)),
+  };
 }
 
 test("check with an input unknown at preview: no observation; the preview outputs are unknown", async () => {
   const { c, counts } = fakeEngine();
   const r = await c.check!({}, { size: UNKNOWN, secret: "k" });
   assert.equal(counts.observe, 0);
-  assert.deepEqual(r.inputs, { size: UNKNOWN, secret: "k", plan: UNKNOWN });
+  assert.deepEqual(r.inputs, { size: UNKNOWN, secret: "k", plan: UNKNOWN, operationKey: UNKNOWN });
 });
 
 test("check: a failure on a whole secret object is moved to the resource; nothing is observed", async () => {
@@ -97,8 +118,71 @@ test("check: a failure on a whole secret object is moved to the resource; nothin
 test("check shows the decision's plan, and closes the call's connections", async () => {
   const { c, counts } = fakeEngine();
   const r = await c.check!({}, { size: 2, secret: "k" });
-  assert.deepEqual(r.inputs, { size: 2, secret: "k", plan: ["grow to 2 from v1"] });
+  assert.deepEqual(r.inputs, {
+    size: 2,
+    secret: "k",
+    plan: ["grow to 2 from v1"],
+    operationKey: "grow to 2",
+  });
   assert.equal(counts.closed, 1);
+});
+
+/** A hook context that records what the core sends to the front-end's channel. */
+function recordingContext(deadlineMs?: number): HookContext & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    name: "r",
+    lines,
+    log: { info: (l) => lines.push(`info ${l}`), warn: (l) => lines.push(`warn ${l}`) },
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+  };
+}
+
+test("progress lines and warnings reach the calling front-end's channel; concurrent calls stay apart", async () => {
+  const { core } = fakeEngine();
+  const a = recordingContext();
+  const b = recordingContext();
+  await Promise.all([
+    core.check({}, { size: 2, secret: "k" }, a),
+    core.check({}, { size: 3, secret: "k" }, b),
+  ]);
+  assert.deepEqual(a.lines, ["info plan: grow to 2 from v1", "warn careful"]);
+  assert.deepEqual(b.lines, ["info plan: grow to 3 from v1", "warn careful"]);
+});
+
+test("the front-end's deadline reaches the engine's open() and the call", async () => {
+  const { core, opened } = fakeEngine();
+  await core.check({}, { size: 2, secret: "k" }, recordingContext(123_456));
+  await core.check({}, { size: 2, secret: "k" }, recordingContext());
+  assert.deepEqual(opened, [123_456, undefined]);
+});
+
+test("apply refuses when its decision is not the operation preview stored, and runs nothing", async () => {
+  const { c, counts, world } = fakeEngine();
+  const checked = await c.check!({}, { size: 2, secret: "k" });
+  world.version = 9; // the live state moved: the decision is now "grow to max"
+  const e = (await c.create(checked.inputs!).then(
+    () => assert.fail("create must fail"),
+    (x: unknown) => x,
+  )) as Error;
+  assert.match(e.message, /state changed since preview: preview said "grow to 2", now "grow to max"/);
+  assert.equal(counts.apply, 0);
+  // Same operation, other details: goes on; the stored key is cleared after apply.
+  const again = fakeEngine();
+  const ok = await again.c.check!({}, { size: 2, secret: "k" });
+  again.world.version = 3;
+  const r = await again.c.create(ok.inputs!);
+  assert.equal(r.outs["operationKey"], "");
+  assert.equal(again.counts.apply, 1);
+});
+
+test("the engine reads its own state from the stored outputs, never the user's inputs alone", async () => {
+  const { c, states } = fakeEngine();
+  const olds = { size: 2, secret: "k", state: "v1", plan: [] };
+  await c.update!("fake:2", olds, { size: 2, secret: "k" });
+  assert.equal(states.at(-1)?.["state"], "v1");
+  await c.create({ size: 2, secret: "k" });
+  assert.deepEqual(states.at(-1), {});
 });
 
 test("diff compares exactly the declared inputs; a pending plan is a change; the engine names replacements", async () => {

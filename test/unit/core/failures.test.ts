@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { narrowFailures } from "../../../provider/dynamic/failures";
+import { narrowFailures } from "../../../provider/core/failures";
 
 test("a failure on a whole object input moves to the resource (the CLI would print the object); nested paths stay", () => {
   const out = narrowFailures(

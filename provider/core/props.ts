@@ -36,11 +36,6 @@ export function userInputs(props: Props, computed: readonly string[]): Props {
   return out;
 }
 
-/** The resource name the class passed in (`__hadrName`), for progress lines and messages. */
-export function resourceName(props: Props): string {
-  return typeof props["__hadrName"] === "string" ? props["__hadrName"] : "resource";
-}
-
 /** JSON with object keys sorted, so two values compare equal whatever their key order. */
 export function stableJson(v: unknown): string {
   return JSON.stringify(v, (_k, x) =>
@@ -48,9 +43,4 @@ export function stableJson(v: unknown): string {
       ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b)))
       : x,
   );
-}
-
-/** A progress line relayed live by the engine (stdout of the dynamic provider becomes a diagnostic). */
-export function progress(name: string, line: string): void {
-  console.log(`[${name}] ${line}`);
 }
