@@ -30,7 +30,8 @@ export type HadrErrorCode =
   | "HADR_LOCKED"
   | "HADR_PARSE"
   | "HADR_STATE"
-  | "HADR_PARTIAL";
+  | "HADR_PARTIAL"
+  | "HADR_INTERNAL";
 
 /** Options shared by every error constructor. */
 export interface HadrErrorOptions {
@@ -168,6 +169,16 @@ export class ParseError extends HadrError {
 export class StateError extends HadrError {
   constructor(message: string, opts: HadrErrorOptions = {}) {
     super("HADR_STATE", message, false, opts);
+  }
+}
+
+/** An invariant of pulumi-hadr's own code broke: a bug to report, never the user's input or the cluster. */
+export class InternalError extends HadrError {
+  constructor(message: string, opts: HadrErrorOptions = {}) {
+    super("HADR_INTERNAL", `internal: ${message}`, false, {
+      ...opts,
+      hint: opts.hint ?? "This is a bug in pulumi-hadr: please report it with this message.",
+    });
   }
 }
 

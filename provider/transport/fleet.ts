@@ -1,4 +1,4 @@
-import { HadrError } from "../errors";
+import { HadrError, InternalError } from "../errors";
 import { Redactor } from "./redact";
 import { SshSession, type SshTarget } from "./ssh";
 
@@ -102,7 +102,7 @@ export class Fleet {
     if (this.targets.has(host)) return host;
     const matches = [...this.targets.values()].filter((t) => t.host === host).map((t) => Fleet.key(t));
     if (matches.length !== 1)
-      throw new Error(`internal: host ${host} is ${matches.length ? "ambiguous" : "unknown"} in this fleet`);
+      throw new InternalError(`host ${host} is ${matches.length ? "ambiguous" : "unknown"} in this fleet`);
     return matches[0]!;
   }
 }

@@ -3,7 +3,7 @@
  * each side), reports what gs_sdr leaves behind and removes the provider's own files from every node.
  */
 import { progress } from "../../core/progress";
-import { LockedError, StateError } from "../../errors";
+import { describeError, LockedError, StateError } from "../../errors";
 import { clearOurLocks, forgetStartSteps } from "./apply";
 import { decideDissolve } from "./decide";
 import { remoteStreamIpPairs } from "./drParams";
@@ -22,6 +22,7 @@ async function afterDissolve(ctx: DrContext, obs: Observed, name: string): Promi
       ...peer.dataNodes.flatMap((d) => [d.sshIp, d.backIp]),
       ...remoteStreamIpPairs(t, peer).map((p) => p.dataIp),
     ];
+    const kept: string[] = [];
     for (const d of t.dataNodes) {
       try {
         const out = await batch(
@@ -40,13 +41,16 @@ async function afterDissolve(ctx: DrContext, obs: Observed, name: string): Promi
             name,
             `left behind on ${n}/${d.name} pg_hba.conf (gs_sdr does not remove it): ${l.trim().replace(/\s+/g, " ")}`,
           );
-      } catch {
-        // a node that does not answer keeps its files; destroy does not fail for a report
+      } catch (e) {
+        // a node that does not answer keeps its files; destroy does not fail for a report, but says so
+        kept.push(`${d.name} (${describeError(e)})`);
       }
     }
     progress(
       name,
-      `${n}: removed the provider's own files (~/.pulumi-hadr); most_available_sync stays on where gs_sdr set it (≤ 2 DNs)`,
+      kept.length === 0
+        ? `${n}: removed the provider's own files (~/.pulumi-hadr); most_available_sync stays on where gs_sdr set it (≤ 2 DNs)`
+        : `${n}: the provider's own files (~/.pulumi-hadr) stay on ${kept.join(", ")}: remove them by hand; most_available_sync stays on where gs_sdr set it (≤ 2 DNs)`,
     );
   }
 }

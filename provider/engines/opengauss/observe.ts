@@ -5,7 +5,8 @@
  * exactly when a failover is needed. Host-key and authentication failures stay errors: they are never a
  * reason to fail over.
  */
-import { SshConnectError } from "../../errors";
+import { warn } from "../../core/progress";
+import { ParseError, SshConnectError } from "../../errors";
 import { shellQuote } from "../../transport/redact";
 import type { ClusterView, LockView } from "./decide";
 import { type OmClusterStatus, parseOmStatus } from "./parsers/omStatus";
@@ -182,6 +183,25 @@ export function observeCommands(
 }
 
 /**
+ * A vendor output parsed, or null when it does not have the documented form (a cluster whose CM or DNs are
+ * down prints errors instead): the observation goes on with that fact unknown, and a warning says which output
+ * was not understood, so a decision made without it is never a silent one. Anything but a parse failure is a
+ * bug and is thrown.
+ */
+function readOrNull<T>(cluster: string, what: string, parse: () => T): T | null {
+  try {
+    return parse();
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e;
+    warn(
+      "observe",
+      `${cluster}: the output of \`${what}\` was not understood (${e.message}); read as unknown`,
+    );
+    return null;
+  }
+}
+
+/**
  * Observes one cluster: the run node's status, query, step files and markers, and every node's locks and gs_sdr
  * processes; with `withPlanReads`, the plan's reads join the same round trip per node (`reads.ts`).
  */
@@ -209,18 +229,8 @@ export async function observeCluster(
     throw runRead.error;
   }
   const out = runRead.out;
-  let status: OmClusterStatus | null = null;
-  try {
-    status = parseOmStatus(out["status"]!);
-  } catch {
-    status = null;
-  }
-  let query: SdrQueryResult | null = null;
-  try {
-    query = parseQueryOutput(out["query"]!);
-  } catch {
-    query = null;
-  }
+  const status = readOrNull(cluster, "gs_om -t status", () => parseOmStatus(out["status"]!));
+  const query = readOrNull(cluster, "gs_sdr -t query", () => parseQueryOutput(out["query"]!));
   const liveDns = status?.datanodes.filter((d) => LIVE_DN_STATES.includes(d.instanceState ?? "")) ?? [];
   if (status && liveDns.length === 0 && status.status === "Abnormal") {
     return unreachable(cluster, `no DN of ${cluster} runs (cluster_state ${status.clusterState})`);

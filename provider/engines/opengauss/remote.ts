@@ -4,7 +4,7 @@
  * What is read lives in `observe.ts` (the decision's facts) and `reads.ts` (the plan's).
  */
 
-import { ParseError } from "../../errors";
+import { InternalError, ParseError } from "../../errors";
 import { type Fleet, fleetOf } from "../../transport/fleet";
 import type { ExecOptions, ExecResult, SshSession, SshTarget } from "../../transport/ssh";
 import type { ClusterDevice, ClusterTopology } from "./clusterXml";
@@ -81,7 +81,7 @@ export function joinCommands(...parts: Array<Record<string, string>>): Record<st
   const out: Record<string, string> = {};
   for (const part of parts) {
     for (const [k, c] of Object.entries(part)) {
-      if (k in out) throw new Error(`internal: two reads of one batch are both named "${k}"`);
+      if (k in out) throw new InternalError(`two reads of one batch are both named "${k}"`);
       out[k] = c;
     }
   }

@@ -5,8 +5,8 @@
  * recognised and cleared by the observation (`observe.ts`).
  */
 import { randomBytes } from "node:crypto";
-import { progress } from "../../core/progress";
-import { DeadlineError, ToolError } from "../../errors";
+import { progress, warn } from "../../core/progress";
+import { DeadlineError, describeError, ToolError } from "../../errors";
 import { escapeRegex } from "../../text";
 import { shellQuote } from "../../transport/redact";
 import { renderDrXml } from "./drParams";
@@ -180,7 +180,12 @@ export async function runSdr(ctx: DrContext, cluster: string, t: SdrTask, name: 
               timeoutMs: READ_TIMEOUT_MS,
               step: "record trace",
             })
-            .catch(() => undefined);
+            .catch((e: unknown) =>
+              warn(
+                name,
+                `${label}: could not record gs_sdr's trace id ${c.traceId} (${describeError(e)}): if this run is interrupted, its lock streaming_lock_${c.traceId} will not be recognised as ours and must be removed by hand once no gs_sdr runs`,
+              ),
+            );
         }
         if (c.kind === "rule" || c.kind === "traceback" || line.trim() === "") return;
         progress(name, `${label}: ${c.text}`);

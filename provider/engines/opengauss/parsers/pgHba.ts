@@ -10,6 +10,8 @@
  * old line had no comment); only the first matching entry (in sorted order) is touched.
  */
 
+import { ParseError } from "../../../errors";
+
 /** Connection types, in gs_guc's enum order. */
 export type HbaConnType = "local" | "host" | "hostssl" | "hostnossl";
 
@@ -400,10 +402,10 @@ function commentPart(line: string): string {
 function applyOne(lines: HbaLine[], op: HbaOp): { lines: HbaLine[]; effect: HbaEffect } {
   const arg = op.line.trim();
   const parsed = parseHbaEntry(arg, { isArgument: true });
-  if (!parsed) throw new Error(`not a valid pg_hba line: ${arg}`);
+  if (!parsed) throw new ParseError(`not a valid pg_hba line: ${arg}`);
   const isDelete = op.kind === "comment-out" || parsed.method === undefined;
   if (!isDelete && op.kind === "set" && parsed.method === undefined)
-    throw new Error(`set needs a method: ${arg}`);
+    throw new ParseError(`set needs a method: ${arg}`);
   const sorted = sortHbaLines(lines);
   let i = sorted.findIndex((l) => !l.commented && l.entry && sameHbaIdentity(parsed, l.entry));
   if (i < 0) i = sorted.findIndex((l) => l.commented && l.entry && sameHbaIdentity(parsed, l.entry));
@@ -423,7 +425,7 @@ function applyOne(lines: HbaLine[], op: HbaOp): { lines: HbaLine[]; effect: HbaE
   }
   if (isDelete) return { lines, effect: { op, action: "unchanged" } };
   const entry = parseHbaEntry(arg);
-  if (!entry) throw new Error(`not a valid pg_hba line: ${arg}`);
+  if (!entry) throw new ParseError(`not a valid pg_hba line: ${arg}`);
   sorted.push({ text: arg, commented: false, entry });
   insertSorted(sorted, sorted.length - 1);
   return { lines: sorted, effect: { op, action: "add", line: arg } };

@@ -3,6 +3,7 @@
  * {@link PlanBuilder} that collects GUC and pg_hba changes, notes and problems, and knows the topology, the
  * snapshots and each cluster's OM release behaviour. Pure.
  */
+import { InternalError } from "../../../errors";
 import type { ClusterDevice, ClusterTopology, DataNode } from "../clusterXml";
 import { type DrParams, pairOfDn, remoteStreamIpPairs } from "../drParams";
 import { formatGucValue } from "../parsers/gucCheck";
@@ -84,9 +85,9 @@ export class PlanBuilder {
   constructor(readonly input: PlanInput) {
     this.names = Object.keys(input.topologies).sort();
     if (this.names.length !== 2)
-      throw new Error(`a DR plan needs exactly two clusters, got ${this.names.length}`);
+      throw new InternalError(`a DR plan needs exactly two clusters, got ${this.names.length}`);
     if (!this.names.includes(input.primary))
-      throw new Error(`primary "${input.primary}" is not one of the clusters`);
+      throw new InternalError(`primary "${input.primary}" is not one of the clusters`);
     for (const s of input.snapshots) this.snaps.set(`${s.cluster}\u0000${s.node}`, s);
   }
 

@@ -1,4 +1,5 @@
 /** The plan of a planned **switchover** (docs/vendor/opengauss-gs_sdr.md §3.4–3.5). Pure. */
+import { InternalError } from "../../../errors";
 import { formatPlanValue, PlanBuilder, set, valueIs } from "./common";
 import type { DrPlan, PlanInput, PlanStep } from "./model";
 /** Plan of a planned **switchover** to `newPrimary` (§3.4–3.5): which GUCs and CM settings flip on each side. */
@@ -6,7 +7,7 @@ export function planSwitchover(input: PlanInput, newPrimary: string): DrPlan {
   const b = new PlanBuilder(input);
   const old = input.primary;
   if (newPrimary === old || !b.names.includes(newPrimary)) {
-    throw new Error(`switchover needs the other cluster as new primary, got "${newPrimary}"`);
+    throw new InternalError(`switchover needs the other cluster as new primary, got "${newPrimary}"`);
   }
   for (const c of b.names) {
     const promote = c === newPrimary;
