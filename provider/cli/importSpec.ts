@@ -8,6 +8,8 @@
  * `pulumi up` after the import stores them (an update that runs nothing). The pure parts live here; file and
  * process handling is in main.ts.
  */
+
+import { isEstablishedPair } from "../engines/opengauss/decide";
 import type { PropertyFailure } from "../errors";
 
 /** Resource type tokens as the engine records them (`pulumi-nodejs:dynamic/<module>:<type>`). */
@@ -79,10 +81,7 @@ export function importProblems(
       : {};
     const other = Object.keys(stats).find((n) => n !== primary);
     const established =
-      live["primary"] === primary &&
-      ["archive", "archive_fail"].includes(stats[primary] ?? "") &&
-      other !== undefined &&
-      ["recovery", "recovery_fail"].includes(stats[other] ?? "");
+      live["primary"] === primary && other !== undefined && isEstablishedPair(stats[primary], stats[other]);
     if (established) return [];
     const found = Object.entries(stats)
       .map(([n, s]) => `${n}=${s}`)

@@ -7,7 +7,7 @@ import { Incomplete } from "../../core/partial";
 import { progress } from "../../core/progress";
 import { LockedError, StateError } from "../../errors";
 import { waitFor } from "../../transport/wait";
-import type { LockView, Operation } from "./decide";
+import { isEstablishedPair, type LockView, type Operation, rpoText } from "./decide";
 import { clearStale, type Ownership, observe } from "./observe";
 import { type DrOperation, type Observed, operation, statsLine } from "./outputs";
 import { batch, type DrContext, runNode } from "./remote";
@@ -52,10 +52,7 @@ async function settle(
     { timeoutMs: SETTLE_MS, intervalMs: 3000 },
   );
   const o = w.state;
-  const established =
-    ["archive", "archive_fail"].includes(o[primary]!.view.stat ?? "") &&
-    ["recovery", "recovery_fail"].includes(o[standby]!.view.stat ?? "");
-  if (!established) {
+  if (!isEstablishedPair(o[primary]!.view.stat, o[standby]!.view.stat)) {
     throw incomplete(
       new StateError(
         `gs_sdr ${kind} exited 0 but after ${SETTLE_MS / 1000} s the clusters are ${statsLine(o)} (expected ${primary}=archive, ${standby}=recovery)`,
@@ -172,7 +169,7 @@ export async function execute(
       await clearOurLocks(ctx, obs, op.clearLocks, name);
       progress(
         name,
-        `failover to ${op.to} (${op.why}): transactions not yet replicated are lost (last known RPO: ${op.rpoSeconds ?? "unknown"} s)`,
+        `failover to ${op.to} (${op.why}): transactions not yet replicated are lost (last known RPO: ${rpoText(op.rpoSeconds)})`,
       );
       const run = await runSdr(ctx, op.to, { task: "failover" }, name);
       if (run.detached || run.exitCode !== 0) {

@@ -129,16 +129,27 @@ export type MutatingKind = "start" | "switchover" | "failover" | "rebuild";
 const isPrimaryStat = (s: string | null): boolean =>
   s !== null && (PRIMARY_STATS as readonly string[]).includes(s);
 const isDrStat = (s: string | null): boolean => s !== null && (DR_STATS as readonly string[]).includes(s);
-const isEstablishedPrimary = (s: string | null): boolean => s === "archive" || s === "archive_fail";
-const isEstablishedDr = (s: string | null): boolean => s === "recovery" || s === "recovery_fail";
+/** The primary side of an established pair (its DR link may be down: `archive_fail`). */
+export const isEstablishedPrimary = (s: string | null | undefined): boolean =>
+  s === "archive" || s === "archive_fail";
+/** The DR side of an established pair (its DR link may be down: `recovery_fail`). */
+export const isEstablishedDr = (s: string | null | undefined): boolean =>
+  s === "recovery" || s === "recovery_fail";
+/** An established pair: `primaryStat` on the primary cluster and `drStat` on the other, link up or down. */
+export const isEstablishedPair = (
+  primaryStat: string | null | undefined,
+  drStat: string | null | undefined,
+) => isEstablishedPrimary(primaryStat) && isEstablishedDr(drStat);
 const START_STEPS = ["start_primary", "start_standby"];
 
-function statsOf(views: readonly ClusterView[]): string {
+/** The pair's state in messages: `A=archive, B=recovery` (or `unreachable`, `unknown`). The one rendering. */
+export function statsOf(views: readonly ClusterView[]): string {
   return views.map((v) => `${v.name}=${v.reachable ? (v.stat ?? "unknown") : "unreachable"}`).join(", ");
 }
 
-function rpoText(rpo: number | null): string {
-  return rpo === null ? "unknown" : `${rpo} s`;
+/** An RPO in messages and plan lines: `12 s`, or `unknown`. The one rendering. */
+export function rpoText(rpo: number | null | undefined): string {
+  return rpo === null || rpo === undefined ? "unknown" : `${rpo} s`;
 }
 
 /** The health of the pair as observed (used by refresh outputs and by noop decisions). */

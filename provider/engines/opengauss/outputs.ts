@@ -2,7 +2,14 @@
  * What a DrRelationship reports: the computed property list, the record of the last operation, and the
  * outputs derived from an observation of both clusters (real primary, per-cluster stat, RPO/RTO, health).
  */
-import { assessHealth, type ClusterView, type Health } from "./decide";
+import {
+  assessHealth,
+  type ClusterView,
+  type Health,
+  isEstablishedDr,
+  isEstablishedPrimary,
+  statsOf,
+} from "./decide";
 import type { ClusterObservation } from "./observe";
 import type { DrContext } from "./remote";
 import type { SdrRun } from "./tasks";
@@ -62,26 +69,21 @@ export function operation(
 
 /** `A=archive, B=recovery` (or `unreachable`) for messages. */
 export function statsLine(obs: Observed): string {
-  return Object.values(obs)
-    .map((o) => `${o.view.name}=${o.view.reachable ? (o.view.stat ?? "unknown") : "unreachable"}`)
-    .join(", ");
+  return statsOf(Object.values(obs).map((o) => o.view));
 }
 
 /** Outputs from an observation: real primary, per-cluster stat, RPO/RTO, health. */
 export function outputsOf(ctx: DrContext, obs: Observed, fallbackPrimary?: string): Record<string, unknown> {
   const views = viewsOf(ctx, obs);
   const health: Health = assessHealth(views);
-  const p = views.find((v) => v.reachable && (v.stat === "archive" || v.stat === "archive_fail"));
-  const d = views.find((v) => v.reachable && (v.stat === "recovery" || v.stat === "recovery_fail"));
+  const p = views.find((v) => v.reachable && isEstablishedPrimary(v.stat));
+  const d = views.find((v) => v.reachable && isEstablishedDr(v.stat));
   const alone = views.find((v) => v.reachable && v.stat === "normal");
   const other = (v: ClusterView) => views.find((x) => x !== v)!;
   let primary: string | undefined;
   if (p && (d || !other(p).reachable)) primary = p.name;
   else if (d && !other(d).reachable) primary = other(d).name;
-  else if (
-    alone &&
-    (!other(alone).reachable || other(alone).stat === "archive_fail" || other(alone).stat === "archive")
-  )
+  else if (alone && (!other(alone).reachable || isEstablishedPrimary(other(alone).stat)))
     primary = fallbackPrimary ?? alone.name;
   else primary = fallbackPrimary;
   const stats = Object.fromEntries(

@@ -5,7 +5,7 @@
  */
 import { wrapForDisplay } from "../../core/display";
 import type { PropertyFailure } from "../../errors";
-import { type LockView, type Operation, operationKey } from "./decide";
+import { type LockView, type Operation, operationKey, rpoText } from "./decide";
 import type { Observed } from "./outputs";
 import { planCreate } from "./plan/create";
 import type { DrPlan } from "./plan/model";
@@ -124,7 +124,7 @@ export async function planOf(
           header,
           `failover: ${op.to} runs \`gs_sdr -t failover\` on ${runNode(ctx, op.to).name} and becomes primary on its own${op.resume ? " (resuming from its step file)" : ""}`,
           `  why: ${op.why}`,
-          `  data loss: transactions ${op.from} committed that were not replicated are lost (last known RPO: ${op.rpoSeconds === null ? "unknown" : `${op.rpoSeconds} s`})`,
+          `  data loss: transactions ${op.from} committed that were not replicated are lost (last known RPO: ${rpoText(op.rpoSeconds)})`,
           `  afterwards the pair must be rebuilt: the next \`pulumi up\` with ${op.from} reachable stops ${op.from} and starts DR with ${op.to} as primary`,
           ...lockLines(op.clearLocks),
         ],
@@ -172,10 +172,3 @@ export async function planOf(
   }
 }
 
-/** The operation named by a plan's first line, or undefined when the plan is unknown (preview had unknowns). */
-export function previewedKey(plan: unknown): string | undefined {
-  if (!Array.isArray(plan)) return undefined;
-  const first = plan[0];
-  if (typeof first !== "string") return "noop";
-  return first.startsWith(OPERATION_PREFIX) ? first.slice(OPERATION_PREFIX.length) : "noop";
-}
