@@ -8,6 +8,9 @@
 #      for the next one (`npm run lab -- down` takes it down); HADR_LAB_DOWN=1 / =0 forces / skips the teardown.
 # Arguments narrow the run to files whose name contains any of them: `unit/`, `e2e/dr-releases`, `lab/kingbase`
 # (lab self-tests are named lab/<file>, provider tests <group>/<file>, as under test/).
+# HADR_TEST_LANES=N (default 1) runs step 3 in N lanes side by side, each on its own lab (HADR_LAB_NET base+i,
+# its own HADR_LAB_ROOT), the files dealt longest first by the weights below; each lane's output is prefixed
+# `[laneI]`, every lane takes its own lab down at the end, and a last line sums the lanes' counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LAB_CLI=lab/dist/src/cli.js
@@ -49,4 +52,56 @@ step() {
 }
 step "unit tests" "${unit[@]+"${unit[@]}"}"
 step "lab self-tests" "${lab[@]+"${lab[@]}"}"
-step "provider tests on the lab" "${provider[@]+"${provider[@]}"}"
+
+lanes=${HADR_TEST_LANES:-1}
+if [ "$lanes" -le 1 ] || [ "${#provider[@]}" -le 1 ]; then
+  step "provider tests on the lab" "${provider[@]+"${provider[@]}"}"
+  exit 0
+fi
+
+# Minutes a file takes on a quiet machine (measured; a file not listed counts 5): the deal is longest first.
+weight() {
+  case "$1" in
+    *e2e/dr-releases*) echo 12 ;; *e2e/dr-interrupted*) echo 7 ;; *e2e/dr-relationship*) echo 7 ;;
+    *e2e/native*) echo 8 ;; *e2e/policy-recovery*) echo 9 ;; *e2e/dr-disasters*) echo 6 ;;
+    *e2e/dr-drill*) echo 6 ;; *e2e/dr-fencing*) echo 6 ;; *e2e/new-user*) echo 5 ;;
+    *canary/* | *integration/*) echo 1 ;; *) echo 4 ;;
+  esac
+}
+base_net=${HADR_LAB_NET:-0}
+base_root=${HADR_LAB_ROOT:-/var/tmp/hadr-lab}
+declare -a load files_of
+for ((i = 0; i < lanes; i++)); do load[i]=0; files_of[i]=""; done
+while read -r w f; do
+  best=0
+  for ((i = 1; i < lanes; i++)); do [ "${load[i]}" -lt "${load[best]}" ] && best=$i; done
+  load[best]=$((load[best] + w)); files_of[best]="${files_of[best]} $f"
+done < <(for f in "${provider[@]}"; do echo "$(weight "$f") $f"; done | sort -rn)
+
+echo "# step: provider tests on the lab (${#provider[@]} files in $lanes lanes)"
+logs=$(mktemp -d)
+pids=()
+for ((i = 0; i < lanes; i++)); do
+  [ -n "${files_of[i]}" ] || continue
+  (
+    export HADR_LAB_NET=$((base_net + i)) HADR_LAB_ROOT="$base_root$([ "$i" -gt 0 ] && echo "-lane$i")"
+    rc=0
+    # shellcheck disable=SC2086
+    node --test --test-concurrency=1 --test-timeout=2700000 --test-reporter=spec ${files_of[i]} || rc=$?
+    [ "$i" -eq 0 ] || [ "$down" != 1 ] || node "$LAB_CLI" down || rc=1
+    exit "$rc"
+  ) 2>&1 | tee "$logs/lane$i.log" | sed -u "s/^/[lane$i] /" &
+  pids+=($!)
+done
+rc=0
+for p in "${pids[@]}"; do wait "$p" || rc=1; done
+# A lane's exit status is its `node --test` status (pipefail): sum the counts for one closing line.
+pass=0 fail=0
+for l in "$logs"/lane*.log; do
+  grep -q "ℹ fail [1-9]" "$l" && rc=1
+  pass=$((pass + $(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$l" | tail -1 | grep . || echo 0)))
+  fail=$((fail + $(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$l" | tail -1 | grep . || echo 0)))
+done
+rm -rf "$logs"
+echo "lanes: $pass passed, $fail failed"
+exit "$rc"
