@@ -66,6 +66,8 @@ export const sshProxySchema = z
 /** A parsed jump host. */
 export type SshProxy = z.infer<typeof sshProxySchema>;
 
+const AGENT_RULE = "must be true ($SSH_AUTH_SOCK) or the absolute path of an ssh-agent socket";
+
 /** An ssh-agent socket path: absolute, no whitespace. */
 export const AGENT_SOCKET_PATTERN = /^\/[^\s]*$/;
 
@@ -89,10 +91,7 @@ export const sshLoginSchema = z
       .describe("Jump host (bastion) every connection of this login goes through; its host key is pinned."),
     /** Authenticate with an ssh-agent: `true` = `$SSH_AUTH_SOCK` of the Pulumi process, or a socket path. */
     agent: z
-      .union(
-        [z.boolean(), z.string().regex(AGENT_SOCKET_PATTERN)],
-        "must be true ($SSH_AUTH_SOCK) or the absolute path of an ssh-agent socket",
-      )
+      .union([z.boolean(), z.string().regex(AGENT_SOCKET_PATTERN, AGENT_RULE)], AGENT_RULE)
       .optional()
       .describe(
         "Authenticate with an ssh-agent instead of (or besides) a key input: true uses $SSH_AUTH_SOCK of the Pulumi process, a string is the agent's socket path.",
