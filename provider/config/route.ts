@@ -88,21 +88,22 @@ export function unusedProxyKeyFailure(
   ];
 }
 
-/** What the SSH transport needs to authenticate and route one login (the fields of its target). */
-export interface TransportAuth {
+/** What the SSH transport needs to authenticate one hop (fields of its target). */
+export interface HopAuth {
   privateKey?: string;
   passphrase?: string;
   /** ssh-agent socket. */
   agent?: string;
-  /** The jump host, with its own authentication; its connect deadline is the login's. */
-  proxy?: {
+}
+
+/** What the SSH transport needs to authenticate and route one login: its own auth and its jump host's. */
+export interface TransportAuth extends HopAuth {
+  /** The jump host; its connect deadline is the login's. */
+  proxy?: HopAuth & {
     host: string;
     port: number;
     username: string;
     hostKey: string;
-    privateKey?: string;
-    passphrase?: string;
-    agent?: string;
     connectTimeoutMs: number;
   };
 }

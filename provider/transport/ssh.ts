@@ -3,23 +3,8 @@ import type { Client, ClientChannel, ConnectConfig } from "ssh2";
 import { DeadlineError, HostKeyError, RemoteCommandError, SshAuthError, SshConnectError } from "../errors";
 import type { Redactor } from "./redact";
 
-/** A jump host a target is reached through (`direct-tcpip` from there, as `ssh -J` does). */
-export interface SshJump {
-  host: string;
-  port: number;
-  username: string;
-  /** Pinned `SHA256:...` host-key fingerprint of the jump host (always verified). */
-  hostKey: string;
-  privateKey?: string;
-  passphrase?: string;
-  /** ssh-agent socket to authenticate with. */
-  agent?: string;
-  /** TCP connect + handshake deadline of the jump host. */
-  connectTimeoutMs: number;
-}
-
-/** Where and how to log in. Secrets (privateKey, passphrase) are only ever handed to ssh2. */
-export interface SshTarget {
+/** What every hop has: where it is, who logs in, with what, within which deadline. */
+interface HopBase {
   host: string;
   port: number;
   username: string;
@@ -28,14 +13,24 @@ export interface SshTarget {
   passphrase?: string;
   /** ssh-agent socket to authenticate with (besides or instead of the key). */
   agent?: string;
+  /** TCP connect + handshake deadline. */
+  connectTimeoutMs: number;
+}
+
+/** A jump host a target is reached through (`direct-tcpip` from there, as `ssh -J` does). */
+export interface SshJump extends HopBase {
+  /** Pinned `SHA256:...` host-key fingerprint of the jump host (always verified). */
+  hostKey: string;
+}
+
+/** Where and how to log in. Secrets (privateKey, passphrase) are only ever handed to ssh2. */
+export interface SshTarget extends HopBase {
   /** Jump host the connection goes through. */
   proxy?: SshJump;
   /** Pinned `SHA256:...` host-key fingerprint; required unless `insecure`. */
   hostKey?: string;
   /** Skip host-key verification (explicit opt-out only). */
   insecure?: boolean;
-  /** TCP connect + handshake deadline. */
-  connectTimeoutMs: number;
   /** Cluster name, for error locations. */
   cluster?: string;
 }
@@ -83,16 +78,9 @@ export function fingerprintOf(keyBlob: Buffer): string {
 }
 
 /** One hop to connect: a node, or the jump host in front of it. */
-export interface Hop {
-  host: string;
-  port: number;
-  username: string;
-  privateKey?: string;
-  passphrase?: string;
-  agent?: string;
+export interface Hop extends HopBase {
   hostKey?: string;
   insecure?: boolean;
-  connectTimeoutMs: number;
   /** Error location. */
   where: { cluster?: string; node: string; step: string };
   /** Where the user fixes this hop's settings, for hints. */
