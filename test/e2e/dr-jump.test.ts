@@ -136,5 +136,8 @@ describe("a DR pair with one cluster behind a jump host", { timeout: 360_000 }, 
     await h.pulumi(["destroy", "--yes", "--skip-preview"]);
     assert.equal(await stat("A"), "normal");
     assert.equal(await stat("B"), "normal");
+    const cli = h.cliOutput.join("\n");
+    for (const line of keyBodyLines(h.key))
+      assert.ok(!cli.includes(line), "no line of the key in any CLI output");
   });
 });
