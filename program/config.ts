@@ -73,16 +73,18 @@ const drClusterConfig = drClusterSchema
   });
 
 /** `hadr:drRelationships.<name>`: the engine's inputs without key material; the password is a config name. */
-export const drRelationshipConfig = drRelationshipSchema.omit({ sshKey: true, clusterSshKeys: true }).extend({
-  clusters: z.record(z.string(), drClusterConfig),
-  primary: z.string().min(1),
-  drUser: drUserSchema
-    .omit({ password: true })
-    .extend({ name: z.string().min(1), passwordConfig: configKeyName.optional() }),
-  allowDataLoss: z.boolean().optional(),
-  timeoutSeconds: z.number().int().optional(),
-  adopt: z.boolean().optional(),
-});
+export const drRelationshipConfig = drRelationshipSchema
+  .omit({ sshKey: true, clusterSshKeys: true, proxySshKey: true })
+  .extend({
+    clusters: z.record(z.string(), drClusterConfig),
+    primary: z.string().min(1),
+    drUser: drUserSchema
+      .omit({ password: true })
+      .extend({ name: z.string().min(1), passwordConfig: configKeyName.optional() }),
+    allowDataLoss: z.boolean().optional(),
+    timeoutSeconds: z.number().int().optional(),
+    adopt: z.boolean().optional(),
+  });
 
 /** One node of a recovery policy: the engine's node, with config logins. */
 const policyNodeConfig = policyNodeSchema.extend({
@@ -93,7 +95,7 @@ const policyNodeConfig = policyNodeSchema.extend({
 
 /** `hadr:recoveryPolicies.<name>`: the engine's inputs without key material. */
 export const recoveryPolicyConfig = recoveryPolicyInputSchema
-  .omit({ sshKey: true, nodeSshKeys: true, rootSshKey: true, nodeRootSshKeys: true })
+  .omit({ sshKey: true, nodeSshKeys: true, rootSshKey: true, nodeRootSshKeys: true, proxySshKey: true })
   .extend({
     nodes: z.array(policyNodeConfig).min(1, "must list every node of the cluster"),
     paths: z.record(z.string(), z.string()).optional(),

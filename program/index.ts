@@ -110,7 +110,7 @@ function main(): Record<string, unknown> {
       const { login, key } = toSsh(c.ssh, cw);
       clusters[cname] = { ...c, ssh: login };
       if (key) clusterSshKeys[cname] = key;
-      else usesDefault ??= cw;
+      else if (!c.ssh.agent) usesDefault ??= cw; // an agent-only login needs no key
     }
     const { passwordConfig, name: userName } = d.drUser;
     const dr = new DrRelationship(name, {
@@ -142,7 +142,7 @@ function main(): Record<string, unknown> {
       const { ssh, rootSsh, ...rest } = n;
       const user = toSsh(ssh, `${nw}.ssh`);
       if (user.key) nodeSshKeys[n.host] = user.key;
-      else usesDefault ??= `${nw}.ssh`;
+      else if (!ssh.agent) usesDefault ??= `${nw}.ssh`; // an agent-only login needs no key
       const root = rootSsh ? toSsh(rootSsh, `${nw}.rootSsh`) : undefined;
       if (root?.key) nodeRootSshKeys[n.host] = root.key;
       return { ...rest, ssh: user.login, ...(root ? { rootSsh: root.login } : {}) };

@@ -4,6 +4,7 @@
  *   up [--nodes N] [--pairs 1|2] [--port-base P] [--engines opengauss,kingbase-v8r3,kingbase-v8r6|all|none]
  *      [--om-version V]
  *   om-version V | down | status | reset | fault <name> [args…] | exec <ip|name> [--user u] -- cmd…
+ *   jump on <cluster> | jump off
  *
  * Environment: HADR_LAB_ROOT (default /var/tmp/pulumi-hadr-lab), HADR_LAB_NET (second octet, default 0).
  */
@@ -13,6 +14,8 @@ import {
   labEnvFromProcess,
   labExec,
   labFault,
+  labJumpOff,
+  labJumpOn,
   labReset,
   labSetOmVersion,
   labStatus,
@@ -36,6 +39,9 @@ const USAGE = `usage: lab <command>
   reset                                             undo every fault
   fault <name> [args…]                              sshd-stop <ip>, sshd-kill <ip>, or an engine fault
   exec <ip|name> [--user U] -- cmd…                 run a command inside a host (default user omm)
+  jump on <cluster>                                 a jump host (jump1, 127.n.9.1, login omm) that alone reaches the
+                                                    cluster's sshd (a firewall refuses everyone else); prints its JSON
+  jump off                                          firewall and jump host gone (reset and down do it too)
 env: HADR_LAB_ROOT (default /var/tmp/pulumi-hadr-lab), HADR_LAB_NET (0..250, default 0)`;
 
 /** Splits `--name value` / `--name=value` options from positional words (stops at `--`). */
@@ -125,6 +131,19 @@ async function main(argv: string[]): Promise<number> {
       if (!name) throw new Error(`usage: lab fault <name> [args…]`);
       process.stdout.write(`${await labFault(env, name, args)}\n`);
       return 0;
+    }
+    case "jump": {
+      const [action, cluster, ...extra] = words;
+      if (action === "on" && extra.length === 0) {
+        process.stdout.write(`${JSON.stringify(await labJumpOn(env, cluster))}\n`);
+        return 0;
+      }
+      if (action === "off" && cluster === undefined) {
+        const lines = await labJumpOff(env);
+        process.stdout.write(lines.length ? `${lines.join("\n")}\n` : "no jump host\n");
+        return 0;
+      }
+      throw new Error("usage: lab jump on <cluster> | lab jump off");
     }
     case "exec": {
       const { opts, rest } = parseOptions(words, ["user"]);

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Client } from "ssh2";
 import { labRootFromEnv } from "./core/addresses";
+import type { JumpInfo } from "./core/jump";
 import { fingerprintOfBlob } from "./core/keys";
 import type { LabInfo, LabRunResult } from "./types";
 
@@ -106,6 +107,25 @@ export async function setOmVersion(v: OmVersionChoice): Promise<LabInfo> {
   if (r.code !== 0)
     throw new Error(`lab om-version ${omVersionArg(v)} failed (exit ${r.code}):\n${r.stderr}${r.stdout}`);
   return JSON.parse(fs.readFileSync(path.join(labRootFromEnv(), "lab.json"), "utf8")) as LabInfo;
+}
+
+export type { JumpInfo } from "./core/jump";
+
+/**
+ * `lab jump on <cluster>`: a jump host that alone reaches the cluster's sshd (a firewall refuses every other
+ * process of the machine, this one included, with "No route to host"). Undo with {@link jumpOff} (or `reset`).
+ */
+export async function jumpOn(cluster: string): Promise<JumpInfo> {
+  const r = await labCli(["jump", "on", cluster], { timeoutMs: 600_000 });
+  if (r.code !== 0)
+    throw new Error(`lab jump on ${cluster} failed (exit ${r.code}):\n${r.stderr}${r.stdout}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as JumpInfo;
+}
+
+/** `lab jump off`: the firewall and the jump host gone. */
+export async function jumpOff(): Promise<void> {
+  const r = await labCli(["jump", "off"], { timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(`lab jump off failed (exit ${r.code}):\n${r.stderr}${r.stdout}`);
 }
 
 /** Finds a host of the lab by address or host name, with its ssh port and pinned fingerprint. */

@@ -37,14 +37,45 @@ export type SshKey = z.infer<typeof sshKeySchema>;
 /** Where key material used to sit (pulumi-hadr before 0.3); refused in new inputs with where it moved. */
 export const LEGACY_KEY_FIELDS = ["privateKey", "passphrase"] as const;
 
+/** A POSIX login name. */
+const posixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a POSIX user name");
+
+/**
+ * A jump host (bastion) the login goes through: the provider logs in there first and opens a TCP channel to
+ * each node from it (`direct-tcpip`, what `ssh -J` does). Its host key is pinned like the nodes'. Its key is the
+ * top-level `proxySshKey`, else the login's own key (or agent).
+ */
+export const sshProxySchema = z
+  .object({
+    host: hostSchema.describe("Address or name of the jump host, as this machine reaches it."),
+    port: z
+      .number()
+      .int()
+      .min(1, "must be 1..65535")
+      .max(65535, "must be 1..65535")
+      .default(22)
+      .describe("SSH port of the jump host (default 22)."),
+    user: posixUser.describe("Login user on the jump host."),
+    hostKey: z
+      .string()
+      .regex(HOST_KEY_FINGERPRINT, "must be the jump host's `SHA256:…` fingerprint (ssh-keygen -lf)")
+      .describe("Pinned `SHA256:…` host-key fingerprint of the jump host (always verified)."),
+  })
+  .strict();
+
+/** A parsed jump host. */
+export type SshProxy = z.infer<typeof sshProxySchema>;
+
+const AGENT_RULE = "must be true ($SSH_AUTH_SOCK) or the absolute path of an ssh-agent socket";
+
+/** An ssh-agent socket path: absolute, no whitespace. */
+export const AGENT_SOCKET_PATTERN = /^\/[^\s]*$/;
+
 /** SSH settings of one cluster or node, without key material. `hostKeys` pins host keys by host. */
 export const sshLoginSchema = z
   .object({
     /** Login user; the engines give the vendor default (omm, kingbase). */
-    user: z
-      .string()
-      .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a POSIX user name")
-      .optional(),
+    user: posixUser.optional(),
     port: z.number().int().min(1, "must be 1..65535").max(65535, "must be 1..65535").default(22),
     /** host -> `SHA256:...` fingerprint; required for every host unless `insecure` is true. */
     hostKeys: z
@@ -54,6 +85,17 @@ export const sshLoginSchema = z
     insecure: z.boolean().default(false),
     /** Seconds to wait for the TCP connection and SSH handshake. */
     connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
+    /** Jump host the login goes through (see {@link sshProxySchema}). */
+    proxy: sshProxySchema
+      .optional()
+      .describe("Jump host (bastion) every connection of this login goes through; its host key is pinned."),
+    /** Authenticate with an ssh-agent: `true` = `$SSH_AUTH_SOCK` of the Pulumi process, or a socket path. */
+    agent: z
+      .union([z.boolean(), z.string().regex(AGENT_SOCKET_PATTERN, AGENT_RULE)], AGENT_RULE)
+      .optional()
+      .describe(
+        "Authenticate with an ssh-agent instead of (or besides) a key input: true uses $SSH_AUTH_SOCK of the Pulumi process, a string is the agent's socket path.",
+      ),
   })
   .strict();
 
@@ -81,8 +123,19 @@ export function privateKeyProblem(key: string, passphrase: string | undefined): 
   return "is not a usable private key (expected an OpenSSH or PEM ed25519, ecdsa or rsa key)";
 }
 
-/** Parsed SSH settings of one login as the transport uses them: login settings plus the resolved key. */
-export type SshSettings = SshLogin & SshKey;
+/**
+ * Parsed SSH settings of one login as the transport uses them: login settings plus the resolved key (absent
+ * when the login authenticates with its agent only) and route (agent socket, jump host with its key).
+ */
+export type SshSettings = SshLogin & Partial<SshKey> & LoginRoute;
+
+/** How a login authenticates beyond its key and which way it goes (resolved by {@link resolveRoute}). */
+export interface LoginRoute {
+  /** The ssh-agent socket to authenticate with (from `agent`). */
+  agentSocket?: string;
+  /** The jump host with what it authenticates with. */
+  via?: SshProxy & Partial<SshKey> & { agentSocket?: string };
+}
 /** SSH settings as a user writes them inside `clusters` / `nodes` (defaults not applied yet). */
 export type SshLoginInput = z.input<typeof sshLoginSchema>;
 

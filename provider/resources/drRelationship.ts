@@ -40,6 +40,8 @@ export interface DrRelationshipArgs {
   sshKey?: SshKeyArgs;
   /** Per-cluster SSH keys by cluster name, overriding `sshKey` (secret). */
   clusterSshKeys?: Record<string, SshKeyArgs>;
+  /** Key of the jump hosts (`ssh.proxy`); default: each login's own key (secret). */
+  proxySshKey?: SshKeyArgs;
   /**
    * Adopt only: create succeeds only when the two clusters already form an established pair with `primary`
    * as the primary; it never runs `gs_sdr -t start` and writes no file. Only create reads it. Default false.
@@ -81,6 +83,7 @@ export class DrRelationship extends pulumi.dynamic.Resource {
         sshKey: secretKey(args.sshKey),
         clusterSshKeys: secretKeys(args.clusterSshKeys),
         drUser: { name: args.drUser.name, password: pulumi.secret(args.drUser.password) },
+        proxySshKey: secretKey(args.proxySshKey),
         __hadrName: name,
       },
       withSecretOutputs(opts, DR_SECRET_INPUTS),

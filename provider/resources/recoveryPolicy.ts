@@ -38,6 +38,8 @@ export interface RecoveryPolicyArgs {
   rootSshKey?: SshKeyArgs;
   /** V8R3 `root-ssh`: per-node key of the root login, by node `host` (secret). */
   nodeRootSshKeys?: Record<string, SshKeyArgs>;
+  /** Key of the jump hosts (`ssh.proxy`); default: each login's own key (secret). */
+  proxySshKey?: SshKeyArgs;
   /**
    * Adopt only: create succeeds only when every node already has the requested settings; it edits no file
    * and restarts nothing (so destroy later restores nothing). Only create reads it. Default false.
@@ -80,6 +82,7 @@ export class RecoveryPolicy extends pulumi.dynamic.Resource {
         nodeSshKeys: secretKeys(args.nodeSshKeys),
         rootSshKey: secretKey(args.rootSshKey),
         nodeRootSshKeys: secretKeys(args.nodeRootSshKeys),
+        proxySshKey: secretKey(args.proxySshKey),
         __hadrName: name,
       },
       withSecretOutputs(opts, POLICY_SECRET_INPUTS),

@@ -15,6 +15,25 @@ export interface SshArgs {
   insecure?: pulumi.Input<boolean>;
   /** Seconds to wait for the connection, default 15. */
   connectTimeoutSeconds?: pulumi.Input<number>;
+  /** Jump host (bastion) every connection of this login goes through; its key is the resource's `proxySshKey`. */
+  proxy?: pulumi.Input<SshProxyArgs>;
+  /**
+   * Authenticate with an ssh-agent, instead of or besides a key input: `true` uses `$SSH_AUTH_SOCK` of the
+   * process Pulumi runs in, a string is the agent's socket path. The agent's keys never enter the state.
+   */
+  agent?: pulumi.Input<boolean | string>;
+}
+
+/** A jump host: the provider logs in there and opens a TCP channel to each node from it (as `ssh -J`). */
+export interface SshProxyArgs {
+  /** Address or name of the jump host. */
+  host: pulumi.Input<string>;
+  /** SSH port of the jump host, default 22. */
+  port?: pulumi.Input<number>;
+  /** Login user on the jump host. */
+  user: pulumi.Input<string>;
+  /** Pinned `SHA256:…` fingerprint of the jump host's host key (always verified). */
+  hostKey: pulumi.Input<string>;
 }
 
 /** The key of an SSH login. Always stored as a secret. */

@@ -1,9 +1,10 @@
 import { HadrError, InternalError } from "../errors";
+import { JumpPool } from "./jump";
 import { Redactor } from "./redact";
-import { SshSession, type SshTarget } from "./ssh";
+import { type JumpChannels, SshSession, type SshTarget } from "./ssh";
 
-/** Opens one SSH session (the transport's, or a stand-in in tests). */
-export type Opener = (target: SshTarget, redactor: Redactor) => Promise<SshSession>;
+/** Opens one SSH session (the transport's, or a stand-in in tests); `jumps` reaches targets behind a jump host. */
+export type Opener = (target: SshTarget, redactor: Redactor, jumps?: JumpChannels) => Promise<SshSession>;
 
 /**
  * Connects, retrying a retryable failure (refused, reset) that came back fast, within the target's connect
@@ -14,12 +15,13 @@ export async function connectWithRetry(
   target: SshTarget,
   redactor: Redactor,
   open: Opener = SshSession.open,
+  jumps?: JumpChannels,
 ): Promise<SshSession> {
   const end = Date.now() + target.connectTimeoutMs;
   for (let attempt = 1; ; attempt += 1) {
     const started = Date.now();
     try {
-      return await open(target, redactor);
+      return await open(target, redactor, jumps);
     } catch (err) {
       const fast = Date.now() - started < target.connectTimeoutMs / 2;
       const pause = 250 * attempt;
@@ -38,17 +40,20 @@ export type HostOutcome<T> =
 /**
  * One SSH connection per host for the duration of one operation. Connections are opened lazily and in
  * parallel (a fast retryable failure is retried within the connect timeout), reused by every command of the
- * operation, and all closed by {@link Fleet.close}.
+ * operation, and all closed by {@link Fleet.close}. Targets behind a jump host share one connection to it.
  */
 export class Fleet {
   private readonly sessions = new Map<string, Promise<SshSession>>();
+  private readonly jumps: JumpPool;
 
   constructor(
     private readonly targets: Map<string, SshTarget>,
     /** Masks secrets in everything that comes back. */
     readonly redactor: Redactor,
     private readonly open: Opener = SshSession.open,
-  ) {}
+  ) {
+    this.jumps = new JumpPool(redactor);
+  }
 
   /** Key of a target: `user@host:port`. */
   static key(t: Pick<SshTarget, "host" | "port" | "username">): string {
@@ -61,7 +66,7 @@ export class Fleet {
     let s = this.sessions.get(key);
     if (!s) {
       const target = this.targets.get(key)!;
-      s = connectWithRetry(target, this.redactor, this.open);
+      s = connectWithRetry(target, this.redactor, this.open, this.jumps);
       // A failed connection is not cached: a later call may retry it.
       s.catch(() => this.sessions.delete(key));
       this.sessions.set(key, s);
@@ -96,6 +101,7 @@ export class Fleet {
     const open = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(open.map((p) => p.then((s) => s.close()).catch(() => undefined)));
+    this.jumps.close();
   }
 
   private resolve(host: string): string {
@@ -110,6 +116,9 @@ export class Fleet {
 /** Builds a fleet from targets, with a redactor that masks every target's key material plus `secrets`. */
 export function fleetOf(targets: SshTarget[], secrets: Array<string | undefined>): Fleet {
   const map = new Map(targets.map((t) => [Fleet.key(t), t] as const));
-  const redactor = new Redactor([...targets.flatMap((t) => [t.privateKey, t.passphrase]), ...secrets]);
+  const redactor = new Redactor([
+    ...targets.flatMap((t) => [t.privateKey, t.passphrase, t.proxy?.privateKey, t.proxy?.passphrase]),
+    ...secrets,
+  ]);
   return new Fleet(map, redactor);
 }

@@ -3,19 +3,34 @@ import type { Client, ClientChannel, ConnectConfig } from "ssh2";
 import { DeadlineError, HostKeyError, RemoteCommandError, SshAuthError, SshConnectError } from "../errors";
 import type { Redactor } from "./redact";
 
-/** Where and how to log in. Secrets (privateKey, passphrase) are only ever handed to ssh2. */
-export interface SshTarget {
+/** What every hop has: where it is, who logs in, with what, within which deadline. */
+interface HopBase {
   host: string;
   port: number;
   username: string;
-  privateKey: string;
+  /** Private key text; absent when the login authenticates with its agent only. */
+  privateKey?: string;
   passphrase?: string;
+  /** ssh-agent socket to authenticate with (besides or instead of the key). */
+  agent?: string;
+  /** TCP connect + handshake deadline. */
+  connectTimeoutMs: number;
+}
+
+/** A jump host a target is reached through (`direct-tcpip` from there, as `ssh -J` does). */
+export interface SshJump extends HopBase {
+  /** Pinned `SHA256:...` host-key fingerprint of the jump host (always verified). */
+  hostKey: string;
+}
+
+/** Where and how to log in. Secrets (privateKey, passphrase) are only ever handed to ssh2. */
+export interface SshTarget extends HopBase {
+  /** Jump host the connection goes through. */
+  proxy?: SshJump;
   /** Pinned `SHA256:...` host-key fingerprint; required unless `insecure`. */
   hostKey?: string;
   /** Skip host-key verification (explicit opt-out only). */
   insecure?: boolean;
-  /** TCP connect + handshake deadline. */
-  connectTimeoutMs: number;
   /** Cluster name, for error locations. */
   cluster?: string;
 }
@@ -62,6 +77,136 @@ export function fingerprintOf(keyBlob: Buffer): string {
   return `SHA256:${createHash("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
 }
 
+/** One hop to connect: a node, or the jump host in front of it. */
+export interface Hop extends HopBase {
+  hostKey?: string;
+  insecure?: boolean;
+  /** Error location. */
+  where: { cluster?: string; node: string; step: string };
+  /** Where the user fixes this hop's settings, for hints. */
+  settings: { hostKey: string; user: string; key: string };
+  /** An open channel to the host (through a jump host); a direct TCP connection otherwise. */
+  sock?: ClientChannel;
+}
+
+/** The hint of each connect failure, naming the hop's own settings. */
+function hints(hop: Hop) {
+  return {
+    hostKey: `The host may have been reinstalled or another host answers at this address. Verify it, then update ${hop.settings.hostKey}.`,
+    auth: `Check ${hop.settings.user} and ${hop.settings.key}.`,
+    connect: `Check the address and port of ${hop.host} in the inputs and that sshd answers there.`,
+    key: `${hop.settings.key} must be an OpenSSH or PEM private key (ed25519, ecdsa or rsa); give its passphrase next to it if it is encrypted.`,
+  };
+}
+
+/** The error for a hop whose host key is not pinned (and verification not waived), else undefined. */
+function unpinnedError(hop: Hop): HostKeyError | undefined {
+  if (hop.insecure || hop.hostKey) return undefined;
+  return new HostKeyError(`no host key pinned for ${hop.host}`, {
+    where: hop.where,
+    hint: `Add its \`SHA256:…\` fingerprint to ${hop.settings.hostKey} (ssh-keyscan HOST | ssh-keygen -lf -), or set ssh.insecure: true.`,
+  });
+}
+
+/**
+ * Connects one hop and verifies its host key, within its deadline; every failure is a typed error naming the
+ * host (host key, authentication, connection). The client is ended on failure.
+ */
+export function connectHop(hop: Hop, redactor: Redactor): Promise<Client> {
+  const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
+  const where = hop.where;
+  const hint = hints(hop);
+  const unpinned = unpinnedError(hop);
+  if (unpinned) return Promise.reject(unpinned);
+  const client = new SshClient();
+  let presented: string | undefined;
+  const config: ConnectConfig = {
+    host: hop.host,
+    port: hop.port,
+    username: hop.username,
+    readyTimeout: hop.connectTimeoutMs,
+    keepaliveInterval: 10_000,
+    keepaliveCountMax: 3,
+    hostVerifier: (key: Buffer) => {
+      presented = fingerprintOf(key);
+      return hop.insecure === true || presented === hop.hostKey;
+    },
+  };
+  if (hop.privateKey !== undefined) config.privateKey = hop.privateKey;
+  if (hop.passphrase !== undefined) config.passphrase = hop.passphrase;
+  if (hop.agent !== undefined) config.agent = hop.agent;
+  if (hop.sock !== undefined) config.sock = hop.sock;
+  return new Promise<Client>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.end();
+      reject(
+        new SshConnectError(
+          `timed out after ${hop.connectTimeoutMs} ms connecting to ${hop.host}:${hop.port}`,
+          {
+            where,
+          },
+        ),
+      );
+    }, hop.connectTimeoutMs + 1000);
+    client.once("ready", () => {
+      clearTimeout(timer);
+      resolve(client);
+    });
+    client.once("error", (err: Error & { level?: string }) => {
+      clearTimeout(timer);
+      client.end();
+      const msg = redactor.redact(err.message);
+      if (presented !== undefined && !hop.insecure && presented !== hop.hostKey) {
+        reject(
+          new HostKeyError(`host key of ${hop.host} is ${presented}, expected ${hop.hostKey}`, {
+            where,
+            hint: hint.hostKey,
+          }),
+        );
+      } else if (err.level === "client-authentication") {
+        reject(
+          new SshAuthError(`${hop.username}@${hop.host} refused our key: ${msg}`, { where, hint: hint.auth }),
+        );
+      } else if (err.level === "agent") {
+        reject(
+          new SshAuthError(`the ssh-agent for ${hop.username}@${hop.host} failed: ${msg}`, {
+            where,
+            hint: `Check that the agent runs and holds a key for this login (ssh-add -l); ${hint.auth}`,
+          }),
+        );
+      } else {
+        reject(
+          new SshConnectError(`cannot reach ${hop.host}:${hop.port}: ${msg}`, {
+            where,
+            cause: undefined,
+            hint: hint.connect,
+          }),
+        );
+      }
+    });
+    try {
+      client.connect(config);
+    } catch (err) {
+      clearTimeout(timer);
+      // ssh2 throws synchronously when it cannot parse the key (wrong format, missing passphrase).
+      reject(
+        new SshAuthError(
+          `cannot use the private key for ${hop.host}: ${redactor.redact((err as Error).message)}`,
+          {
+            where,
+            hint: hint.key,
+          },
+        ),
+      );
+    }
+  });
+}
+
+/** Opens a channel from a connected jump host to a target, within the target's connect deadline. */
+export interface JumpChannels {
+  channel(target: SshTarget): Promise<ClientChannel>;
+}
+
 /** One SSH connection to one host, used for every command of one operation and then closed. */
 export class SshSession {
   private closed = false;
@@ -73,90 +218,28 @@ export class SshSession {
     private readonly redactor: Redactor,
   ) {}
 
-  /** Connects and verifies the host key; throws a typed error naming the host on any failure. */
-  static async open(target: SshTarget, redactor: Redactor): Promise<SshSession> {
-    const { Client: SshClient } = require("ssh2") as typeof import("ssh2");
-    const where = { cluster: target.cluster, node: target.host, step: "ssh connect" };
-    if (!target.insecure && !target.hostKey) {
-      throw new HostKeyError(`no host key pinned for ${target.host}`, {
-        where,
-        hint: "Add its `SHA256:…` fingerprint to ssh.hostKeys (ssh-keyscan HOST | ssh-keygen -lf -), or set ssh.insecure: true.",
-      });
-    }
-    const client = new SshClient();
-    let presented: string | undefined;
-    const config: ConnectConfig = {
-      host: target.host,
-      port: target.port,
-      username: target.username,
-      privateKey: target.privateKey,
-      passphrase: target.passphrase,
-      readyTimeout: target.connectTimeoutMs,
-      keepaliveInterval: 10_000,
-      keepaliveCountMax: 3,
-      hostVerifier: (key: Buffer) => {
-        presented = fingerprintOf(key);
-        return target.insecure === true || presented === target.hostKey;
+  /**
+   * Connects and verifies the host key; throws a typed error naming the host on any failure. A target with a
+   * `proxy` is reached through a channel from `jumps` (shared jump-host connections of the operation).
+   */
+  static async open(target: SshTarget, redactor: Redactor, jumps?: JumpChannels): Promise<SshSession> {
+    const step = target.proxy ? `ssh connect via ${target.proxy.host}` : "ssh connect";
+    const hop: Hop = {
+      ...target,
+      where: { cluster: target.cluster, node: target.host, step },
+      settings: {
+        hostKey: "ssh.hostKeys",
+        user: "ssh.user",
+        key: "the key given in sshKey (or its per-cluster/per-node override) or ssh.agent",
       },
     };
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        client.end();
-        reject(
-          new SshConnectError(
-            `timed out after ${target.connectTimeoutMs} ms connecting to ${target.host}:${target.port}`,
-            { where },
-          ),
-        );
-      }, target.connectTimeoutMs + 1000);
-      client.once("ready", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      client.once("error", (err: Error & { level?: string }) => {
-        clearTimeout(timer);
-        client.end();
-        const msg = redactor.redact(err.message);
-        if (presented !== undefined && !target.insecure && presented !== target.hostKey) {
-          reject(
-            new HostKeyError(`host key of ${target.host} is ${presented}, expected ${target.hostKey}`, {
-              where,
-              hint: "The host may have been reinstalled or another host answers at this address. Verify it, then update ssh.hostKeys.",
-            }),
-          );
-        } else if (err.level === "client-authentication") {
-          reject(
-            new SshAuthError(`${target.username}@${target.host} refused our key: ${msg}`, {
-              where,
-              hint: "Check ssh.user and the key given in sshKey (or its per-cluster/per-node override).",
-            }),
-          );
-        } else {
-          reject(
-            new SshConnectError(`cannot reach ${target.host}:${target.port}: ${msg}`, {
-              where,
-              cause: undefined,
-              hint: "Check the host address and ssh.port in the inputs and that sshd answers there.",
-            }),
-          );
-        }
-      });
-      try {
-        client.connect(config);
-      } catch (err) {
-        clearTimeout(timer);
-        // ssh2 throws synchronously when it cannot parse the key (wrong format, missing passphrase).
-        reject(
-          new SshAuthError(
-            `cannot use the private key for ${target.host}: ${redactor.redact((err as Error).message)}`,
-            {
-              where,
-              hint: "sshKey.privateKey (or its override) must be an OpenSSH or PEM private key (ed25519, ecdsa or rsa); give its passphrase next to it if it is encrypted.",
-            },
-          ),
-        );
-      }
-    });
+    if (target.proxy) {
+      if (!jumps) throw new Error("internal: a target with a jump host needs the fleet's jump connections");
+      const unpinned = unpinnedError(hop);
+      if (unpinned) throw unpinned;
+      hop.sock = await jumps.channel(target);
+    }
+    const client = await connectHop(hop, redactor);
     return new SshSession(client, target, redactor);
   }
 

@@ -31,6 +31,16 @@ import {
 import { bundleTools } from "./bundle";
 import { injectFault } from "./faults";
 import {
+  firewallOff,
+  firewallOn,
+  firewallScript,
+  firewallTable,
+  type JumpInfo,
+  jumpHost,
+  readJump,
+  writeJump,
+} from "./jump";
+import {
   ensureHostKey,
   ensureLabKeys,
   fingerprintOfFile,
@@ -491,6 +501,7 @@ export async function labDown(env: LabEnv): Promise<string[]> {
       const state = readState(root);
       if (state) {
         for (const l of await restoreAllSites(root, state.net, clustersOf(state))) log(l);
+        for (const l of await removeJump(state)) log(l);
         const ctx = makeContext(state, log);
         for (const c of clustersOf(state)) {
           try {
@@ -574,6 +585,7 @@ export async function labReset(env: LabEnv): Promise<string[]> {
   try {
     const clusters = clustersOf(state);
     const lines: string[] = await restoreAllSites(state.root, state.net, clusters);
+    lines.push(...(await removeJump(state)));
     await Promise.all(
       allHosts(clusters).map(async (h) => {
         if (state.asRoot && holderPid(state.root, h.ip) === undefined) {
@@ -601,6 +613,81 @@ export async function labReset(env: LabEnv): Promise<string[]> {
   } finally {
     release();
   }
+}
+
+/**
+ * `lab jump on <cluster>`: the jump host `jump1` up (sshd, login `omm` with the client key) and the firewall
+ * that refuses every other way to the cluster's sshd (core/jump.ts). Idempotent; a second `on` with another
+ * cluster moves the firewall. Returns what was set up.
+ */
+export async function labJumpOn(env: LabEnv, cluster: string | undefined): Promise<JumpInfo> {
+  const state = requireState(env.root);
+  if (!state.asRoot) throw new Error("lab jump needs root (its own namespace, port 22 and a firewall rule)");
+  const clusters = clustersOf(state);
+  const c = clusters.find((x) => x.name === cluster);
+  if (!c) throw new Error(`usage: lab jump on <cluster> (one of ${clusters.map((x) => x.name).join(", ")})`);
+  await ensurePackages(true, env.log, ["nftables"]);
+  const release = await acquireLock(env.root);
+  try {
+    const host = jumpHost(state.root, state.net, state.sshPort);
+    await ensureHostKey(state.root, host);
+    prepareHostFs(state, host, sshClientConfig(state));
+    const client = readPublicKey(`${keyPaths(state.root).client}.pub`);
+    const user = state.users.omm.name;
+    writeAuthorizedKeys(state.root, host.ip, {
+      [user]: [`${client.type} ${client.blob} pulumi-hadr-lab-client`],
+    });
+    const changed = writeSshdConfig({ root: state.root, host, allowUsers: [user], rootLogin: false });
+    if (holderPid(state.root, host.ip) === undefined) await stopSshd(state.root, host.ip);
+    await ensureNamespace(state.root, host);
+    const s = await startSshd(state.root, host, true);
+    if (!s.started && changed) await reloadSshd(state.root, host);
+    const info: JumpInfo = {
+      ip: host.ip,
+      name: host.name,
+      sshPort: host.sshPort,
+      user,
+      hostKey: fingerprintOfFile(`${hostKeyPath(state.root, host.ip)}.pub`),
+      behind: c.name,
+      guarded: c.hosts.map((h) => h.ip),
+      table: firewallTable(state.net),
+    };
+    writeJump(state.root, info); // recorded before the rule, so reset/down undo a half-done `on`
+    await firewallOn(
+      firewallScript(info.table, info.guarded, state.sshPort, [
+        state.users.omm.uid,
+        state.users.kingbase.uid,
+      ]),
+    );
+    return info;
+  } finally {
+    release();
+  }
+}
+
+/** `lab jump off`: the firewall gone, the jump host removed. Returns what it did. */
+export async function labJumpOff(env: LabEnv): Promise<string[]> {
+  const state = requireState(env.root);
+  const release = await acquireLock(env.root);
+  try {
+    return await removeJump(state);
+  } finally {
+    release();
+  }
+}
+
+/** Removes the firewall table (also one left by a crash) and the jump host; part of reset and down. */
+async function removeJump(state: LabState): Promise<string[]> {
+  const lines: string[] = [];
+  const rec = readJump(state.root);
+  if (await firewallOff(firewallTable(state.net))) lines.push(`firewall ${firewallTable(state.net)} removed`);
+  const host = jumpHost(state.root, state.net, state.sshPort);
+  if (rec || fs.existsSync(hostDir(state.root, host.ip))) {
+    await removeHost(state.root, host.ip);
+    lines.push(`jump host ${host.ip} removed`);
+  }
+  writeJump(state.root, undefined);
+  return lines;
 }
 
 /** Injects a fault (see faults.ts); returns its description. */

@@ -30,9 +30,13 @@ export function installCommand(pkgs: readonly string[]): string {
   return `sudo apt-get update && sudo apt-get install -y ${pkgs.join(" ")}`;
 }
 
-/** Installs missing packages as root; without root throws with the command to run. */
-export async function ensurePackages(asRoot: boolean, log: (m: string) => void): Promise<void> {
-  const missing = await missingPackages();
+/** Installs missing packages (default: the lab's) as root; without root throws with the command to run. */
+export async function ensurePackages(
+  asRoot: boolean,
+  log: (m: string) => void,
+  pkgs: readonly string[] = REQUIRED_PACKAGES,
+): Promise<void> {
+  const missing = await missingPackages(pkgs);
   if (missing.length === 0) return;
   if (!asRoot) {
     throw new Error(
@@ -46,6 +50,6 @@ export async function ensurePackages(asRoot: boolean, log: (m: string) => void):
     env,
     timeoutMs: 1_200_000,
   });
-  const still = await missingPackages();
+  const still = await missingPackages(pkgs);
   if (still.length) throw new Error(`apt-get install did not install: ${still.join(" ")}`);
 }

@@ -87,8 +87,9 @@ export const policyEngine: Engine<PolicySpec, PolicyFleet, NodeSnapshot[], Polic
       "nodeSshKeys",
       "rootSshKey",
       "nodeRootSshKeys",
+      "proxySshKey",
     ],
-    objectInputs: ["nodes", "paths", "sshKey", "nodeSshKeys", "rootSshKey", "nodeRootSshKeys"],
+    objectInputs: ["nodes", "paths", "sshKey", "nodeSshKeys", "rootSshKey", "nodeRootSshKeys", "proxySshKey"],
   },
 
   validate(raw) {

@@ -3,6 +3,7 @@
  * connection per login), apply planned file writes atomically, restart the V8R6 daemons.
  */
 
+import { transportAuth } from "../../config/route";
 import type { SshSettings } from "../../config/ssh";
 import { HadrError, RemoteCommandError, StateError } from "../../errors";
 import { Fleet, fleetOf } from "../../transport/fleet";
@@ -32,8 +33,7 @@ function targetOf(host: string, ssh: SshSettings, user: string): SshTarget {
     host,
     port: ssh.port,
     username: user,
-    privateKey: ssh.privateKey,
-    passphrase: ssh.passphrase,
+    ...transportAuth(ssh),
     hostKey: ssh.hostKeys[host],
     insecure: ssh.insecure,
     connectTimeoutMs: ssh.connectTimeoutSeconds * 1000,

@@ -7,8 +7,10 @@
  */
 import { z } from "zod";
 import { issueFailures, propertyPath } from "../../config/issues";
+import { resolveRoute, unusedProxyKeyFailure, usesAgent } from "../../config/route";
 import {
   hostSchema,
+  type LoginRoute,
   legacyKeyFailures,
   type SshKey,
   type SshSettings,
@@ -23,7 +25,13 @@ import type { V8r6PolicySpec } from "./versions/v8r6";
 
 /** Supported engines. */
 /** Top-level inputs that hold secrets: stored encrypted, never shown. */
-export const POLICY_SECRET_INPUTS = ["sshKey", "nodeSshKeys", "rootSshKey", "nodeRootSshKeys"] as const;
+export const POLICY_SECRET_INPUTS = [
+  "sshKey",
+  "nodeSshKeys",
+  "rootSshKey",
+  "nodeRootSshKeys",
+  "proxySshKey",
+] as const;
 
 export const ENGINES = ["kingbase-v8r3", "kingbase-v8r6"] as const;
 /** A supported engine. */
@@ -97,6 +105,10 @@ export const recoveryPolicyInputSchema = z
     rootSshKey: sshKeySchema.optional(),
     /** Per-node key of the `root-ssh` login, by node host (secret). */
     nodeRootSshKeys: z.record(z.string(), sshKeySchema).optional(),
+    /** The key of every jump host (`nodes[i].ssh.proxy`, `rootSsh.proxy`); default: the login's own key (secret). */
+    proxySshKey: sshKeySchema
+      .optional()
+      .describe("Key of the jump hosts (nodes[i].ssh.proxy); default: each login's own key (secret)."),
     /** Create only adopts nodes that already have the requested settings; it never edits a file. */
     adopt: z.boolean().default(false),
   })
@@ -242,17 +254,20 @@ export function validateRecoveryPolicy(raw: unknown): RecoveryPolicyValidation {
   failures.push(...crossFailures(input));
   const keyed = base.success ? resolveNodeKeys(base.data) : undefined;
   if (keyed) failures.push(...keyed.failures);
+  const routes = base.success && keyed ? nodeRoutes(base.data, keyed.keys) : undefined;
+  if (routes) failures.push(...routes.failures);
   const unique = failures.filter(
     (f, i) => failures.findIndex((g) => g.property === f.property && g.reason === f.reason) === i,
   );
-  if (unique.length > 0 || !base.success || !keyed) return { ok: false, failures: unique };
+  if (unique.length > 0 || !base.success || !keyed || !routes) return { ok: false, failures: unique };
   const b = base.data;
-  const nodes: PolicyNode[] = b.nodes.map((n) => {
+  const nodes: PolicyNode[] = b.nodes.map((n, i) => {
     const k = keyed.keys[n.host]!;
-    const node: PolicyNode = { host: n.host, ssh: { ...n.ssh, ...k.key } };
+    const r = routes.routes[i]!;
+    const node: PolicyNode = { host: n.host, ssh: { ...n.ssh, ...k.key, ...r.ssh } };
     if (n.rootAccess !== undefined) node.rootAccess = n.rootAccess;
     if (k.rootKey !== undefined) node.rootKey = k.rootKey;
-    if (n.rootSsh !== undefined) node.rootSsh = { ...n.rootSsh, ...(k.rootKey ?? k.key) };
+    if (n.rootSsh !== undefined) node.rootSsh = { ...n.rootSsh, ...(k.rootKey ?? k.key), ...r.rootSsh };
     return node;
   });
   const common: CommonPolicyArgs = {
@@ -265,9 +280,42 @@ export function validateRecoveryPolicy(raw: unknown): RecoveryPolicyValidation {
   return { ok: true, args };
 }
 
+type ParsedPolicyInputs = z.infer<typeof recoveryPolicyInputSchema>;
+
+/** Each node's route (agent socket, jump host with its key) for its `ssh` and `rootSsh` logins, in node order. */
+function nodeRoutes(
+  b: ParsedPolicyInputs,
+  keys: Record<string, { key?: SshKey; rootKey?: SshKey }>,
+): {
+  routes: Array<{ ssh: LoginRoute; rootSsh: LoginRoute }>;
+  failures: PropertyFailure[];
+} {
+  const failures: PropertyFailure[] = [];
+  const routes = b.nodes.map((n, i) => {
+    const k = keys[n.host] ?? {};
+    const ssh = resolveRoute(n.ssh, ["nodes", i, "ssh"], k.key, b.proxySshKey);
+    const root = n.rootSsh
+      ? resolveRoute(n.rootSsh, ["nodes", i, "rootSsh"], k.rootKey ?? k.key, b.proxySshKey)
+      : { route: {}, failures: [] };
+    failures.push(...ssh.failures, ...root.failures);
+    return { ssh: ssh.route, rootSsh: root.route };
+  });
+  failures.push(
+    ...unusedProxyKeyFailure(
+      b.proxySshKey,
+      b.nodes.flatMap((n) => (n.rootSsh ? [n.ssh, n.rootSsh] : [n.ssh])),
+    ),
+  );
+  return { routes, failures };
+}
+
 /** The key inputs of a policy (parsed). */
 export interface PolicyKeyInputs {
-  nodes: ReadonlyArray<{ host: string; rootAccess?: RootAccess | undefined }>;
+  nodes: ReadonlyArray<{
+    host: string;
+    rootAccess?: RootAccess | undefined;
+    ssh?: { agent?: boolean | string | undefined };
+  }>;
   sshKey?: SshKey | undefined;
   nodeSshKeys?: Record<string, SshKey> | undefined;
   rootSshKey?: SshKey | undefined;
@@ -280,22 +328,22 @@ export interface PolicyKeyInputs {
  * and for an override naming no node. Pure.
  */
 export function resolveNodeKeys(k: PolicyKeyInputs): {
-  keys: Record<string, { key: SshKey; rootKey?: SshKey }>;
+  keys: Record<string, { key?: SshKey; rootKey?: SshKey }>;
   failures: PropertyFailure[];
 } {
-  const keys: Record<string, { key: SshKey; rootKey?: SshKey }> = {};
+  const keys: Record<string, { key?: SshKey; rootKey?: SshKey }> = {};
   const failures: PropertyFailure[] = [];
   k.nodes.forEach((n, i) => {
     const key = k.nodeSshKeys?.[n.host] ?? k.sshKey;
-    if (!key) {
+    if (!key && !(n.ssh && usesAgent(n.ssh))) {
       failures.push({
         property: "sshKey",
-        reason: `is required: node "${n.host}" (nodes[${i}]) has no SSH key (give sshKey for every node, or ${propertyPath(["nodeSshKeys", n.host])})`,
+        reason: `is required: node "${n.host}" (nodes[${i}]) has no SSH key (give sshKey for every node, or ${propertyPath(["nodeSshKeys", n.host])}, or set nodes[${i}].ssh.agent)`,
       });
       return;
     }
     const rootKey = n.rootAccess === "root-ssh" ? (k.nodeRootSshKeys?.[n.host] ?? k.rootSshKey) : undefined;
-    keys[n.host] = rootKey ? { key, rootKey } : { key };
+    keys[n.host] = { ...(key ? { key } : {}), ...(rootKey ? { rootKey } : {}) };
   });
   const hosts = k.nodes.map((n) => n.host);
   for (const [name, map] of [

@@ -144,8 +144,17 @@ export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision, DrSt
     previewOutputs: ["plan"],
     // `adopt` is not compared: it only matters to create. A new key must reach the state (an update that runs
     // nothing), so later refresh and destroy log in with it.
-    inputs: ["clusters", "primary", "drUser", "allowDataLoss", "timeoutSeconds", "sshKey", "clusterSshKeys"],
-    objectInputs: ["clusters", "drUser", "sshKey", "clusterSshKeys"],
+    inputs: [
+      "clusters",
+      "primary",
+      "drUser",
+      "allowDataLoss",
+      "timeoutSeconds",
+      "sshKey",
+      "clusterSshKeys",
+      "proxySshKey",
+    ],
+    objectInputs: ["clusters", "drUser", "sshKey", "clusterSshKeys", "proxySshKey"],
   },
 
   validate(raw) {

@@ -4,6 +4,7 @@
  * What is read lives in `observe.ts` (the decision's facts) and `reads.ts` (the plan's).
  */
 
+import { transportAuth } from "../../config/route";
 import { InternalError, ParseError } from "../../errors";
 import { type Fleet, fleetOf } from "../../transport/fleet";
 import type { ExecOptions, ExecResult, SshSession, SshTarget } from "../../transport/ssh";
@@ -38,8 +39,7 @@ export function drContext(
         host: d.sshIp,
         port: c.ssh.port,
         username: c.ssh.user,
-        privateKey: c.ssh.privateKey,
-        passphrase: c.ssh.passphrase,
+        ...transportAuth(c.ssh),
         hostKey: hostKeyFor(c.ssh, device),
         insecure: c.ssh.insecure,
         connectTimeoutMs: c.ssh.connectTimeoutSeconds * 1000,

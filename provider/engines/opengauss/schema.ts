@@ -12,6 +12,7 @@ import { issueFailures, propertyPath } from "../../config/issues";
 
 export { propertyPath } from "../../config/issues";
 
+import { resolveRoute, unusedProxyKeyFailure, usesAgent } from "../../config/route";
 import {
   keyMaterial,
   legacyKeyFailures,
@@ -32,7 +33,7 @@ import {
 import { compareDrParams } from "./drParams";
 
 /** Top-level inputs that hold secrets: stored encrypted, never shown. */
-export const DR_SECRET_INPUTS = ["sshKey", "clusterSshKeys", "drUser"] as const;
+export const DR_SECRET_INPUTS = ["sshKey", "clusterSshKeys", "drUser", "proxySshKey"] as const;
 
 /** Cluster names: a letter, then letters, digits, `_` or `-` (they appear in plan lines and state keys). */
 export const CLUSTER_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
@@ -150,6 +151,12 @@ export const drRelationshipSchema = z
     sshKey: sshKeySchema.optional(),
     /** Per-cluster SSH keys, by cluster name; each overrides `sshKey` for that cluster (secret). */
     clusterSshKeys: z.record(z.string(), sshKeySchema).optional(),
+    /** The key of every jump host (`clusters.<n>.ssh.proxy`); default: that cluster's own key (secret). */
+    proxySshKey: sshKeySchema
+      .optional()
+      .describe(
+        "Key of the jump hosts (clusters.<name>.ssh.proxy); default: each cluster's own key (secret).",
+      ),
     /**
      * Create only adopts an established pair that matches the inputs: nothing runs, no file is written;
      * anything else fails with what was found. Only create looks at it.
@@ -167,7 +174,7 @@ export type DrClusterArgs = Omit<ParsedInputs["clusters"][string], "ssh"> & {
  * Parsed `DrRelationship` inputs (defaults applied, each cluster's key resolved into `clusters.<n>.ssh`) — what the
  * engine works with; the resource's public input type is `DrRelationshipArgs` (provider/resources/drRelationship.ts).
  */
-export type DrSpec = Omit<ParsedInputs, "clusters" | "sshKey" | "clusterSshKeys"> & {
+export type DrSpec = Omit<ParsedInputs, "clusters" | "sshKey" | "clusterSshKeys" | "proxySshKey"> & {
   clusters: Record<string, DrClusterArgs>;
 };
 /** `DrRelationship` inputs as a user writes them. */
@@ -204,10 +211,11 @@ function collectSecrets(raw: unknown): string[] {
     drUser?: { password?: unknown };
     sshKey?: unknown;
     clusterSshKeys?: unknown;
+    proxySshKey?: unknown;
     clusters?: Record<string, { ssh?: unknown }>;
   };
   if (typeof r?.drUser?.password === "string") out.push(r.drUser.password);
-  out.push(...keyMaterial(r?.sshKey), ...keyMaterial(r?.clusterSshKeys));
+  out.push(...keyMaterial(r?.sshKey), ...keyMaterial(r?.clusterSshKeys), ...keyMaterial(r?.proxySshKey));
   if (r?.clusters && typeof r.clusters === "object") {
     for (const c of Object.values(r.clusters)) out.push(...keyMaterial(c?.ssh));
   }
@@ -267,23 +275,24 @@ export function liftLegacyKeys(props: Record<string, unknown>): Record<string, u
 }
 
 /**
- * The key of each cluster: `clusterSshKeys.<n>`, else `sshKey`. Failures for a cluster with neither and for
- * an override naming no cluster. Pure.
+ * The key of each cluster: `clusterSshKeys.<n>`, else `sshKey`. Failures for a cluster with neither (unless it
+ * is listed in `agentOnly`: it logs in with its ssh-agent) and for an override naming no cluster. Pure.
  */
 export function resolveClusterKeys(
   names: readonly string[],
   sshKey: SshKey | undefined,
   overrides: Record<string, SshKey> | undefined,
+  agentOnly: readonly string[] = [],
 ): { keys: Record<string, SshKey>; failures: PropertyFailure[] } {
   const keys: Record<string, SshKey> = {};
   const failures: PropertyFailure[] = [];
   for (const n of names) {
     const k = overrides?.[n] ?? sshKey;
     if (k) keys[n] = k;
-    else
+    else if (!agentOnly.includes(n))
       failures.push({
         property: "sshKey",
-        reason: `is required: cluster "${n}" has no SSH key (give sshKey for every cluster, or clusterSshKeys.${n})`,
+        reason: `is required: cluster "${n}" has no SSH key (give sshKey for every cluster, or clusterSshKeys.${n}, or set clusters.${n}.ssh.agent)`,
       });
   }
   for (const n of Object.keys(overrides ?? {}).sort()) {
@@ -391,13 +400,27 @@ export function validateDrRelationship(given: unknown): DrRelationshipValidation
 
   let args: DrSpec | undefined;
   if (parsed.success) {
-    const { sshKey, clusterSshKeys, clusters, ...rest } = parsed.data;
-    const keyed = resolveClusterKeys(names, sshKey, clusterSshKeys);
-    failures.push(...keyed.failures);
-    if (keyed.failures.length === 0) {
+    const { sshKey, clusterSshKeys, proxySshKey, clusters, ...rest } = parsed.data;
+    const agentOnly = names.filter((n) => clusters[n] !== undefined && usesAgent(clusters[n].ssh));
+    const keyed = resolveClusterKeys(names, sshKey, clusterSshKeys, agentOnly);
+    const routes = Object.fromEntries(
+      Object.entries(clusters).map(([n, c]) => [
+        n,
+        resolveRoute(c.ssh, ["clusters", n, "ssh"], keyed.keys[n], proxySshKey),
+      ]),
+    );
+    const routeFailures = [
+      ...Object.values(routes).flatMap((r) => r.failures),
+      ...unusedProxyKeyFailure(
+        proxySshKey,
+        Object.values(clusters).map((c) => c.ssh),
+      ),
+    ];
+    failures.push(...keyed.failures, ...routeFailures);
+    if (keyed.failures.length === 0 && routeFailures.length === 0) {
       const withKeys: Record<string, DrClusterArgs> = {};
       for (const [n, c] of Object.entries(clusters))
-        withKeys[n] = { ...c, ssh: { ...c.ssh, ...keyed.keys[n]! } };
+        withKeys[n] = { ...c, ssh: { ...c.ssh, ...keyed.keys[n], ...routes[n]!.route } };
       args = { ...rest, clusters: withKeys };
     }
   }

@@ -55,6 +55,7 @@ test("the schemas' keys are the public inputs (the same lists the type check abo
     "clusters",
     "drUser",
     "primary",
+    "proxySshKey",
     "sshKey",
     "timeoutSeconds",
   ]);
