@@ -52,7 +52,7 @@ describe("adopt: true and visible previews", { timeout: 40 * 60_000 }, () => {
       // The changed field of cluster B, in clear (not `clusters: [secret]`).
       assert.match(
         out,
-        /~ clusters: \{\s*~ B: \{\s*~ ssh: \{\s*\+ connectTimeoutSeconds: 21/,
+        /~ clusters\s*: \{\s*~ B: \{\s*~ ssh: \{\s*\+ connectTimeoutSeconds: 21/,
         out.slice(0, 2000),
       );
       assert.doesNotMatch(out, /clusters\s*:\s*\[secret\]/, out);
