@@ -4,7 +4,7 @@ import { parseClusterXml } from "../../../provider/engines/opengauss/clusterXml"
 import { streamIpPairs } from "../../../provider/engines/opengauss/drParams";
 import { planCreate } from "../../../provider/engines/opengauss/plan/create";
 import { planDelete } from "../../../provider/engines/opengauss/plan/delete";
-import type { DrNodeSnapshot, PlanInput } from "../../../provider/engines/opengauss/plan/model";
+import type { PlanInput } from "../../../provider/engines/opengauss/plan/model";
 import { renderDrPlan } from "../../../provider/engines/opengauss/plan/render";
 import { planSwitchover } from "../../../provider/engines/opengauss/plan/switchover";
 import {
@@ -15,7 +15,7 @@ import {
   parseOmVersion,
   releaseHeader,
 } from "../../../provider/engines/opengauss/releases";
-import { dnSnapshot, fixture, fixtureSnapshots } from "./fixtures";
+import { fixture, fixtureSnapshots, settledSnapshot } from "./fixtures";
 
 const MASTER_MARKERS: MasterMarkers = { dnTermKey: true, replicationTrust: true, passwordRegex: true };
 const RC3_MARKERS: MasterMarkers = { dnTermKey: false, replicationTrust: false, passwordRegex: false };
@@ -111,22 +111,12 @@ test("unknown, unread and newer versions fall back with a warning", () => {
 const A = parseClusterXml(fixture("cluster-A.xml"));
 const B = parseClusterXml(fixture("cluster-B.xml"));
 
-/** A DN already set the way gs_sdr wants (sync on), `wal_keep_segments` 256; B's cm_agent says DR cluster. */
-function snap(cluster: string, node: string, ip: string, peer: string, role: string): DrNodeSnapshot {
-  const s = dnSnapshot(cluster, node, ip, peer, role, {
-    synchronous_commit: "on",
-    most_available_sync: "on",
-    wal_keep_segments: "256",
-  });
-  return { ...s, cmAgentBackupOpen: cluster === "B" ? "2" : "0" };
-}
-
 function inputFor(version: string, markers?: MasterMarkers): PlanInput {
   const behaviour = omRelease(`openGauss-${version}`, markers).behaviour;
   return {
     topologies: { A, B },
     primary: "A",
-    snapshots: fixtureSnapshots(snap),
+    snapshots: fixtureSnapshots(settledSnapshot),
     facts: { A: { pgUser: "omm", ipType: "ipv4" }, B: { pgUser: "omm", ipType: "ipv4" } },
     releases: { A: behaviour, B: behaviour },
   };
