@@ -15,7 +15,7 @@ import { after, before, describe, test } from "node:test";
 import type { LabInfo } from "pulumi-hadr-lab";
 import { labCli, setOmVersion, sshExec } from "pulumi-hadr-lab";
 import { DrHarness, until } from "./dr-support";
-import { assertPlanIsLive, planFromPreview } from "./plan-live";
+import { assertPlanIsLive, logicalPlan, planFromPreview } from "./plan-live";
 
 /** One release's expectations (from the OM source, docs/vendor §11) and the steps its cycle runs. */
 interface Release {
@@ -86,11 +86,14 @@ let lab: LabInfo;
 /** Seconds each release's cycle took (printed at the end). */
 const took: Record<string, number> = {};
 
-/** Runs `pulumi preview --diff` and returns the plan check() printed (its `[dr] plan:` lines go to stderr). */
+/**
+ * Runs `pulumi preview --diff` and returns the plan check() printed (its `[dr] plan:` lines go to stderr), its
+ * display wrapping joined back into one entry per line.
+ */
 async function previewPlan(): Promise<string[]> {
   const r = await h.pulumiRun(["preview", "--diff"]);
   assert.equal(r.code, 0, r.out);
-  return planFromPreview(r.out);
+  return logicalPlan(planFromPreview(r.out));
 }
 
 async function fault(...args: string[]): Promise<void> {
