@@ -30,8 +30,8 @@ const USAGE = `usage: lab <command>
                                                     K: openGauss DR pairs, 1 (A,B) or 2 (also C,D); default:
                                                     unchanged, first up 1; fewer pairs remove the extra clusters
                                                     LIST: comma list of opengauss,kingbase-v8r3,kingbase-v8r6, all, none
-                                                    V: emulated openGauss-OM release, for every openGauss cluster (5.0.3,
-                                                    6.0.0, 6.0.2, 6.0.3, 7.0.0-RC2, 7.0.0-RC3, master, any X.Y.Z[-RCn]) or
+                                                    V: emulated openGauss-OM release, for every openGauss cluster (5.0.0…5.1.0,
+                                                    6.0.0…6.0.5, 7.0.0-RC1…RC3, master, any X.Y.Z[-RCn]) or
                                                     per cluster (A=5.0.3,B=master); default: unchanged, first up master
   om-version V                                      switch the running openGauss clusters to release V (same syntax)
   down                                              remove every trace of the lab (Debian packages stay)

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { shq } from "../src/core/shell";
-import { setOmVersion } from "../src/fixture";
+import { labCli, setOmVersion } from "../src/fixture";
 import { dissolveDr, freshOpenGaussLab, omm, parseQuery, sdrQuery, writeDrXml } from "../src/og-dr";
 import {
   exportsIpType,
@@ -79,37 +79,114 @@ async function startPair(xmlA: string, xmlB: string): Promise<{ a: LabRunResult;
   return { a, b };
 }
 
+/** `lab fault …` (dr-link-cut / dr-link-restore). */
+async function fault(...args: string[]): Promise<void> {
+  const r = await labCli(["fault", ...args], { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, `lab fault ${args.join(" ")}: ${r.stderr}${r.stdout}`);
+}
+
+/** Polls `gs_sdr -t query` on `ip` until the state is `want` (bounded). */
+async function waitStat(ip: string, want: string, seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  let last = "";
+  for (;;) {
+    last = (await sdrQuery(lab, ip)).stat;
+    if (last === want) return;
+    if (Date.now() > deadline) assert.fail(`${ip}: query still ${last}, wanted ${want} after ${seconds}s`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+/** Active `name = value` lines of a DN's postgresql.conf for the given GUCs, comments cut. */
+async function confLines(ip: string, ...names: string[]): Promise<string[]> {
+  const r = await omm(lab, ip, `grep -E '^(${names.join("|")}) ' ~/data/dn1/postgresql.conf; true`, 30_000);
+  // without the trailing `# …` comment of the sample file
+  return r.stdout
+    .split("\n")
+    .map((l) => l.replace(/\s+#[^']*$/, ""))
+    .filter((l) => l.trim() !== "");
+}
+
+/** Whether `$GAUSSHOME/bin/cluster_maintance` exists on a host. */
+async function maintenanceFile(ip: string): Promise<boolean> {
+  const r = await omm(lab, ip, 'test -e "$GAUSSHOME/bin/cluster_maintance" && echo yes; true', 30_000);
+  return r.stdout.trim() === "yes";
+}
+
+/** A switchover of the pair: `demote` (primary now) to DR, `promote` to primary, both at once. */
+async function switchPair(demote: string, promote: string): Promise<{ d: LabRunResult; p: LabRunResult }> {
+  const [d, p] = await Promise.all([
+    sdr(demote, "-t switchover -m disaster_standby --time-out=300"),
+    sdr(promote, "-t switchover -m primary --time-out=300"),
+  ]);
+  assert.equal(d.code, 0, `switchover -m disaster_standby:\n${d.stdout}${d.stderr}`);
+  assert.equal(p.code, 0, `switchover -m primary:\n${p.stdout}${p.stderr}`);
+  return { d, p };
+}
+
 /** The term key line failover prints when it writes the DCC (`Successfully set [/<user>/CMServer/<key>][n].`). */
 function termKeyOf(out: string): string | undefined {
   return /^Successfully set \[\/\w+\/CMServer\/(status_key\/[\w/]+)\]\[\d+\]\.$/m.exec(out)?.[1];
 }
 
-test("the release table: every §8/§10 row per release (pure)", { timeout: 30_000 }, () => {
+test("the release table: every §8/§10/§11 row per release (pure)", { timeout: 30_000 }, () => {
   const row = (v: string) => {
     const b = omBehaviour(v);
-    return [
+    const first = [
       b.startForbiddenInArchive ? "forbid" : "rerun",
       b.forceOption ? "-f" : "no-f",
-      b.walKeepRestoresRecorded ? "recorded" : "128",
       b.segmentFromIpType ? "IP_TYPE" : "ipv4-split",
       b.replicationTrustLines ? "trust" : "no-trust",
       b.passwordRule,
       b.termKey,
       exportsIpType(v) ? "IP_TYPE" : "no-IP_TYPE",
-    ].join(" ");
+    ];
+    // the second read (§11): rows that do not simply start at one release
+    const second = [
+      b.walKeepRestoresRecorded ? "recorded" : "128",
+      b.walKeepQuoted ? "quoted" : "bare",
+      b.setsStreamRunMode ? "runmode" : "no-runmode",
+      b.switchoverReadOnlyToggle ? "ro" : "no-ro",
+      b.emptyReplconninfoFails ? "empty-fails" : "empty-skip",
+      b.drQueryChecksWalreceiver ? "walrcv" : "no-walrcv",
+      b.failoverNotifiesMainStandby ? "notify-main" : "notify-primary",
+      b.maintenanceFileFinally ? "finally" : "leaves",
+    ];
+    return `${first.join(" ")} | ${second.join(" ")}`;
   };
+  const v5 = "rerun no-f ipv4-split no-trust injection status_key/term no-IP_TYPE";
+  const v600 = "forbid no-f ipv4-split no-trust injection status_key/term IP_TYPE";
+  const v602 = "forbid no-f IP_TYPE no-trust injection status_key/term IP_TYPE";
+  const rc2 = "forbid -f IP_TYPE no-trust injection status_key/term IP_TYPE";
+  const rest = "runmode ro empty-skip";
   const table: Array<[string, string]> = [
-    ["5.0.3", "rerun no-f 128 ipv4-split no-trust injection status_key/term no-IP_TYPE"],
-    ["5.1.0", "rerun no-f 128 ipv4-split no-trust injection status_key/term no-IP_TYPE"],
-    ["6.0.0", "forbid no-f 128 ipv4-split no-trust injection status_key/term IP_TYPE"],
-    ["6.0.1", "forbid no-f 128 ipv4-split no-trust injection status_key/term IP_TYPE"],
-    ["6.0.2", "forbid no-f 128 IP_TYPE no-trust injection status_key/term IP_TYPE"],
-    ["6.0.3", "forbid no-f recorded IP_TYPE no-trust injection status_key/term IP_TYPE"],
-    ["7.0.0-RC2", "forbid -f recorded IP_TYPE no-trust injection status_key/term IP_TYPE"],
-    ["7.0.0-RC3", "forbid -f recorded IP_TYPE no-trust injection status_key/term IP_TYPE"],
-    ["master", "forbid -f recorded IP_TYPE trust regex status_key/dn_term/0 IP_TYPE"],
+    ["5.0.0", `${v5} | 128 quoted no-runmode no-ro empty-fails no-walrcv notify-primary finally`],
+    ["5.0.1", `${v5} | 128 quoted ${rest} no-walrcv notify-primary finally`],
+    ["5.0.2", `${v5} | 128 quoted ${rest} no-walrcv notify-primary finally`],
+    ["5.0.3", `${v5} | 128 quoted ${rest} no-walrcv notify-primary finally`],
+    ["5.0.5", `${v5} | 128 bare ${rest} no-walrcv notify-primary finally`],
+    ["5.1.0", `${v5} | 128 quoted ${rest} no-walrcv notify-primary finally`],
+    ["6.0.0", `${v600} | 128 quoted ${rest} walrcv notify-main finally`],
+    ["6.0.1", `${v600} | 128 quoted ${rest} walrcv notify-main finally`],
+    ["6.0.2", `${v602} | 128 bare ${rest} walrcv notify-main finally`],
+    ["6.0.3", `${v602} | recorded bare ${rest} walrcv notify-main finally`],
+    ["6.0.5", `${v602} | recorded bare ${rest} walrcv notify-main finally`],
+    ["7.0.0-RC1", `${v602} | 128 quoted ${rest} walrcv notify-main finally`],
+    ["7.0.0-RC2", `${rc2} | recorded bare ${rest} walrcv notify-main finally`],
+    ["7.0.0-RC3", `${rc2} | recorded bare ${rest} walrcv notify-main finally`],
+    [
+      "master",
+      `forbid -f IP_TYPE trust regex status_key/dn_term/0 IP_TYPE | recorded bare ${rest} walrcv notify-main leaves`,
+    ],
   ];
   for (const [v, want] of table) assert.equal(row(v), want, v);
+  // every release's params_handler.py carries OM's comment; only master's calls the check
+  const params = (r: string) =>
+    Object.entries(installedScripts(r)).find(([p]) => p.endsWith("params_handler.py"))![1];
+  for (const r of ["5.0.0", "7.0.0-RC3", "master"])
+    assert.match(params(r), /# check_db_password will be used in cloud scene/, r);
+  assert.ok(params("master").includes("SecurityChecker.check_db_password("));
+  assert.ok(!params("7.0.0-RC3").includes("SecurityChecker.check_db_password("));
   // version.cfg: line 1 names the version (master builds say 7.0.0-RC3), line 3 a commit id per release
   assert.equal(versionCfg("5.0.3").split("\n")[0], "openGauss-5.0.3");
   assert.equal(versionCfg("master").split("\n")[0], "openGauss-7.0.0-RC3");
@@ -121,7 +198,7 @@ test("the release table: every §8/§10 row per release (pure)", { timeout: 30_0
   assert.equal(releaseOfVersionCfg(versionCfg("master"), base("master")), "master");
   assert.equal(releaseOfVersionCfg(versionCfg("7.0.0-RC3"), base("7.0.0-RC3")), "7.0.0-RC3");
   assert.equal(releaseOfVersionCfg(versionCfg("master")), "7.0.0-RC3", "without the scripts: the release");
-  assert.equal(row(releaseOfVersionCfg(versionCfg("6.0.3"))!), table[5]![1]);
+  assert.equal(row(releaseOfVersionCfg(versionCfg("6.0.3"))!), table[9]![1]);
   // --om-version syntax
   assert.deepEqual(parseOmVersionOption("6.0.0", ["A", "B"]), { A: "6.0.0", B: "6.0.0" });
   assert.deepEqual(parseOmVersionOption("A=5.0.3,B=master", ["A", "B"]), { A: "5.0.3", B: "master" });
@@ -353,4 +430,89 @@ test("master over the dedicated replication network: an unbound pair fails; stre
     B.some((h) => l.includes(`${h.streamIp}/32`) && /sha256$/.test(l)),
   );
   assert.deepEqual(left, [], "stop removed the stream IPs' DR lines");
+});
+
+test("5.0.0: no stream_cluster_run_mode, quoted wal_keep_segments, DR query blind to a cut link, switchover without read-only toggle, failover notifies no DN", {
+  skip,
+  timeout: 1_500_000,
+}, async () => {
+  await setOmVersion("5.0.0");
+  await dropReplicationTrustLines();
+  const runMode = async () => confLines(a1, "stream_cluster_run_mode");
+  const before = await runMode();
+  const xmlA = await writeDrXml(lab, "A", "B");
+  const xmlB = await writeDrXml(lab, "B", "A");
+  await startPair(xmlA, xmlB);
+  assert.deepEqual(await runMode(), before, "5.0.0's start never sets stream_cluster_run_mode");
+  assert.deepEqual(await confLines(a1, "wal_keep_segments"), ["wal_keep_segments = '128'"]);
+  // ≤ 5.1.0: the DR side says recovery with the link cut; the primary side's walsender check sees it
+  await fault("dr-link-cut", a1, b1);
+  try {
+    await waitStat(a1, "archive_fail", 60);
+    assert.equal((await sdrQuery(lab, b1)).stat, "recovery", "no walreceiver check before 6.0.0");
+  } finally {
+    await fault("dr-link-restore", a1, b1);
+  }
+  await waitStat(a1, "archive", 90);
+  const ro = async (ip: string) => confLines(ip, "default_transaction_read_only");
+  const roBefore = [await ro(a1), await ro(b1)];
+  const { d, p } = await switchPair(a1, b1);
+  assert.doesNotMatch(d.stdout + p.stdout, /default_transaction_read_only/);
+  assert.deepEqual([await ro(a1), await ro(b1)], roBefore, "5.0.0's switchover has no read-only toggle");
+  assert.equal(await maintenanceFile(a1), false, "removed in switchover's finally");
+  assert.equal(await maintenanceFile(b1), false, "removed in switchover's finally");
+  // failover on A (now the DR side): no DN has role Primary there, so no gs_ctl notify; CM starts it
+  const f = await sdr(a1, "-t failover");
+  assert.equal(f.code, 0, f.stdout + f.stderr);
+  assert.doesNotMatch(f.stdout, /notify/);
+  assert.equal(await maintenanceFile(a1), false, "failover removes it in a finally");
+  await dissolveDr(lab);
+});
+
+test("5.0.0: an empty replconninfo slot before the free one fails start (5.0.1 skips it)", {
+  skip,
+  timeout: T,
+}, async () => {
+  const slot = `gs_guc set -Z datanode -N all -I all -c`;
+  const e = await omm(lab, a1, `${slot} "replconninfo2 = ''"`, 60_000);
+  assert.equal(e.code, 0, e.stdout + e.stderr);
+  try {
+    const xmlA = await writeDrXml(lab, "A", "B");
+    await setOmVersion("5.0.0");
+    const r = await sdr(
+      a1,
+      `-t start -m primary -X ${xmlA} -U ${DR_USER} -W ${shq(DR_PWD)} --time-out=30`,
+      180_000,
+    );
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /search repl infos/);
+  } finally {
+    await omm(lab, a1, `${slot} "replconninfo2"`, 60_000);
+    await dissolveDr(lab);
+  }
+});
+
+test("7.0.0-RC1 restores wal_keep_segments to '128' (quoted); master's switchover leaves cluster_maintance on the promoted side", {
+  skip,
+  timeout: 1_500_000,
+}, async () => {
+  await setOmVersion("7.0.0-RC1");
+  await dropReplicationTrustLines();
+  const w = await omm(lab, a1, `gs_guc reload -Z datanode -N all -I all -c "wal_keep_segments = 16"`);
+  assert.equal(w.code, 0);
+  const xmlA = await writeDrXml(lab, "A", "B");
+  const xmlB = await writeDrXml(lab, "B", "A");
+  await startPair(xmlA, xmlB);
+  assert.deepEqual(await confLines(a1, "wal_keep_segments"), ["wal_keep_segments = '128'"]);
+  assert.equal(await show(a1, "wal_keep_segments"), "128", "RC1 lacks d7906b0: not the recorded 16");
+  await setOmVersion("master");
+  await switchPair(a1, b1);
+  assert.equal(await maintenanceFile(b1), true, "master's promote side keeps cluster_maintance");
+  assert.equal(await maintenanceFile(a1), false, "the demote side removes it at its stage 4");
+  await setOmVersion("7.0.0-RC3");
+  await switchPair(b1, a1);
+  assert.equal(await maintenanceFile(a1), false, "RC3 removes it in a finally");
+  await omm(lab, b1, 'rm -f "$GAUSSHOME/bin/cluster_maintance"', 30_000);
+  await omm(lab, lab.clusters["B"]!.hosts[1]!.ip, 'rm -f "$GAUSSHOME/bin/cluster_maintance"', 30_000);
+  await dissolveDr(lab);
 });

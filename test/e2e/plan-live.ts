@@ -47,17 +47,23 @@ export function planFromPreview(out: string, name = "dr"): string[] {
   return starts.length > 1 ? lines.slice(starts[0], starts[1]) : lines;
 }
 
-/** The last active `name = value` of a postgresql.conf text, unquoted; `(unset)` when none. */
-function confValue(conf: string, name: string): string {
+/**
+ * The last active `name = value` of a postgresql.conf text, unquoted unless `raw` (then as written, quotes and
+ * all); `(unset)` when none.
+ */
+function confValue(conf: string, name: string, raw = false): string {
   let v = "(unset)";
   for (const line of conf.split("\n")) {
     const m = /^\s*([A-Za-z_]\w*)\s*=\s*(.*)$/.exec(line);
     if (!m || m[1]!.toLowerCase() !== name) continue;
-    const raw = m[2]!.replace(/\s+#[^']*$/, "").trim();
-    v = raw === "''" ? "''" : raw.replace(/^'(.*)'$/, "$1");
+    const text = m[2]!.replace(/\s+#[^']*$/, "").trim();
+    v = raw || text === "''" ? text : text.replace(/^'(.*)'$/, "$1");
   }
   return v;
 }
+
+/** GUCs whose quoting differs between OM releases: the plan's quotes must be the file's. */
+const QUOTING_CHECKED = new Set(["wal_keep_segments"]);
 
 function squash(line: string): string {
   return line.trim().split(/\s+/).join(" ");
@@ -132,8 +138,9 @@ export async function assertPlanIsLive(
   for (const e of entries) {
     let m = GUC_ENTRY.exec(e);
     if (m) {
-      const want = (m[5] ?? m[4]!).replace(/^'(.*)'$/, "$1");
-      const got = confValue((await live(ipOf(m[1]!, m[2]!), m[1]!)).conf, m[3]!);
+      const raw = QUOTING_CHECKED.has(m[3]!);
+      const want = raw ? (m[5] ?? m[4]!) : (m[5] ?? m[4]!).replace(/^'(.*)'$/, "$1");
+      const got = confValue((await live(ipOf(m[1]!, m[2]!), m[1]!)).conf, m[3]!, raw);
       if (got !== want) wrong.push(`${e}\n    live: ${got}`);
       checked++;
       continue;

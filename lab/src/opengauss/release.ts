@@ -12,10 +12,18 @@ import { createHash } from "node:crypto";
 
 /** Release names the lab documents (`--om-version`); any `X.Y.Z[-RCn]` is accepted too. */
 export const KNOWN_OM_RELEASES = [
+  "5.0.0",
+  "5.0.1",
+  "5.0.2",
   "5.0.3",
+  "5.0.5",
+  "5.1.0",
   "6.0.0",
+  "6.0.1",
   "6.0.2",
   "6.0.3",
+  "6.0.5",
+  "7.0.0-RC1",
   "7.0.0-RC2",
   "7.0.0-RC3",
   "master",
@@ -45,7 +53,8 @@ export function installedScripts(release: string): Record<string, string> {
   return {
     [SCRIPT_FILES.base]: `${head} streaming_base.py\n# failover/promote write the new term to status_key/${master ? "dn_term/0" : "term"}\n`,
     [SCRIPT_FILES.hba]: `${head} DN_OLAP.py\n${master ? '# ConfigHba adds "host    replication    %s    %s/%s    trust" for HA IPs and remote dataIps\n' : "# no replication trust lines\n"}`,
-    [SCRIPT_FILES.params]: `${head} params_handler.py\n# DR password check: ${master ? "check_db_password (regex)" : "injection-character list"}\n`,
+    // every release carries OM's own comment line; only master calls the check (SecurityChecker.check_db_password)
+    [SCRIPT_FILES.params]: `${head} params_handler.py\n    # check_db_password will be used in cloud scene\n# DR password check: ${master ? "SecurityChecker.check_db_password(description, value) (regex)" : "injection-character list"}\n`,
   };
 }
 
@@ -57,8 +66,22 @@ export interface OmBehaviour {
   stopNeedsCabin: boolean;
   /** `-f` exists (7.0.0-RC2+); older parsers reject it as an unknown option. */
   forceOption: boolean;
-  /** start's last stage restores the recorded wal_keep_segments (v6.0.3+); before, always 128. */
+  /** start's last stage restores the recorded wal_keep_segments (v6.0.3+, not 7.0.0-RC1); else always 128. */
   walKeepRestoresRecorded: boolean;
+  /** wal_keep_segments is written quoted (`'N'`): 5.0.0–5.0.3, 5.1.0, 6.0.0, 6.0.1, 7.0.0-RC1. */
+  walKeepQuoted: boolean;
+  /** start, switchover and failover set stream_cluster_run_mode (5.0.1+; 5.0.0 never calls it). */
+  setsStreamRunMode: boolean;
+  /** switchover toggles default_transaction_read_only (5.0.1+). */
+  switchoverReadOnlyToggle: boolean;
+  /** start fails ("search repl infos") on an empty `replconninfoN=''` before the DR slot (5.0.0 only). */
+  emptyReplconninfoFails: boolean;
+  /** DR-side query runs the walreceiver SQL (6.0.0+); before, `recovery` whenever the cluster is healthy. */
+  drQueryChecksWalreceiver: boolean;
+  /** failover notifies the Main Standby DNs (6.0.0+); ≤ 5.1.0 only DNs whose role is Primary. */
+  failoverNotifiesMainStandby: boolean;
+  /** switchover removes cluster_maintance in a `finally` (every release; not master). */
+  maintenanceFileFinally: boolean;
   /** The `/16` replication segment follows `IP_TYPE` (v6.0.2+); before, always the IPv4 split. */
   segmentFromIpType: boolean;
   /** `host replication <pguser> <ip>/32 trust` for DN HA IPs and remote dataIps (master only). */
@@ -89,26 +112,60 @@ function atLeast(v: Ver, since: string): boolean {
  * Where each behaviour starts (first version that has it). Master-only rows start after 7.0.0-RC3
  * (the newest release) — at 7.0.0 — so `master` has them and every release does not.
  */
-const SINCE: Record<keyof OmBehaviour, string> = {
+const SINCE: Record<Exclude<keyof OmBehaviour, OddRows>, string> = {
   startForbiddenInArchive: "6.0.0",
   stopNeedsCabin: "6.0.0",
   forceOption: "7.0.0-RC2",
-  walKeepRestoresRecorded: "6.0.3",
   segmentFromIpType: "6.0.2",
   replicationTrustLines: "7.0.0",
   passwordRule: "7.0.0",
   termKey: "7.0.0",
+  setsStreamRunMode: "5.0.1",
+  switchoverReadOnlyToggle: "5.0.1",
+  drQueryChecksWalreceiver: "6.0.0",
+  failoverNotifiesMainStandby: "6.0.0",
 };
+
+/** Behaviours that do not simply start at one release (OM branches took fixes in a different order). */
+type OddRows =
+  | "walKeepRestoresRecorded"
+  | "walKeepQuoted"
+  | "emptyReplconninfoFails"
+  | "maintenanceFileFinally";
+
+/** Releases having each odd behaviour (`master` is named as such). */
+const ODD: Record<OddRows, readonly string[]> = {
+  walKeepRestoresRecorded: ["6.0.3", "6.0.5", "7.0.0-RC2", "7.0.0-RC3", "master"],
+  walKeepQuoted: ["5.0.0", "5.0.1", "5.0.2", "5.0.3", "5.1.0", "6.0.0", "6.0.1", "7.0.0-RC1"],
+  emptyReplconninfoFails: ["5.0.0"],
+  maintenanceFileFinally: KNOWN_OM_RELEASES.filter((r) => r !== "master"),
+};
+
+/** Where an unknown version gets an odd behaviour: the nearest known release at or below it. */
+function nearestKnown(v: Ver): string {
+  let best: string = KNOWN_OM_RELEASES[0];
+  for (const r of KNOWN_OM_RELEASES) if (r !== "master" && atLeast(v, r)) best = r;
+  return best;
+}
 
 /** The behaviour of a version (`5.0.3`, `openGauss-6.0.0`, `master`); unparsable text → master's. */
 export function omBehaviour(version: string): OmBehaviour {
   const v = version === "master" ? undefined : parseOmVersion(version);
-  const has = (k: keyof OmBehaviour): boolean => (v ? atLeast(v, SINCE[k]) : true);
+  const has = (k: Exclude<keyof OmBehaviour, OddRows>): boolean => (v ? atLeast(v, SINCE[k]) : true);
+  const name = v ? nearestKnown(v) : "master";
+  const odd = (k: OddRows): boolean => ODD[k].includes(name);
   return {
+    walKeepRestoresRecorded: odd("walKeepRestoresRecorded"),
+    walKeepQuoted: odd("walKeepQuoted"),
+    emptyReplconninfoFails: odd("emptyReplconninfoFails"),
+    maintenanceFileFinally: odd("maintenanceFileFinally"),
+    setsStreamRunMode: has("setsStreamRunMode"),
+    switchoverReadOnlyToggle: has("switchoverReadOnlyToggle"),
+    drQueryChecksWalreceiver: has("drQueryChecksWalreceiver"),
+    failoverNotifiesMainStandby: has("failoverNotifiesMainStandby"),
     startForbiddenInArchive: has("startForbiddenInArchive"),
     stopNeedsCabin: has("stopNeedsCabin"),
     forceOption: has("forceOption"),
-    walKeepRestoresRecorded: has("walKeepRestoresRecorded"),
     segmentFromIpType: has("segmentFromIpType"),
     replicationTrustLines: has("replicationTrustLines"),
     passwordRule: has("passwordRule") ? "regex" : "injection",

@@ -152,6 +152,16 @@ export function rpoText(rpo: number | null | undefined): string {
   return rpo === null || rpo === undefined ? "unknown" : `${rpo} s`;
 }
 
+/**
+ * Whether the DR link between an established primary side and DR side is up, from their `gs_sdr -t query`. Both
+ * sides must say so: the primary side's walsender check (`archive`) exists on every OM release, the DR side's
+ * walreceiver check only from 6.0.0 — up to 5.1.0 the DR side says `recovery` with the link cut, so there the
+ * primary side's `archive_fail` alone tells (docs/vendor/opengauss-gs_sdr.md §11).
+ */
+export function drLinkUp(primary: ClusterView, dr: ClusterView): boolean {
+  return primary.stat === "archive" && dr.stat === "recovery";
+}
+
 /** The health of the pair as observed (used by refresh outputs and by noop decisions). */
 export function assessHealth(views: readonly [ClusterView, ClusterView]): Health {
   const [a, b] = views;
@@ -184,7 +194,7 @@ export function assessHealth(views: readonly [ClusterView, ClusterView]): Health
     };
   }
   if (primary && dr) {
-    if (primary.stat === "archive" && dr.stat === "recovery")
+    if (drLinkUp(primary, dr))
       return { state: "healthy", summary: `healthy: ${primary.name} primary, ${dr.name} DR` };
     return { state: "degraded", summary: `degraded: DR link down (${statsOf(views)})` };
   }
@@ -257,7 +267,7 @@ function switchoverImpossible(from: ClusterView, to: ClusterView): string | null
     if (v.status !== "Normal") why.push(`${v.name} is ${v.clusterState ?? "unknown"}`);
     else if (!v.allDnNormal) why.push(`${v.name} has a DN that is not normal`);
   }
-  if (from.stat !== "archive" || to.stat !== "recovery")
+  if (!drLinkUp(from, to))
     why.push(`the DR link is not healthy (${from.name}=${from.stat}, ${to.name}=${to.stat})`);
   return why.length > 0 ? why.join("; ") : null;
 }

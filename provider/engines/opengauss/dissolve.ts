@@ -31,6 +31,7 @@ async function afterDissolve(ctx: DrContext, obs: Observed, name: string): Promi
           d.sshIp,
           {
             hba: `grep -E '^[[:space:]]*host[[:space:]]' ${JSON.stringify(`${d.dataDir}/pg_hba.conf`)} 2>/dev/null; true`,
+            maint: '[ -e "$GAUSSHOME/bin/cluster_maintance" ] && echo present; true',
             rm: 'rm -rf "$HOME/.pulumi-hadr"',
           },
           "after dissolve",
@@ -40,6 +41,11 @@ async function afterDissolve(ctx: DrContext, obs: Observed, name: string): Promi
           progress(
             name,
             `left behind on ${n}/${d.name} pg_hba.conf (gs_sdr does not remove it): ${l.trim().replace(/\s+/g, " ")}`,
+          );
+        if ((out["maint"] ?? "").includes("present"))
+          progress(
+            name,
+            `left behind on ${n}/${d.name}: $GAUSSHOME/bin/cluster_maintance (OM master's switchover -m primary creates it and never removes it)`,
           );
       } catch (e) {
         // a node that does not answer keeps its files; destroy does not fail for a report, but says so

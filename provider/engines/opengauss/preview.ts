@@ -7,12 +7,13 @@ import { wrapForDisplay } from "../../core/display";
 import type { PropertyFailure } from "../../errors";
 import { type LockView, type Operation, operationKey, rpoText } from "./decide";
 import type { Observed } from "./outputs";
+import { unverifiedFailoverNotify } from "./plan/common";
 import { planCreate } from "./plan/create";
 import type { DrPlan } from "./plan/model";
 import { renderDrPlan } from "./plan/render";
 import { planSwitchover } from "./plan/switchover";
 import { type ClusterRead, readCluster } from "./reads";
-import { releaseHeader } from "./releases";
+import { type OmBehaviour, releaseHeader } from "./releases";
 import { type DrContext, runNode } from "./remote";
 
 /** The first plan line names the operation; apply compares it with its own decision. */
@@ -106,6 +107,11 @@ function lockLines(locks: LockView[]): string[] {
   );
 }
 
+function notVerifiedLines(rel: OmBehaviour | undefined): string[] {
+  const m = rel && unverifiedFailoverNotify(rel);
+  return m ? [`  ${m}`] : [];
+}
+
 /** The plan lines of an operation (header first), and the preflight failures that stop it. */
 export async function planOf(
   ctx: DrContext,
@@ -126,6 +132,7 @@ export async function planOf(
           `  why: ${op.why}`,
           `  data loss: transactions ${op.from} committed that were not replicated are lost (last known RPO: ${rpoText(op.rpoSeconds)})`,
           `  afterwards the pair must be rebuilt: the next \`pulumi up\` with ${op.from} reachable stops ${op.from} and starts DR with ${op.to} as primary`,
+          ...notVerifiedLines(obs[op.to]?.read?.release.behaviour),
           ...lockLines(op.clearLocks),
         ],
         failures: [],

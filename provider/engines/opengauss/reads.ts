@@ -65,7 +65,8 @@ export function sqlSections(text: string): Record<string, string[]> {
 const MARKER_PROBE = [
   ["impl/streaming_disaster_recovery/streaming_base.py", "status_key/dn_term/0"],
   ["gspylib/component/Kernel/DN_OLAP/DN_OLAP.py", "host    replication    %s"],
-  ["impl/streaming_disaster_recovery/params_handler.py", "check_db_password"],
+  // the call, not the name: every release carries the comment `# check_db_password will be used in cloud scene`
+  ["impl/streaming_disaster_recovery/params_handler.py", "SecurityChecker.check_db_password("],
 ]
   .map(([file, text]) => {
     const f = `"$GPHOME/script/${file}"`;

@@ -500,6 +500,19 @@ describe("assessHealth", () => {
       recovery("B", { stat: "recovery_fail" }),
       "degraded: DR link down",
     ],
+    // OM ≤ 5.1.0: the DR side has no walreceiver check and still says recovery with the link cut
+    [
+      "link down, DR side on 5.x",
+      archive("A", { stat: "archive_fail" }),
+      recovery("B"),
+      "degraded: DR link down",
+    ],
+    [
+      "link down, DR side on 5.x, B primary",
+      recovery("A"),
+      archive("B", { stat: "archive_fail" }),
+      "degraded: DR link down",
+    ],
     ["DR site down", archive("A"), down("B"), "degraded: DR cluster B unreachable"],
     ["primary site down", down("A"), recovery("B"), "degraded: primary cluster A unreachable"],
     ["after failover", archive("A", { stat: "archive_fail" }), view("B"), "rebuild needed"],

@@ -112,3 +112,19 @@ export function fixtureSnapshots(
     make("B", "ogb2", "127.0.2.2", "127.0.2.1", "Standby"),
   ];
 }
+
+/** A DN already set the way gs_sdr wants (sync on), `wal_keep_segments` 256; B's cm_agent says DR cluster. */
+export function settledSnapshot(
+  cluster: string,
+  node: string,
+  ip: string,
+  peer: string,
+  role: string,
+): DrNodeSnapshot {
+  const s = dnSnapshot(cluster, node, ip, peer, role, {
+    synchronous_commit: "on",
+    most_available_sync: "on",
+    wal_keep_segments: "256",
+  });
+  return { ...s, cmAgentBackupOpen: cluster === "B" ? "2" : "0" };
+}

@@ -4,7 +4,7 @@ import { parseClusterXml } from "../../../provider/engines/opengauss/clusterXml"
 import { streamIpPairs } from "../../../provider/engines/opengauss/drParams";
 import { planCreate } from "../../../provider/engines/opengauss/plan/create";
 import { planDelete } from "../../../provider/engines/opengauss/plan/delete";
-import type { DrNodeSnapshot, PlanInput } from "../../../provider/engines/opengauss/plan/model";
+import type { PlanInput } from "../../../provider/engines/opengauss/plan/model";
 import { renderDrPlan } from "../../../provider/engines/opengauss/plan/render";
 import { planSwitchover } from "../../../provider/engines/opengauss/plan/switchover";
 import {
@@ -15,7 +15,7 @@ import {
   parseOmVersion,
   releaseHeader,
 } from "../../../provider/engines/opengauss/releases";
-import { dnSnapshot, fixture, fixtureSnapshots } from "./fixtures";
+import { fixture, fixtureSnapshots, settledSnapshot } from "./fixtures";
 
 const MASTER_MARKERS: MasterMarkers = { dnTermKey: true, replicationTrust: true, passwordRegex: true };
 const RC3_MARKERS: MasterMarkers = { dnTermKey: false, replicationTrust: false, passwordRegex: false };
@@ -66,7 +66,8 @@ test("each release gets the row of docs/vendor/opengauss-gs_sdr.md §8/§10", ()
   }
   // 7.0.0-RC3 is also what master builds call themselves: the installed scripts decide.
   assert.equal(row("openGauss-7.0.0-RC3", RC3_MARKERS).dccTermKey, "status_key/term");
-  assert.equal(row("openGauss-7.0.0-RC3", RC3_MARKERS).label, "7.0.0-RC2–RC3");
+  assert.equal(row("openGauss-7.0.0-RC3", RC3_MARKERS).label, "7.0.0-RC3");
+  assert.equal(row("openGauss-7.0.0-RC3", RC3_MARKERS).switchoverLeavesMaintenanceFile, false);
   const master = row("openGauss-7.0.0-RC3", MASTER_MARKERS);
   assert.deepEqual({ ...master }, { ...MASTER_BEHAVIOUR });
   assert.equal(omRelease("openGauss-7.0.0-RC3", MASTER_MARKERS).warning, undefined);
@@ -78,14 +79,17 @@ test("each release gets the row of docs/vendor/opengauss-gs_sdr.md §8/§10", ()
 
 test("unknown, unread and newer versions fall back with a warning", () => {
   const between = omRelease("openGauss-6.0.4");
-  assert.equal(between.behaviour.label, "6.0.3–6.0.x");
+  assert.equal(between.behaviour.label, "6.0.3");
   assert.match(
     between.warning ?? "",
-    /6\.0\.4 is not a release that was checked: planned as 6\.0\.3–6\.0\.x/,
+    /6\.0\.4 is not a release that was checked: planned as 6\.0\.3, the nearest one below it/,
   );
   const old = omRelease("openGauss-3.1.0");
-  assert.equal(old.behaviour.label, "5.0.x–5.1.x");
-  assert.ok(old.warning);
+  assert.equal(old.behaviour.label, "5.0.0");
+  assert.match(
+    old.warning ?? "",
+    /3\.1\.0 is not a release that was checked: planned as 5\.0\.0, the oldest one checked/,
+  );
   const newer = omRelease("openGauss-7.1.0", MASTER_MARKERS);
   assert.equal(newer.behaviour.label, "master");
   assert.match(newer.warning ?? "", /newer than the newest release checked \(7\.0\.0-RC3\)/);
@@ -97,7 +101,7 @@ test("unknown, unread and newer versions fall back with a warning", () => {
   assert.match(unreadVersion.warning ?? "", /could not be read/);
   assert.equal(
     releaseHeader({ B: omRelease("openGauss-5.0.3"), A: omRelease("openGauss-5.0.3") }),
-    "OM release: A 5.0.3 (5.0.x–5.1.x), B 5.0.3 (5.0.x–5.1.x)",
+    "OM release: A 5.0.3 (5.0.3), B 5.0.3 (5.0.3)",
   );
 });
 
@@ -107,22 +111,12 @@ test("unknown, unread and newer versions fall back with a warning", () => {
 const A = parseClusterXml(fixture("cluster-A.xml"));
 const B = parseClusterXml(fixture("cluster-B.xml"));
 
-/** A DN already set the way gs_sdr wants (sync on), `wal_keep_segments` 256; B's cm_agent says DR cluster. */
-function snap(cluster: string, node: string, ip: string, peer: string, role: string): DrNodeSnapshot {
-  const s = dnSnapshot(cluster, node, ip, peer, role, {
-    synchronous_commit: "on",
-    most_available_sync: "on",
-    wal_keep_segments: "256",
-  });
-  return { ...s, cmAgentBackupOpen: cluster === "B" ? "2" : "0" };
-}
-
 function inputFor(version: string, markers?: MasterMarkers): PlanInput {
   const behaviour = omRelease(`openGauss-${version}`, markers).behaviour;
   return {
     topologies: { A, B },
     primary: "A",
-    snapshots: fixtureSnapshots(snap),
+    snapshots: fixtureSnapshots(settledSnapshot),
     facts: { A: { pgUser: "omm", ipType: "ipv4" }, B: { pgUser: "omm", ipType: "ipv4" } },
     releases: { A: behaviour, B: behaviour },
   };
@@ -155,8 +149,8 @@ test("create under each release differs from master exactly in its rows", () => 
     assert.match(walLine(master)!, /restored to 256/);
     const wal = walLine(renderDrPlan(planCreate(inputFor(version, markers))))!;
     if (version === "5.0.3" || version === "6.0.0")
-      assert.match(wal, /restored to 128 .*always restores 128/, version);
-    else assert.match(wal, /restored to 256/, version);
+      assert.match(wal, /→ '16384' \(temporary: restored to '128' .*always restores 128/, version);
+    else assert.match(wal, /→ 16384 \(temporary: restored to 256/, version);
     const expectedChanged = trust.length + (version === "5.0.3" || version === "6.0.0" ? 1 : 0);
     assert.equal(d.removed.length, expectedChanged, `${version} removed:\n${d.removed.join("\n")}`);
     assert.equal(

@@ -162,6 +162,13 @@ export class StreamingBase {
     }
   }
 
+  /** gs_guc set `stream_cluster_run_mode` on every DN, failure ignored; 5.0.0 never calls it. */
+  async setStreamRunMode(mode: "cluster_primary" | "cluster_standby"): Promise<void> {
+    if (!this.env.om.setsStreamRunMode) return;
+    const r = await this.gucAll("set", `stream_cluster_run_mode = '${mode}'`);
+    if (r.code !== 0) this.logger.debug("Failed to set stream_cluster_run_mode (ignored).");
+  }
+
   /** `$GAUSSHOME/bin/cluster_maintance` on every node (and in the DN data dirs). */
   async createMaintanceFile(content: string): Promise<void> {
     const f = path.join(this.env.gausshome, "bin", "cluster_maintance");

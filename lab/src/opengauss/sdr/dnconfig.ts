@@ -57,7 +57,8 @@ async function configOneDn(base: StreamingBase, inst: InstanceStatus, mode: stri
       k = idx;
       break;
     }
-    if (countOf(out, `replconninfo${idx}=''`) >= 2) continue;
+    // 5.0.0 has no skip: the empty slot fails the search below
+    if (!base.env.om.emptyReplconninfoFails && countOf(out, `replconninfo${idx}=''`) >= 2) continue;
     const m = parseReplInfo(out, idx);
     if (!m) throw new SdrException(gauss51632("search repl infos"));
     const value = `${bare(m)} iscascade=true iscrossregion=false`;

@@ -12,8 +12,12 @@ import { gauss51632, SdrException } from "./errors";
 import { stepDone } from "./start";
 import { mappedClusterState } from "./status";
 
-/** Saves cm_server `enable_transaction_read_only` and turns it off; DN `default_transaction_read_only=on`. */
+/**
+ * Saves cm_server `enable_transaction_read_only` and turns it off; DN `default_transaction_read_only=on`. OM 5.0.0's
+ * switchover has no read-only toggle: nothing.
+ */
 export async function setReadOnly(base: StreamingBase): Promise<void> {
+  if (!base.env.om.switchoverReadOnlyToggle) return;
   writeCabin(base.env.pghost, "../.switch_readonly_stat_file", '{"enable_transaction_read_only": "on"}');
   await base.gucAll("set", "enable_transaction_read_only=off", "cmserver");
   await base.gucAll("set", "default_transaction_read_only=on");
@@ -21,9 +25,10 @@ export async function setReadOnly(base: StreamingBase): Promise<void> {
 
 /**
  * `default_transaction_read_only=off` (`gs_guc reload`, or `set` as the demote rollback does) and restores
- * cm_server's `enable_transaction_read_only`.
+ * cm_server's `enable_transaction_read_only` (not on 5.0.0).
  */
 export async function restoreReadOnly(base: StreamingBase, mode: "reload" | "set" = "reload"): Promise<void> {
+  if (!base.env.om.switchoverReadOnlyToggle) return;
   const r = await base.gucAll(mode, "default_transaction_read_only=off");
   if (r.code !== 0 && mode === "reload") await base.gucAll("set", "default_transaction_read_only=off");
   const saved = readCabin(base.env.pghost, "../.switch_readonly_stat_file");
@@ -66,8 +71,7 @@ export async function failoverStages(
     await base.gucAll("set", "backup_open=0", "cmserver");
     await base.gucAll("set", "agent_backup_open=0", "cmagent");
     if (failover) await base.setDcc(base.backupOpenKey(), "0");
-    const r = await base.gucAll("set", "stream_cluster_run_mode = 'cluster_primary'");
-    if (r.code !== 0) base.logger.debug("Failed to set stream_cluster_run_mode (ignored).");
+    await base.setStreamRunMode("cluster_primary");
     stepDone(base, stepKey, "3_set_backup_open_for_failover");
     if (!failover) await setReadOnly(base);
   }
@@ -81,7 +85,9 @@ export async function failoverStages(
   if (step < 5) {
     await base.updateStreamingInfo(action, "80%");
     if (failover) {
-      for (const d of base.status.dns.filter((x) => x.state === "Main Standby")) {
+      // ≤ 5.1.0 selects DNs whose role is "Primary" (get_specified_dn_infos' default): none on a DR cluster
+      const role = base.env.om.failoverNotifiesMainStandby ? "Main Standby" : "Primary";
+      for (const d of base.status.dns.filter((x) => x.state === role)) {
         const s = await base.on(d.nodeIp, `gs_ctl start -D ${shq(d.dataPath)} -M pending -t 600`, {
           timeoutMs: 660000,
         });

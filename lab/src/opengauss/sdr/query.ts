@@ -37,8 +37,12 @@ export async function runQuery(base: StreamingBase): Promise<void> {
   if (former === "recovery" || former === "recovery_fail") {
     result = "recovery_fail";
     if (healthy && prim.length === 0 && mains[0]) {
-      const r = await base.sql(mains[0], SQL_WAL_RECEIVER);
-      if (r.code !== 0 || lines(r.stdout).length > 0) result = "recovery";
+      // ≤ 5.1.0 has no walreceiver check: recovery whatever the DR link does
+      if (!base.env.om.drQueryChecksWalreceiver) result = "recovery";
+      else {
+        const r = await base.sql(mains[0], SQL_WAL_RECEIVER);
+        if (r.code !== 0 || lines(r.stdout).length > 0) result = "recovery";
+      }
     }
   }
   const stat = result ?? former;

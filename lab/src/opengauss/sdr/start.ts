@@ -176,7 +176,9 @@ async function recordWalKeepSegments(base: StreamingBase): Promise<void> {
 async function reloadWalKeep(base: StreamingBase, values: Record<string, string>): Promise<void> {
   for (const d of primaryDns(base.status)) {
     const v = values[d.instanceId] ?? DEFAULT_WAL_KEEP_SEGMENTS;
-    const r = await base.gucDn(d, "reload", `wal_keep_segments = ${v}`);
+    // 5.0.0–5.0.3, 5.1.0, 6.0.0, 6.0.1 and 7.0.0-RC1 write the value quoted
+    const value = base.env.om.walKeepQuoted ? `'${v}'` : v;
+    const r = await base.gucDn(d, "reload", `wal_keep_segments = ${value}`);
     if (r.code !== 0) throw new SdrException(gauss51632(`reload wal_keep_segments of dn:${d.instanceId}`));
   }
 }
@@ -444,8 +446,7 @@ export async function runStart(base: StreamingBase): Promise<void> {
   }
   if (step < 5) {
     const runMode = primary ? "cluster_primary" : "cluster_standby";
-    const r = await base.gucAll("set", `stream_cluster_run_mode = '${runMode}'`);
-    if (r.code !== 0) base.logger.debug("Failed to set stream_cluster_run_mode (ignored).");
+    await base.setStreamRunMode(runMode);
     await base.setDcc(base.backupOpenKey(), primary ? "0" : "2");
     await setMostAvailable(base, primary ? "reload" : "set");
     if (!primary) await base.stopClusterByNode();
@@ -484,7 +485,7 @@ export async function runStart(base: StreamingBase): Promise<void> {
       const [id, v] = l.split(":");
       if (id && v) recorded[id] = v;
     }
-    // ≤ v6.0.2 looks the record up with keys that never match: every DN gets the default (128)
+    // ≤ v6.0.2 and 7.0.0-RC1 look the record up with keys that never match: every DN gets the default (128)
     const lookup = base.env.om.walKeepRestoresRecorded ? recorded : {};
     const values: Record<string, string> = {};
     for (const d of primaryDns(base.status))

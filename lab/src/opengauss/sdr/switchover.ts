@@ -102,8 +102,7 @@ async function demote(base: StreamingBase): Promise<void> {
     if (step < 3) {
       await base.gucAll("set", "backup_open=2", "cmserver");
       await base.gucAll("set", "agent_backup_open=2", "cmagent");
-      const r = await base.gucAll("set", "stream_cluster_run_mode = 'cluster_standby'");
-      if (r.code !== 0) base.logger.debug("Failed to set stream_cluster_run_mode (ignored).");
+      await base.setStreamRunMode("cluster_standby");
       stepDone(base, stepKey, "3_set_backup_open_2_done");
       await setReadOnly(base);
     }
@@ -233,6 +232,11 @@ async function promote(base: StreamingBase): Promise<void> {
 
 /** Runs `switchover` for the mode in `base.params.mode`. */
 export async function runSwitchover(base: StreamingBase): Promise<void> {
-  if (base.params.mode === "primary") await promote(base);
-  else await demote(base);
+  try {
+    if (base.params.mode === "primary") await promote(base);
+    else await demote(base);
+  } finally {
+    // every release but master removes cluster_maintance in run()'s `finally`; master's promote side keeps it
+    if (base.env.om.maintenanceFileFinally) await base.removeMaintanceFile();
+  }
 }

@@ -67,10 +67,19 @@ function gucRank(c: GucChange): number {
 
 const QUOTED_GUCS = /^(replconninfo\d+|stream_cluster_run_mode)$/;
 
-/** A plan value as a GUC setting reads (replconninfo and stream_cluster_run_mode quoted); `(unknown)` when not read. */
-export function formatPlanValue(v: PlanValue, name: string): string {
+/**
+ * A plan value as a GUC setting reads (replconninfo and stream_cluster_run_mode quoted, any other when `quoted`);
+ * `(unknown)` when not read.
+ */
+export function formatPlanValue(v: PlanValue, name: string, quoted = false): string {
   if (v.state === "unknown") return "(unknown)";
-  return formatGucValue(v, QUOTED_GUCS.test(name));
+  return formatGucValue(v, quoted || QUOTED_GUCS.test(name));
+}
+
+/** On releases whose failover notifies only Primary DNs, what cannot be read from the source; else undefined. */
+export function unverifiedFailoverNotify(rel: OmBehaviour): string | undefined {
+  if (rel.failoverNotifyRole !== "Primary") return undefined;
+  return `not verified: OM ${rel.label}'s failover sends gs_ctl notify with the new term only to DNs whose role is Primary, and a DR cluster has none; how CM then promotes the Main Standby cannot be read from the OM source`;
 }
 
 /** Collects the changes, notes and problems of one plan over the input's topologies and snapshots. */
@@ -181,6 +190,36 @@ export class PlanBuilder {
         how,
       });
     }
+  }
+
+  /** `stream_cluster_run_mode` on every DN where the release sets it; a note where it does not (5.0.0). */
+  streamRunMode(c: string, value: "cluster_primary" | "cluster_standby", task: string): void {
+    if (this.rel(c).setsStreamRunMode) {
+      this.allDns(c, "stream_cluster_run_mode", set(value), "set");
+      return;
+    }
+    this.notes.push({
+      cluster: c,
+      message: `OM ${this.rel(c).label}'s ${task} does not set stream_cluster_run_mode (it stays as it is)`,
+    });
+  }
+
+  /** The `$GAUSSHOME/bin/cluster_maintance` a switchover leaves on the promoted cluster's nodes (OM master). */
+  maintenanceFileLeftover(c: string): void {
+    this.notes.push({
+      cluster: c,
+      message: `left behind on ${this.topo(c)
+        .devices.map((d) => d.name)
+        .join(
+          ", ",
+        )}: $GAUSSHOME/bin/cluster_maintance (OM ${this.rel(c).label}'s switchover -m primary creates it and never removes it)`,
+    });
+  }
+
+  /** Releases whose failover notifies only DNs with role Primary (none on a DR cluster): the outcome is not verified. */
+  failoverNotifyNote(c: string): void {
+    const message = unverifiedFailoverNotify(this.rel(c));
+    if (message) this.notes.push({ cluster: c, message });
   }
 
   cm(c: string, value: string): void {
@@ -355,7 +394,16 @@ export class PlanBuilder {
         k = idx;
         break;
       }
-      if (v.state === "empty") continue;
+      if (v.state === "empty") {
+        if (this.rel(c).emptyReplconninfoFails) {
+          this.problems.push({
+            ...where,
+            message: `${name} is empty (''): OM ${this.rel(c).label}'s start does not skip empty slots and fails with "search repl infos"`,
+          });
+          return;
+        }
+        continue;
+      }
       const info = parseReplConnInfo(v.value);
       if (!info) {
         this.problems.push({

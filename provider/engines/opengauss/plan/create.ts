@@ -16,11 +16,12 @@ export function planCreate(input: PlanInput): DrPlan {
     b.missingSnapshots(c);
     b.commonCreateChecks(c);
     for (const dn of t.dataNodes) b.replconninfoCreate(c, dn, how);
-    b.allDns(c, "stream_cluster_run_mode", set(isPrimary ? "cluster_primary" : "cluster_standby"), "set");
+    b.streamRunMode(c, isPrimary ? "cluster_primary" : "cluster_standby", "start");
     b.syncGucs(c);
     if (isPrimary) {
       for (const dn of b.primaryDns(c)) {
         const current = b.dnGuc(c, dn, "wal_keep_segments");
+        const rel = b.rel(c);
         b.guc(
           {
             cluster: c,
@@ -30,15 +31,16 @@ export function planCreate(input: PlanInput): DrPlan {
             current,
             planned: set(START_WAL_KEEP_SEGMENTS),
             how: "reload",
+            quoted: rel.walKeepQuoted,
             temporary:
-              b.rel(c).walKeepRestore === "recorded"
+              rel.walKeepRestore === "recorded"
                 ? {
                     restoredTo: current,
                     when: `when start finishes (recorded in .wal_keep_segments_record on ${b.runNode(c)}; an instance missing from the record gets 128)`,
                   }
                 : {
                     restoredTo: set("128"),
-                    when: `when start finishes (OM ${b.rel(c).label} always restores 128: its record lookup never matches)`,
+                    when: `when start finishes (OM ${rel.label} always restores 128: its record lookup never matches)`,
                   },
           },
           false,

@@ -35,7 +35,8 @@ export function planDelete(input: PlanInput): DrPlan {
       });
     }
     if (isDr) {
-      b.allDns(c, "stream_cluster_run_mode", set("cluster_primary"), "set");
+      b.streamRunMode(c, "cluster_primary", "failover");
+      b.failoverNotifyNote(c);
       b.cm(c, "0");
       b.dcc(c, "backup_open", set("0"));
       b.dcc(c, b.termKey(c), set("max DN term + 100"));

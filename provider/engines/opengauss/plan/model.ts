@@ -100,6 +100,8 @@ export interface GucChange {
   planned: PlanValue;
   /** How gs_sdr applies it: `reload` (takes effect now), `set` (file; needs a restart), `dcc` (cm_ctl ddb --put). */
   how: "reload" | "set" | "dcc";
+  /** gs_sdr writes the planned (and restored) value quoted (`wal_keep_segments = '128'` on some releases). */
+  quoted?: boolean;
   /** Set when gs_sdr reverts the change itself at the end of the operation. */
   temporary?: {
     /** Value it is restored to. */

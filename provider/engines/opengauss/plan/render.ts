@@ -26,9 +26,9 @@ export function renderDrPlan(plan: DrPlan): string[] {
   }
   for (const g of plan.gucs) {
     const where = g.node === "*" ? g.cluster : `${g.cluster}/${g.node}`;
-    let line = `${where} ${gucLabel(g)}: ${formatPlanValue(g.current, g.name)} → ${formatPlanValue(g.planned, g.name)}`;
+    let line = `${where} ${gucLabel(g)}: ${formatPlanValue(g.current, g.name)} → ${formatPlanValue(g.planned, g.name, g.quoted)}`;
     if (g.temporary)
-      line += ` (temporary: restored to ${formatPlanValue(g.temporary.restoredTo, g.name)} ${g.temporary.when})`;
+      line += ` (temporary: restored to ${formatPlanValue(g.temporary.restoredTo, g.name, g.quoted)} ${g.temporary.when})`;
     else if (g.how === "set" && g.component === "datanode") line += " (on restart)";
     out.push(line);
   }

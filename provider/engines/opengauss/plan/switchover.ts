@@ -12,7 +12,7 @@ export function planSwitchover(input: PlanInput, newPrimary: string): DrPlan {
   for (const c of b.names) {
     const promote = c === newPrimary;
     b.missingSnapshots(c);
-    b.allDns(c, "stream_cluster_run_mode", set(promote ? "cluster_primary" : "cluster_standby"), "set");
+    b.streamRunMode(c, promote ? "cluster_primary" : "cluster_standby", "switchover");
     if (!promote) {
       // check_dn_instance_params on the demote side (its DNs are the only "Primary" ones): values that differ are
       // recorded in .streaming_guc_backup and set on every DN.
@@ -28,7 +28,7 @@ export function planSwitchover(input: PlanInput, newPrimary: string): DrPlan {
         });
       }
     }
-    for (const dn of b.topo(c).dataNodes) {
+    for (const dn of b.rel(c).switchoverReadOnlyToggle ? b.topo(c).dataNodes : []) {
       b.guc(
         {
           cluster: c,
@@ -43,6 +43,12 @@ export function planSwitchover(input: PlanInput, newPrimary: string): DrPlan {
         false,
       );
     }
+    if (!b.rel(c).switchoverReadOnlyToggle)
+      b.notes.push({
+        cluster: c,
+        message: `OM ${b.rel(c).label}'s switchover does not toggle default_transaction_read_only`,
+      });
+    if (promote && b.rel(c).switchoverLeavesMaintenanceFile) b.maintenanceFileLeftover(c);
     b.cm(c, promote ? "0" : "2");
     b.dcc(c, "backup_open", set(promote ? "0" : "2"));
     if (promote) b.dcc(c, b.termKey(c), set("max DN term + 100"));
