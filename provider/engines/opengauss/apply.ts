@@ -8,6 +8,7 @@ import { progress } from "../../core/progress";
 import { LockedError, StateError } from "../../errors";
 import { waitFor } from "../../transport/wait";
 import { isEstablishedPair, type LockView, type Operation, rpoText } from "./decide";
+import { fenceCluster, unfenceCluster } from "./fence";
 import { clearStale, type Ownership, observe } from "./observe";
 import { type DrOperation, type Observed, operation, statsLine } from "./outputs";
 import { batch, type DrContext, runNode } from "./remote";
@@ -167,6 +168,8 @@ export async function execute(
       );
     case "failover": {
       await clearOurLocks(ctx, obs, op.clearLocks, name);
+      if (op.fence) await fenceCluster(ctx, op.fence, name);
+      else progress(name, `warning: ${op.from} cannot be reached and is not fenced`);
       progress(
         name,
         `failover to ${op.to} (${op.why}): transactions not yet replicated are lost (last known RPO: ${rpoText(op.rpoSeconds)})`,
@@ -207,6 +210,7 @@ export async function execute(
         "Fix the cause, then run `pulumi up`: the start resumes from gs_sdr's step files.",
       );
       const after = await settle(ctx, own, op.primary, runs, "rebuild");
+      for (const c of op.unfence) await unfenceCluster(ctx, c, name);
       return { op: operation("rebuild", "succeeded", [stop, ...runs], op.primary), after };
     }
   }

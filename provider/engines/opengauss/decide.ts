@@ -54,6 +54,8 @@ export interface ClusterView {
   /** RPO / RTO seconds from the query (null where gs_sdr printed ''). */
   rpoSeconds: number | null;
   rtoSeconds: number | null;
+  /** Our write fence is on (fence marker on the run node: every DN read-only, see fence.ts). */
+  fenced?: boolean;
 }
 
 /** What the provider last ran (from state). */
@@ -106,6 +108,8 @@ export type Operation =
       resume: boolean;
       /** RPO to quote: live when the primary answers, else the last one in state. */
       rpoSeconds: number | null;
+      /** The old primary to fence (made read-only) before `to` is promoted; null when it cannot be reached. */
+      fence: string | null;
       clearLocks: LockView[];
     }
   | {
@@ -118,6 +122,8 @@ export type Operation =
       forgetStartSteps: string[];
       /** Whose writes are discarded, when the user confirmed it with allowDataLoss. */
       discards?: string;
+      /** Clusters whose write fence is lifted once both started (the old primary then runs as DR). */
+      unfence: string[];
       clearLocks: LockView[];
     }
   | { kind: "wait"; reason: string }
@@ -186,7 +192,7 @@ export function assessHealth(views: readonly [ClusterView, ClusterView]): Health
     if (u.stat === "normal")
       return {
         state: "rebuild-needed",
-        summary: `rebuild needed: ${u.name} runs on its own and ${d.name} is unreachable`,
+        summary: `rebuild needed: ${u.name} runs on its own and ${d.name} is unreachable; ${d.name} could not be fenced: if it comes back before the rebuild it may accept writes (keep its DNs stopped)`,
       };
     return {
       state: "broken",
@@ -202,8 +208,13 @@ export function assessHealth(views: readonly [ClusterView, ClusterView]): Health
     return { state: "dissolved", summary: "dissolved: no DR relationship" };
   if (views.some((v) => v.running.length > 0))
     return { state: "in-progress", summary: `in progress: ${views.flatMap((v) => v.running).join(", ")}` };
-  if (views.some((v) => v.stat === "normal") && views.some((v) => isEstablishedPrimary(v.stat)))
-    return { state: "rebuild-needed", summary: `rebuild needed (${statsOf(views)})` };
+  if (views.some((v) => v.stat === "normal") && views.some((v) => isEstablishedPrimary(v.stat))) {
+    const old = views.find((v) => isEstablishedPrimary(v.stat))!;
+    const fence = old.fenced
+      ? `${old.name} is fenced (read-only) until the rebuild`
+      : `${old.name} is NOT fenced and may accept writes`;
+    return { state: "rebuild-needed", summary: `rebuild needed (${statsOf(views)}); ${fence}` };
+  }
   return { state: "in-progress", summary: `unfinished operation (${statsOf(views)})` };
 }
 
@@ -217,7 +228,7 @@ export function operationKey(op: Operation): string {
     case "switchover":
       return `switchover ${op.from}->${op.to}`;
     case "failover":
-      return `failover to ${op.to}`;
+      return `failover to ${op.to}${op.fence ? `, fencing ${op.fence}` : ""}`;
     case "rebuild":
       return `rebuild: stop ${op.stop}, start ${op.primary}->${op.standby}`;
     case "wait":
@@ -272,6 +283,15 @@ function switchoverImpossible(from: ClusterView, to: ClusterView): string | null
   return why.length > 0 ? why.join("; ") : null;
 }
 
+/**
+ * The cluster to fence before a failover promotes the other one: the old primary side whenever it answers
+ * (it may still accept writes: Degraded, a DN up, a link cut), so two primaries never accept writes. An
+ * unreachable one cannot be fenced (health says so).
+ */
+function fenceOf(old: ClusterView): string | null {
+  return old.reachable ? old.name : null;
+}
+
 /** Failover to `to` (only with allowDataLoss), or the error that names allowDataLoss. */
 function failoverOr(
   input: DecisionInput,
@@ -303,6 +323,7 @@ function failoverOr(
     why,
     resume: false,
     rpoSeconds: rpo,
+    fence: fenceOf(from),
     clearLocks: ourLocks([to]),
   };
 }
@@ -547,6 +568,7 @@ function resumeFailover(input: DecisionInput, P: ClusterView, O: ClusterView): O
       why: "a failover did not finish",
       resume: true,
       rpoSeconds: input.lastRpoSeconds,
+      fence: fenceOf(O),
       clearLocks: ourLocks([P]),
     }
   );
@@ -585,6 +607,7 @@ function rebuild(
       standby: O.name,
       forgetStartSteps: stopSide.stepFiles.filter((s) => START_STEPS.includes(s)),
       ...(discards ? { discards } : {}),
+      unfence: [P, O].filter((v) => v.fenced).map((v) => v.name),
       clearLocks: ourLocks(input.views),
     }
   );

@@ -9,6 +9,7 @@ import { warn } from "../../core/progress";
 import { ParseError, SshConnectError } from "../../errors";
 import { shellQuote } from "../../transport/redact";
 import type { ClusterView, LockView } from "./decide";
+import { FENCE_PROBE } from "./fence";
 import { type OmClusterStatus, parseOmStatus } from "./parsers/omStatus";
 import { parseQueryOutput, type SdrQueryResult } from "./parsers/query";
 import { type ClusterRead, clusterReadOf, planCommands } from "./reads";
@@ -172,6 +173,7 @@ export function observeCommands(
     query: "gs_sdr -t query",
     ...(withPlanReads && dnHosts.includes(run) ? {} : { agent: AGENT_BACKUP_OPEN }),
     markers: MARKERS,
+    fence: FENCE_PROBE,
   };
   const perHost = withPlanReads
     ? planCommands(ctx, cluster, head)
@@ -263,6 +265,7 @@ export async function observeCluster(
       running,
       rpoSeconds: query?.rpoSeconds ?? null,
       rtoSeconds: query?.rtoSeconds ?? null,
+      fenced: (out["fence"] ?? "").trim() !== "",
     },
     status,
     query,

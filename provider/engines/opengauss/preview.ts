@@ -6,6 +6,7 @@
 import { wrapForDisplay } from "../../core/display";
 import type { PropertyFailure } from "../../errors";
 import { type LockView, type Operation, operationKey, rpoText } from "./decide";
+import { fencePlanLines } from "./fence";
 import type { Observed } from "./outputs";
 import { unverifiedFailoverNotify } from "./plan/common";
 import { planCreate } from "./plan/create";
@@ -128,6 +129,7 @@ export async function planOf(
       return {
         lines: [
           header,
+          ...fencePlanLines(ctx, op.fence, op.from),
           `failover: ${op.to} runs \`gs_sdr -t failover\` on ${runNode(ctx, op.to).name} and becomes primary on its own${op.resume ? " (resuming from its step file)" : ""}`,
           `  why: ${op.why}`,
           `  data loss: transactions ${op.from} committed that were not replicated are lost (last known RPO: ${rpoText(op.rpoSeconds)})`,
@@ -164,6 +166,10 @@ export async function planOf(
               `  first forget the leftover .streaming_${s}.step on ${op.stop} (what gs_sdr -f does; stop refuses while it exists)`,
           ),
           "  then both clusters start as below (values read before stop runs)",
+          ...op.unfence.map(
+            (c) =>
+              `  then lift the write fence of ${c} (default_transaction_read_only=off, cm_server setting restored)`,
+          ),
         );
       } else if (op.resume) {
         pre.push(

@@ -150,7 +150,7 @@ const rows: Row[] = [
     b: recovery("B"),
     primary: "B",
     allowDataLoss: true,
-    expect: "failover to B",
+    expect: "failover to B, fencing A",
   },
   {
     name: "B wanted, link down → refused (switchover needs the link)",
@@ -165,7 +165,7 @@ const rows: Row[] = [
     b: recovery("B", { stat: "recovery_fail" }),
     primary: "B",
     allowDataLoss: true,
-    expect: "failover to B",
+    expect: "failover to B, fencing A",
   },
   {
     name: "B wanted, B Abnormal → failover impossible",
@@ -362,7 +362,7 @@ const rows: Row[] = [
     a: archive("A", { stat: "archive_fail" }),
     b: view("B", { stat: "promote", stepFiles: ["failover"] }),
     primary: "B",
-    expect: "failover to B",
+    expect: "failover to B, fencing A",
   },
   // Locks and running processes.
   {
