@@ -174,7 +174,7 @@ export async function execute(
         name,
         `failover to ${op.to} (${op.why}): transactions not yet replicated are lost (last known RPO: ${rpoText(op.rpoSeconds)})`,
       );
-      const run = await runSdr(ctx, op.to, { task: "failover" }, name);
+      const run = await runSdr(ctx, op.to, { task: "failover" }, name, op.runOn);
       if (run.detached || run.exitCode !== 0) {
         throw incomplete(
           sdrFailure(

@@ -56,6 +56,11 @@ export interface ClusterView {
   rtoSeconds: number | null;
   /** Our write fence is on (fence marker on the run node: every DN read-only, see fence.ts). */
   fenced?: boolean;
+  /**
+   * The DN host (address) the cluster was observed from because its run node did not answer SSH; only a
+   * failover may run there (gs_sdr's step files are node-local: it starts clean on that node).
+   */
+  substituteRunNode?: { host: string; runNodeDown: string };
 }
 
 /** What the provider last ran (from state). */
@@ -110,6 +115,8 @@ export type Operation =
       rpoSeconds: number | null;
       /** The old primary to fence (made read-only) before `to` is promoted; null when it cannot be reached. */
       fence: string | null;
+      /** The DN host (address) gs_sdr runs on when `to`'s run node is down (else its run node). */
+      runOn?: string;
       clearLocks: LockView[];
     }
   | {
@@ -228,7 +235,7 @@ export function operationKey(op: Operation): string {
     case "switchover":
       return `switchover ${op.from}->${op.to}`;
     case "failover":
-      return `failover to ${op.to}${op.fence ? `, fencing ${op.fence}` : ""}`;
+      return `failover to ${op.to}${op.fence ? `, fencing ${op.fence}` : ""}${op.runOn ? ` (gs_sdr on ${op.runOn})` : ""}`;
     case "rebuild":
       return `rebuild: stop ${op.stop}, start ${op.primary}->${op.standby}`;
     case "wait":
@@ -292,6 +299,26 @@ function fenceOf(old: ClusterView): string | null {
   return old.reachable ? old.name : null;
 }
 
+/** Where a failover of `to` runs: another DN host when its run node is down (absent: the run node). */
+function runOnOf(to: ClusterView): { runOn?: string } {
+  return to.substituteRunNode ? { runOn: to.substituteRunNode.host } : {};
+}
+
+/**
+ * Only a failover (and nothing) may proceed while a cluster is seen through a substitute node: every other
+ * operation runs on, or needs, the run node (start/stop XML and step files, a switchover's demote side).
+ */
+function onlyFailoverWithoutRunNode(input: DecisionInput, op: Operation): Operation {
+  if (op.kind === "noop" || op.kind === "failover" || op.kind === "wait" || op.kind === "blocked") return op;
+  const v = input.views.find((x) => x.substituteRunNode);
+  if (!v) return op;
+  return blocked(
+    `clusters.${v.name}.node`,
+    `${v.name}'s run node does not answer (${v.substituteRunNode!.runNodeDown}); ${operationKey(op)} needs it (only a failover can run from another DN host)`,
+    `Bring the run node back, or set clusters.${v.name}.node to a DN host that answers, then run \`pulumi up\` again.`,
+  );
+}
+
 /** Failover to `to` (only with allowDataLoss), or the error that names allowDataLoss. */
 function failoverOr(
   input: DecisionInput,
@@ -324,6 +351,7 @@ function failoverOr(
     resume: false,
     rpoSeconds: rpo,
     fence: fenceOf(from),
+    ...runOnOf(to),
     clearLocks: ourLocks([to]),
   };
 }
@@ -342,6 +370,10 @@ function sidesOf(input: DecisionInput): { P: ClusterView; O: ClusterView } | Ope
 
 /** The operation that brings the pair to `desiredPrimary` from what was observed. */
 export function decide(input: DecisionInput): Operation {
+  return onlyFailoverWithoutRunNode(input, decideOperation(input));
+}
+
+function decideOperation(input: DecisionInput): Operation {
   const { views } = input;
   const sides = sidesOf(input);
   if ("kind" in sides) return sides;
@@ -569,6 +601,7 @@ function resumeFailover(input: DecisionInput, P: ClusterView, O: ClusterView): O
       resume: true,
       rpoSeconds: input.lastRpoSeconds,
       fence: fenceOf(O),
+      ...runOnOf(P),
       clearLocks: ourLocks([P]),
     }
   );

@@ -113,6 +113,14 @@ function notVerifiedLines(rel: OmBehaviour | undefined): string[] {
   return m ? [`  ${m}`] : [];
 }
 
+/** The node a failover runs on, saying why when it is not the run node. */
+function failoverNode(ctx: DrContext, op: Extract<Operation, { kind: "failover" }>): string {
+  const run = runNode(ctx, op.to);
+  if (!op.runOn) return run.name;
+  const sub = ctx.topologies[op.to]!.devices.find((d) => d.sshIp === op.runOn);
+  return `${sub?.name ?? op.runOn} (${op.runOn}), not its run node ${run.name}, which does not answer; step files are node-local, so it starts clean there`;
+}
+
 /** The plan lines of an operation (header first), and the preflight failures that stop it. */
 export async function planOf(
   ctx: DrContext,
@@ -130,7 +138,7 @@ export async function planOf(
         lines: [
           header,
           ...fencePlanLines(ctx, op.fence, op.from),
-          `failover: ${op.to} runs \`gs_sdr -t failover\` on ${runNode(ctx, op.to).name} and becomes primary on its own${op.resume ? " (resuming from its step file)" : ""}`,
+          `failover: ${op.to} runs \`gs_sdr -t failover\` on ${failoverNode(ctx, op)} and becomes primary on its own${op.resume ? " (resuming from its step file)" : ""}`,
           `  why: ${op.why}`,
           `  data loss: transactions ${op.from} committed that were not replicated are lost (last known RPO: ${rpoText(op.rpoSeconds)})`,
           `  afterwards the pair must be rebuilt: the next \`pulumi up\` with ${op.from} reachable stops ${op.from} and starts DR with ${op.to} as primary`,

@@ -1,4 +1,7 @@
-/** Write fencing around a failover: the decision (who is fenced, when it is lifted), health, and what runs. */
+/**
+ * A failover never leaves two writable primaries and survives a lost run node: the decision (who is fenced,
+ * when it is lifted, which node runs the failover), health, and what the fence runs.
+ */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -6,6 +9,7 @@ import {
   type ClusterView,
   decide,
   type Operation,
+  operationKey,
 } from "../../../provider/engines/opengauss/decide";
 import { FENCE_COMMANDS, UNFENCE_COMMANDS } from "../../../provider/engines/opengauss/fence";
 
@@ -116,4 +120,43 @@ test("the fence makes every DN read-only the way gs_sdr's demote does, and the u
   const unfence = Object.values(UNFENCE_COMMANDS).join("\n");
   assert.match(unfence, /default_transaction_read_only=off/);
   assert.match(unfence, /enable_transaction_read_only=\$\{v:-on\}/);
+});
+
+test("B's run node down, another B DN answers, A gone: the failover runs from that DN and the key says so", () => {
+  const b = view("B", {
+    stat: "recovery",
+    status: "Degraded",
+    clusterState: "Degraded",
+    disasterCluster: true,
+    substituteRunNode: { host: "127.0.16.12", runNodeDown: "ogb1: connect EHOSTUNREACH" },
+  });
+  const op = failover(gone("A"), b);
+  assert.equal(op.runOn, "127.0.16.12");
+  assert.equal(op.fence, null);
+  assert.equal(operationKey(op), "failover to B (gs_sdr on 127.0.16.12)");
+  // Through its run node, the same failover has another key: preview and apply cannot mix them up.
+  assert.equal(operationKey(failover(gone("A"), drB)), "failover to B");
+});
+
+test("with a run node down only a failover (or nothing) runs: a start is refused naming clusters.<name>.node", () => {
+  const sub = { host: "127.0.16.12", runNodeDown: "ogb1: connect EHOSTUNREACH" };
+  const noop = decide({
+    views: [view("A", { stat: "archive" }), view("B", { stat: "recovery", substituteRunNode: sub })],
+    desiredPrimary: "A",
+    allowDataLoss: false,
+    lastRpoSeconds: 0,
+  });
+  assert.equal(noop.kind, "noop");
+  const start = decide({
+    views: [view("A"), view("B", { substituteRunNode: sub })],
+    desiredPrimary: "A",
+    allowDataLoss: false,
+    lastRpoSeconds: 0,
+  });
+  assert.equal(start.kind, "blocked");
+  assert.equal(start.kind === "blocked" && start.property, "clusters.B.node");
+  assert.match(
+    start.kind === "blocked" ? start.reason : "",
+    /B's run node does not answer \(ogb1: connect EHOSTUNREACH\); start A->B/,
+  );
 });

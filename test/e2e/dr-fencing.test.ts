@@ -1,0 +1,90 @@
+/**
+ * Fencing through the real Pulumi CLI on the lab: A Degraded but answering, failover to B with
+ * allowDataLoss — preview shows the fence, after `up` no DN of A accepts a write (the test's own writer on
+ * every A node) while B takes writes; the next `up` rebuilds A as the DR cluster and lifts the fence.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { labCli, sshExec } from "pulumi-hadr-lab";
+import { DrHarness, until } from "./dr-support";
+
+let h: DrHarness;
+const RUN = Date.now().toString(36);
+
+async function fault(...args: string[]): Promise<void> {
+  const r = await labCli(["fault", ...args]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+}
+
+/** The test's own writer: one INSERT on a node's DN (fresh session, no SET). */
+const write = (ip: string, tag: string) =>
+  h.gsql(ip, `CREATE TABLE IF NOT EXISTS fence_rows (tag text); INSERT INTO fence_rows VALUES ('${tag}');`);
+
+/** Lifts any fence left on A by hand (a failed run must not leave the lab read-only for the next file). */
+async function liftFenceByHand(): Promise<void> {
+  const cmd =
+    ". ~/.bashrc; gs_guc reload -Z datanode -N all -I all -c default_transaction_read_only=off || gs_guc set -Z datanode -N all -I all -c default_transaction_read_only=off; gs_guc set -Z cmserver -N all -I all -c enable_transaction_read_only=on; rm -f ~/.pulumi-hadr/fence";
+  for (const c of ["A", "B"]) await sshExec(h.lab, h.hosts(c)[0]!, "omm", cmd, { timeoutMs: 120_000 });
+}
+
+describe("fencing on failover", { timeout: 20 * 60_000 }, () => {
+  before(async () => {
+    h = await DrHarness.setup("drfence");
+    await h.pulumi(["up", "--yes", "--skip-preview"]);
+    await until(
+      "pair established",
+      () => h.stats(),
+      (s) => s.A === "archive" && s.B === "recovery",
+    );
+  });
+  after(async () => {
+    await labCli(["reset"]);
+    if (h) await liftFenceByHand();
+    h?.dispose();
+  });
+
+  test("A Degraded but answering: the failover fences A first; no DN of A accepts a write; the rebuild lifts it", {
+    timeout: 900_000,
+  }, async () => {
+    const [a1, a2] = h.hosts("A") as [string, string];
+    assert.equal((await write(a1, `before-${RUN}`)).code, 0, "A takes writes before");
+    await fault("pg-stop", a2);
+    await h.setSpec({ primary: "B", allowDataLoss: true });
+    const pre = await h.pulumi(["preview", "--diff"]);
+    assert.match(pre, /operation: failover to B, fencing A/);
+    assert.match(pre, /first: fence A on \S+: every DN read-only/);
+
+    const up = await h.pulumi(["up", "--yes", "--skip-preview"]);
+    assert.match(up, /A: fenced/);
+    const o = await h.outputs();
+    assert.equal(o["primary"], "B");
+    assert.match(String(o["health"]), /A is fenced \(read-only\) until the rebuild/);
+    // The stopped DN comes back (CM would restart it): it must not accept writes either.
+    assert.equal((await labCli(["reset"])).code, 0);
+    for (const ip of h.hosts("A")) {
+      const w = await until(
+        `write refused on ${ip}`,
+        () => write(ip, `split-${RUN}`),
+        (r) => /read-only/.test(r.out),
+        60_000,
+      );
+      assert.notEqual(w.code, 0, `${ip} accepted a write: ${w.out}`);
+    }
+    assert.equal((await write(h.hosts("B")[0]!, `on-B-${RUN}`)).code, 0, "B takes writes");
+
+    const rebuild = await h.pulumi(["preview", "--diff"]);
+    assert.match(rebuild, /operation: rebuild: stop A, start B->A/);
+    assert.match(rebuild, /then lift the write fence of A/);
+    const up2 = await h.pulumi(["up", "--yes", "--skip-preview"]);
+    assert.match(up2, /A: fence lifted/);
+    assert.deepEqual(await h.stats(), { A: "recovery", B: "archive" });
+    const marker = await sshExec(h.lab, a1, "omm", "test -e ~/.pulumi-hadr/fence", { timeoutMs: 30_000 });
+    assert.notEqual(marker.code, 0, "the fence marker is gone");
+    await until(
+      "B's row on A",
+      () => h.gsql(a1, `SELECT count(*) FROM fence_rows WHERE tag='on-B-${RUN}'`),
+      (r) => r.out.trim() === "1",
+      60_000,
+    );
+  });
+});
