@@ -1,7 +1,10 @@
 /**
- * Fencing through the real Pulumi CLI on the lab: A Degraded but answering, failover to B with
- * allowDataLoss — preview shows the fence, after `up` no DN of A accepts a write (the test's own writer on
- * every A node) while B takes writes; the next `up` rebuilds A as the DR cluster and lifts the fence.
+ * Failover safety through the real Pulumi CLI on the lab. Fencing: A Degraded but answering, failover to B
+ * with allowDataLoss — preview shows the fence, after `up` no DN of A accepts a write (the test's own writer
+ * on every A node) while B takes writes; the next `up` rebuilds A as the DR cluster and lifts the fence.
+ * A lost run node: the DR cluster's first DN host is gone (one machine) and the primary site too — the
+ * failover runs from the DR cluster's other DN host, and preview says which. (The second case runs on the
+ * pair the first one left: B primary, A DR.)
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -27,7 +30,7 @@ async function liftFenceByHand(): Promise<void> {
   for (const c of ["A", "B"]) await sshExec(h.lab, h.hosts(c)[0]!, "omm", cmd, { timeoutMs: 120_000 });
 }
 
-describe("fencing on failover", { timeout: 20 * 60_000 }, () => {
+describe("failover safety", { timeout: 20 * 60_000 }, () => {
   before(async () => {
     h = await DrHarness.setup("drfence");
     await h.pulumi(["up", "--yes", "--skip-preview"]);
@@ -86,5 +89,25 @@ describe("fencing on failover", { timeout: 20 * 60_000 }, () => {
       (r) => r.out.trim() === "1",
       60_000,
     );
+  });
+
+  test("the DR cluster's run node is gone and the primary site too: the failover runs from its other DN host", {
+    timeout: 600_000,
+  }, async () => {
+    const [a1, a2] = h.hosts("A") as [string, string];
+    await fault("host-down", a1);
+    await fault("site-down", "B");
+    await h.setSpec({ primary: "A", allowDataLoss: true });
+    const pre = await h.pulumi(["preview", "--diff"]);
+    assert.match(pre, new RegExp(`operation: failover to A \\(gs_sdr on ${a2.replace(/\./g, "\\.")}\\)`));
+    assert.match(pre, /not its run node \S+, which does not answer/);
+    assert.match(pre, /not fenced: B cannot be reached/);
+    const up = await h.pulumi(["up", "--yes", "--skip-preview"]);
+    assert.match(up, /A\/\S+: gs_sdr -t failover/);
+    const o = await h.outputs();
+    assert.equal(o["primary"], "A");
+    assert.equal((o["lastOperation"] as { nodes: Record<string, string> }).nodes["A"], a2);
+    assert.match(String(o["health"]), /B could not be fenced/);
+    assert.equal((await write(a2, `after-run-node-loss-${RUN}`)).code, 0, "A takes writes on its other DN");
   });
 });
