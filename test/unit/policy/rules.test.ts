@@ -1,5 +1,7 @@
 /** The guard-rail rules as pure functions: each fires on a bad stack and stays quiet on a good one. */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { test } from "node:test";
 import { hadrPolicies, POLICY_NAMES } from "../../../provider/policy/pack";
 import { hadrKind, type ResourceView } from "../../../provider/policy/resources";
@@ -216,4 +218,17 @@ test("the pack: five policies, resource rules mandatory, output rules advisory u
     (_m, urn) => urns.push(urn),
   );
   assert.deepEqual(urns, ["urn:pulumi:live-1::p::hadr:index:DrRelationship::dr"]);
+});
+
+test("the shipped pack directory: a nodejs PulumiPolicy.yaml and a package version that follows pulumi-hadr's", () => {
+  const root = path.resolve(__dirname, "..", "..", "..", "..");
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+  const pack = JSON.parse(fs.readFileSync(path.join(root, "policy-pack", "package.json"), "utf8"));
+  assert.equal(pack.version, pkg.version, "@pulumi/policy refuses a pack without a version");
+  assert.match(
+    fs.readFileSync(path.join(root, "policy-pack", "PulumiPolicy.yaml"), "utf8"),
+    /^runtime: nodejs$/m,
+  );
+  assert.ok(pkg.files.includes("policy-pack/*"), "the pack is published");
+  assert.equal(pkg.exports["./policy"].default, "./dist/provider/policy/index.js");
 });
