@@ -16,33 +16,8 @@ import {
   operationKey,
 } from "../../../provider/engines/opengauss/decide";
 import { HADR_CLUSTER_STATS } from "../../../provider/engines/opengauss/parsers/query";
+import { down, view } from "./views";
 
-function view(name: string, o: Partial<ClusterView> = {}): ClusterView {
-  return {
-    name,
-    reachable: true,
-    stat: "normal",
-    status: "Normal",
-    clusterState: "Normal",
-    allDnNormal: true,
-    disasterCluster: false,
-    stepFiles: [],
-    locks: [],
-    running: [],
-    rpoSeconds: null,
-    rtoSeconds: null,
-    ...o,
-  };
-}
-
-const down = (name: string): ClusterView =>
-  view(name, {
-    reachable: false,
-    unreachableReason: "connect EHOSTUNREACH",
-    stat: null,
-    status: null,
-    clusterState: null,
-  });
 const archive = (name: string, o: Partial<ClusterView> = {}) =>
   view(name, { stat: "archive", rpoSeconds: 0, ...o });
 const recovery = (name: string, o: Partial<ClusterView> = {}) =>

@@ -12,24 +12,8 @@ import {
   operationKey,
 } from "../../../provider/engines/opengauss/decide";
 import { FENCE_COMMANDS, UNFENCE_COMMANDS } from "../../../provider/engines/opengauss/fence";
+import { down, view } from "./views";
 
-const view = (name: string, o: Partial<ClusterView> = {}): ClusterView => ({
-  name,
-  reachable: true,
-  stat: "normal",
-  status: "Normal",
-  clusterState: "Normal",
-  allDnNormal: true,
-  disasterCluster: false,
-  stepFiles: [],
-  locks: [],
-  running: [],
-  rpoSeconds: null,
-  rtoSeconds: null,
-  ...o,
-});
-const gone = (name: string) =>
-  view(name, { reachable: false, unreachableReason: "connect ECONNREFUSED", stat: null, status: null });
 const degradedA = view("A", {
   stat: "archive",
   status: "Degraded",
@@ -50,7 +34,7 @@ test("a failover fences the old primary when it answers (Degraded, or a cut link
     failover(view("A", { stat: "archive_fail" }), view("B", { stat: "recovery_fail" })).fence,
     "A",
   );
-  assert.equal(failover(gone("A"), drB).fence, null);
+  assert.equal(failover(down("A"), drB).fence, null);
   // Resuming an unfinished failover fences again (idempotent) when A answers.
   assert.equal(
     failover(view("A", { stat: "archive_fail" }), view("B", { stat: "promote", stepFiles: ["failover"] }))
@@ -67,7 +51,7 @@ test("preview and apply agree on the fence: a fence that became impossible chang
     lastRpoSeconds: 3,
   });
   const withoutA = decide({
-    views: [gone("A"), drB],
+    views: [down("A"), drB],
     desiredPrimary: "B",
     allowDataLoss: true,
     lastRpoSeconds: 3,
@@ -109,7 +93,7 @@ test("health says whether the old primary is fenced, and that an unreachable one
     assessHealth([view("A", { stat: "archive" }), view("B")]).summary,
     /A is NOT fenced and may accept writes/,
   );
-  assert.match(assessHealth([gone("A"), view("B")]).summary, /A could not be fenced/);
+  assert.match(assessHealth([down("A"), view("B")]).summary, /A could not be fenced/);
 });
 
 test("the fence makes every DN read-only the way gs_sdr's demote does, and the unfence undoes exactly that", () => {
@@ -130,12 +114,12 @@ test("B's run node down, another B DN answers, A gone: the failover runs from th
     disasterCluster: true,
     substituteRunNode: { host: "127.0.16.12", runNodeDown: "ogb1: connect EHOSTUNREACH" },
   });
-  const op = failover(gone("A"), b);
+  const op = failover(down("A"), b);
   assert.equal(op.runOn, "127.0.16.12");
   assert.equal(op.fence, null);
   assert.equal(operationKey(op), "failover to B (gs_sdr on 127.0.16.12)");
   // Through its run node, the same failover has another key: preview and apply cannot mix them up.
-  assert.equal(operationKey(failover(gone("A"), drB)), "failover to B");
+  assert.equal(operationKey(failover(down("A"), drB)), "failover to B");
 });
 
 test("with a run node down only a failover (or nothing) runs: a start is refused naming clusters.<name>.node", () => {
