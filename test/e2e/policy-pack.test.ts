@@ -1,6 +1,7 @@
 /**
- * The guard rails through the real Pulumi CLI: `pulumi preview --policy-pack node_modules/pulumi-hadr/policy-pack`
- * on a protected stack (`prod-eu`) of the lab's DR pair and a KingbaseES RecoveryPolicy. Each rule fires on a
+ * The guard rails through the real Pulumi CLI: `pulumi preview --policy-pack
+ * node_modules/pulumi-hadr/policy-pack/analyzer` (the pack's own analyzer, docs/decisions.md D-guard-2) on a
+ * protected stack (`prod-eu`) of the lab's DR pair and a KingbaseES RecoveryPolicy. Each rule fires on a
  * bad stack and stays quiet on a good one; the break-glass expires. Preview only: nothing is changed.
  */
 import assert from "node:assert/strict";
@@ -23,7 +24,13 @@ let configFile: string;
 async function preview(config: Record<string, unknown> = {}): Promise<{ code: number | null; out: string }> {
   fs.writeFileSync(configFile, JSON.stringify(config));
   const r = await h.pulumiRun(
-    ["preview", "--policy-pack", "node_modules/pulumi-hadr/policy-pack", "--policy-pack-config", configFile],
+    [
+      "preview",
+      "--policy-pack",
+      "node_modules/pulumi-hadr/policy-pack/analyzer",
+      "--policy-pack-config",
+      configFile,
+    ],
     300_000,
   );
   assert.match(r.out, /pulumi-hadr-guard-rails/, `the pack ran:\n${r.out}`);

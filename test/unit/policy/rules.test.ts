@@ -220,7 +220,7 @@ test("the pack: five policies, resource rules mandatory, output rules advisory u
   assert.deepEqual(urns, ["urn:pulumi:live-1::p::hadr:index:DrRelationship::dr"]);
 });
 
-test("the shipped pack directory: a nodejs PulumiPolicy.yaml and a package version that follows pulumi-hadr's", () => {
+test("the shipped pack directory: a nodejs PulumiPolicy.yaml, an executable analyzer, a package version that follows pulumi-hadr's", () => {
   const root = path.resolve(__dirname, "..", "..", "..", "..");
   const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
   const pack = JSON.parse(fs.readFileSync(path.join(root, "policy-pack", "package.json"), "utf8"));
@@ -230,5 +230,7 @@ test("the shipped pack directory: a nodejs PulumiPolicy.yaml and a package versi
     /^runtime: nodejs$/m,
   );
   assert.ok(pkg.files.includes("policy-pack/*"), "the pack is published");
+  const analyzer = fs.statSync(path.join(root, "policy-pack", "analyzer"));
+  assert.ok((analyzer.mode & 0o111) !== 0, "the pack's analyzer is executable");
   assert.equal(pkg.exports["./policy"].default, "./dist/provider/policy/index.js");
 });
