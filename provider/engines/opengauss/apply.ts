@@ -195,6 +195,7 @@ export async function execute(
       await clearOurLocks(ctx, obs, op.clearLocks, name);
       await forgetStartSteps(ctx, op.stop, op.forgetStartSteps, name);
       await placeDrXml(ctx, op.stop);
+      for (const c of op.unfence) await unfenceCluster(ctx, c, name);
       const stop = await runSdr(ctx, op.stop, { task: "stop" }, name);
       if (stop.detached || stop.exitCode !== 0) {
         throw incomplete(
@@ -210,7 +211,6 @@ export async function execute(
         "Fix the cause, then run `pulumi up`: the start resumes from gs_sdr's step files.",
       );
       const after = await settle(ctx, own, op.primary, runs, "rebuild");
-      for (const c of op.unfence) await unfenceCluster(ctx, c, name);
       return { op: operation("rebuild", "succeeded", [stop, ...runs], op.primary), after };
     }
   }

@@ -129,7 +129,7 @@ export type Operation =
       forgetStartSteps: string[];
       /** Whose writes are discarded, when the user confirmed it with allowDataLoss. */
       discards?: string;
-      /** Clusters whose write fence is lifted once both started (the old primary then runs as DR). */
+      /** Clusters whose write fence is lifted first (`gs_sdr -t stop`'s last step writes; the build follows). */
       unfence: string[];
       clearLocks: LockView[];
     }

@@ -3,8 +3,10 @@
  * the DR cluster is promoted, every DN of the old primary is made read-only the way gs_sdr's own switchover
  * demote does it — cm_server `enable_transaction_read_only=off` (so CM does not lift it) and DN
  * `default_transaction_read_only=on` (`gs_guc reload`, and `set` so a stopped DN comes back read-only). A
- * marker on the run node records the fence and cm_server's previous value; the rebuild lifts the fence once
- * the old primary is the DR side. The decision (whether to fence, whether to lift) is in decide.ts; this
+ * marker on the run node records the fence and cm_server's previous value. The rebuild lifts the fence just
+ * before `gs_sdr -t stop` on the old primary, whose last step deletes `hadr_user_info` (a read-only DN refuses
+ * it); the build from the new primary then discards whatever was written in between. The decision (whether to
+ * fence, whether to lift) is in decide.ts; this
  * module only says what runs and carries it out.
  */
 import { progress } from "../../core/progress";
@@ -43,7 +45,7 @@ export function fencePlanLines(ctx: DrContext, fence: string | null, from: strin
     ];
   return [
     `first: fence ${fence} on ${runNode(ctx, fence).name}: every DN read-only (gs_guc reload/set default_transaction_read_only=on, cm_server enable_transaction_read_only=off, as gs_sdr's switchover demote does), so two primaries never accept writes`,
-    `  the rebuild lifts the fence once ${fence} is the DR cluster`,
+    `  the rebuild lifts the fence just before \`gs_sdr -t stop\` on ${fence} (its last step writes), and ${fence} is then rebuilt from the new primary`,
   ];
 }
 
@@ -72,7 +74,7 @@ export async function fenceCluster(ctx: DrContext, cluster: string, name: string
   );
 }
 
-/** Lifts our fence from `cluster` (after the rebuild made it the DR cluster). */
+/** Lifts our fence from `cluster` (the rebuild, before `gs_sdr -t stop`, whose last step writes). */
 export async function unfenceCluster(ctx: DrContext, cluster: string, name: string): Promise<void> {
   const out = await batch(ctx, cluster, runNode(ctx, cluster).sshIp, { ...UNFENCE_COMMANDS }, "unfence");
   const ok = rc(out.dn) === 0 && rc(out.cms) === 0;
@@ -80,7 +82,7 @@ export async function unfenceCluster(ctx: DrContext, cluster: string, name: stri
   progress(
     name,
     ok
-      ? `${cluster}: fence lifted (it is the DR cluster now; default_transaction_read_only=off, cm_server setting restored)`
+      ? `${cluster}: fence lifted for the rebuild (default_transaction_read_only=off, cm_server setting restored)`
       : `warning: ${cluster}: the fence could not be lifted completely (${[out.dn, out.cms].join(" ").trim().split("\n").slice(-2).join(" / ")}); run \`pulumi up\` again`,
   );
 }

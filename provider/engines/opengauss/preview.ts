@@ -168,16 +168,16 @@ export async function planOf(
       const pre: string[] = [header, ...releaseLines(ctx, reads)];
       if (op.kind === "rebuild") {
         pre.push(
+          ...op.unfence.map(
+            (c) =>
+              `first: lift the write fence of ${c} (default_transaction_read_only=off, cm_server setting restored): gs_sdr -t stop's last step deletes hadr_user_info, which a read-only DN refuses; what ${c} takes from then until its DR build is discarded`,
+          ),
           `rebuild: ${op.stop} runs \`gs_sdr -t stop\` first (removes its DR replconninfo entries, pg_hba lines and streaming_cabin)${op.discards ? `; ${op.discards}'s writes since the pair parted are discarded (allowDataLoss)` : ""}`,
           ...op.forgetStartSteps.map(
             (s) =>
               `  first forget the leftover .streaming_${s}.step on ${op.stop} (what gs_sdr -f does; stop refuses while it exists)`,
           ),
           "  then both clusters start as below (values read before stop runs)",
-          ...op.unfence.map(
-            (c) =>
-              `  then lift the write fence of ${c} (default_transaction_read_only=off, cm_server setting restored)`,
-          ),
         );
       } else if (op.resume) {
         pre.push(
