@@ -120,10 +120,7 @@ describe("failover safety", { timeout: 20 * 60_000 }, () => {
     const onA1 = /A\/\S+: gs_sdr -t failover[\s\S]*A\/\S+: Successfully check cluster status is: Degraded/;
     assert.match(up.out, onA1);
     const lines = up.out.split("\n").filter((l) => /\bA\/og\S+: gs_sdr -t failover/.test(l));
-    assert.ok(
-      lines.length > 0 && lines.every((l) => !l.includes("A/oga2:")),
-      "never on the lost run node",
-    );
+    assert.ok(lines.length > 0 && lines.every((l) => !l.includes("A/oga2:")), "never on the lost run node");
     if (up.code === 0) {
       const o = await h.outputs();
       assert.equal(o["primary"], "A");
