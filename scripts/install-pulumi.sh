@@ -8,8 +8,8 @@
 #   2. otherwise `pulumi` and `pulumi-language-nodejs` are built from the Go module proxy;
 #   3. on a machine with no Go, the official installer is used (needs internet).
 # Every file is placed as a real file (hard link or copy, never a symlink) in that one directory, with the
-# SDK's `pulumi-resource-pulumi-nodejs` script beside it: the CLI looks for its bundled plugins next to its
-# own resolved path, and warns ("using … from $PATH … expected …") when PATH finds them elsewhere.
+# SDK's `pulumi-resource-pulumi-nodejs` script and our `pulumi-analyzer-policy` beside it: the CLI looks for its
+# bundled plugins next to its own resolved path, and warns ("using … from $PATH … expected …") when PATH finds them elsewhere.
 # Every cache lives under .tools/ (git-ignored); a second run takes seconds. Prints how long each stage took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,12 @@ place_plugin() {
     echo "[install-pulumi] node_modules/@pulumi/pulumi is missing: run 'npm ci' first" >&2; exit 1
   fi
   install -m 0755 "$sdk" "$1/pulumi-resource-pulumi-nodejs"
+  # The analyzer of Node.js policy packs for CLIs that look for a `pulumi-analyzer-policy[-<runtime>]` plugin
+  # (those before the language-host route; docs/decisions.md D-guard-2): our own, policy-pack/analyzer.
+  local a
+  for a in pulumi-analyzer-policy pulumi-analyzer-policy-nodejs; do
+    install -m 0755 "$ROOT_DIR/policy-pack/analyzer" "$1/$a"
+  done
 }
 
 go_env() {

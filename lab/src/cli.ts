@@ -37,7 +37,8 @@ const USAGE = `usage: lab <command>
   down                                              remove every trace of the lab (Debian packages stay)
   status                                            each host's sshd, plus the engines' lines
   reset                                             undo every fault
-  fault <name> [args…]                              sshd-stop <ip>, sshd-kill <ip>, or an engine fault
+  fault <name> [args…]                              sshd-stop <ip>, sshd-kill <ip>, site-down|site-up <cluster>,
+                                                    host-down|host-up <ip|name>, or an engine fault
   exec <ip|name> [--user U] -- cmd…                 run a command inside a host (default user omm)
   jump on <cluster>                                 a jump host (jump1, 127.n.9.1, login omm) that alone reaches the
                                                     cluster's sshd (a firewall refuses everyone else); prints its JSON

@@ -128,6 +128,18 @@ export async function jumpOff(): Promise<void> {
   if (r.code !== 0) throw new Error(`lab jump off failed (exit ${r.code}):\n${r.stderr}${r.stdout}`);
 }
 
+/**
+ * Powers one lab host off (`lab fault host-down`: unreachable at once, its processes frozen) or back on
+ * (`host-up`: killed for real, reachable, sshd and the engine's daemons booted). `host` is an address or a
+ * host name. Resolves with the CLI's one-line description; throws when the CLI fails.
+ */
+export async function hostPower(state: "down" | "up", host: string): Promise<string> {
+  const r = await labCli(["fault", `host-${state}`, host], { timeoutMs: 120_000 });
+  if (r.code !== 0)
+    throw new Error(`lab fault host-${state} ${host} failed (exit ${r.code}):\n${r.stderr}${r.stdout}`);
+  return r.stdout.trim();
+}
+
 /** Finds a host of the lab by address or host name, with its ssh port and pinned fingerprint. */
 export function labHost(
   lab: LabInfo,

@@ -121,6 +121,11 @@ export interface EngineProvisioner {
    * machines' init and the vendor's cluster manager would start, with the configuration they have now.
    */
   siteUp?(ctx: LabContext, cluster: LabClusterSpec): Promise<void>;
+  /**
+   * Boots the engine's processes on one host of the cluster after it alone was powered off (`host-up`), the
+   * other hosts running on: what that machine's init and the vendor's cluster manager would start there now.
+   */
+  hostUp?(ctx: LabContext, cluster: LabClusterSpec, host: LabHost): Promise<void>;
   /** Engine-specific faults by name (e.g. `pg-stop`, `dr-link-cut`, `hang`, `stale-lock`). */
   faults: Record<string, LabFaultHandler>;
 }

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { before, test } from "node:test";
 import { Client } from "ssh2";
 import { fingerprintOfBlob } from "../src/core/keys";
-import { ensureLab, labCli, labHost, sshExec } from "../src/fixture";
+import { ensureLab, hostPower, labCli, labHost, sshExec } from "../src/fixture";
 import type { LabInfo } from "../src/types";
 
 const asRoot = process.getuid?.() === 0;
@@ -259,6 +259,60 @@ test("sshd-stop and sshd-kill make connections fail; reset restores them", {
     const up = await sshExec(lab, h.ip, "omm", "echo back");
     assert.equal(up.code, 0, up.stderr);
     assert.equal(up.stdout, "back\n");
+  }
+});
+
+/** The state letter of a process (`T` when stopped), or undefined when it is gone. */
+function procState(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+  } catch {
+    return undefined;
+  }
+}
+
+test("host-down powers one host off (unreachable, processes frozen), its peers stay; host-up and reset bring it back", {
+  skip: !asRoot && "needs root",
+  timeout: 120_000,
+}, async () => {
+  const [h, peer] = hostsOf(lab, "B");
+  assert.ok(h && peer, "cluster B has two hosts");
+  try {
+    const bg = await sshExec(lab, h.ip, "omm", "setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $!");
+    assert.equal(bg.code, 0, bg.stderr);
+    const pid = Number(bg.stdout.trim());
+    assert.match(procState(pid) ?? "gone", /^[RS]$/, "running before");
+
+    assert.match(await hostPower("down", h.name), new RegExp(`host ${h.name} .*down: unreachable`));
+    assert.equal(procState(pid), "T", "the host's processes are frozen, not killed");
+    const t0 = Date.now();
+    const dead = await sshExec(lab, h.ip, "omm", "true", { timeoutMs: 10_000 });
+    assert.equal(dead.code, 255);
+    assert.match(dead.stderr, /EHOSTUNREACH|unreachable/i);
+    assert.ok(Date.now() - t0 < 5_000, "no route to host at once, not a timeout");
+    const alive = await sshExec(lab, peer.ip, "omm", "echo alive");
+    assert.equal(alive.stdout, "alive\n", "the other host of the cluster runs on");
+    const st = await labCli(["status"]);
+    assert.match(st.stdout, new RegExp(`${h.ip.replace(/\./g, "\\.")}:22 .*HOST DOWN since`));
+    assert.doesNotMatch(st.stdout, new RegExp(`${peer.ip.replace(/\./g, "\\.")}:22 .*HOST DOWN`));
+
+    assert.match(await hostPower("up", h.ip), new RegExp(`host ${h.name} up: .*sshd started`));
+    assert.match(procState(pid) ?? "gone", /^(gone|Z)$/, "power-off: what was frozen is killed");
+    const back = await sshExec(lab, h.ip, "omm", "echo back");
+    assert.equal(back.stdout, "back\n", back.stderr);
+    assert.match(await hostPower("up", h.ip), /was not down/);
+
+    await hostPower("down", h.ip);
+    const reset = await labCli(["reset"]);
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.match(reset.stdout, new RegExp(`host B/${h.name} restored`));
+    assert.equal((await sshExec(lab, h.ip, "omm", "echo again")).stdout, "again\n");
+    const bad = await labCli(["fault", "host-down", "no-such-host"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /host-down <host address or name>/);
+  } finally {
+    await labCli(["reset"]);
   }
 });
 

@@ -1,14 +1,22 @@
 /**
- * Fault injection: the core's own faults (`sshd-stop`, `sshd-kill`, `site-down`, `site-up`) and dispatch of
+ * Fault injection: the core's own faults (`sshd-stop`, `sshd-kill`, `site-down`, `site-up`, `host-down`,
+ * `host-up`) and dispatch of
  * every other fault name to the provisioner that declares it.
  */
 import type { EngineProvisioner, LabClusterSpec, LabContext } from "../types";
 import { allHosts, isLoopback } from "./addresses";
-import { siteCluster, siteDown, siteRestore } from "./sites";
+import { hostDown, hostRestore, siteCluster, siteDown, siteHost, siteRestore } from "./sites";
 import { startSshd, stopSshd } from "./sshd";
 
 /** Names of the faults the core handles itself. */
-export const CORE_FAULTS = ["sshd-stop", "sshd-kill", "site-down", "site-up"] as const;
+export const CORE_FAULTS = [
+  "sshd-stop",
+  "sshd-kill",
+  "site-down",
+  "site-up",
+  "host-down",
+  "host-up",
+] as const;
 
 function hostArg(clusters: LabClusterSpec[], args: string[], fault: string) {
   const ip = args[0];
@@ -39,6 +47,8 @@ export async function injectFault(
   }
   if (name === "site-down") return siteDown(ctx.root, clusters, args[0]);
   if (name === "site-up") return siteUp(ctx, clusters, provisioners, args[0]);
+  if (name === "host-down") return hostDown(ctx.root, clusters, args[0]);
+  if (name === "host-up") return hostUp(ctx, clusters, provisioners, args[0]);
   const candidates = provisioners.filter((p) => Object.hasOwn(p.faults, name));
   if (candidates.length === 0) {
     const known = [...CORE_FAULTS, ...provisioners.flatMap((p) => Object.keys(p.faults))];
@@ -73,4 +83,22 @@ async function siteUp(
   const p = provisioners.find((x) => x.engine === c.engine);
   if (p?.siteUp) await p.siteUp(ctx, c);
   return `site ${c.name} up: ${c.hosts.map((h) => h.ip).join(", ")} reachable, sshd started${p?.siteUp ? `, ${c.engine} booted` : ""}`;
+}
+
+/**
+ * `host-up <host>`: one machine comes back, like `site-up` for a single host: frozen processes killed, route
+ * gone, sshd started, then the engine boots that host's processes (its provisioner's `hostUp`, if any).
+ */
+async function hostUp(
+  ctx: LabContext,
+  clusters: LabClusterSpec[],
+  provisioners: EngineProvisioner[],
+  arg: string | undefined,
+): Promise<string> {
+  const { cluster, host } = siteHost(clusters, arg, "host-up");
+  if (!(await hostRestore(ctx.root, cluster, host))) return `host ${host.name} (${host.ip}) was not down`;
+  await startSshd(ctx.root, host, ctx.asRoot);
+  const p = provisioners.find((x) => x.engine === cluster.engine);
+  if (p?.hostUp) await p.hostUp(ctx, cluster, host);
+  return `host ${host.name} up: ${host.ip} reachable, sshd started${p?.hostUp ? `, ${cluster.engine} booted` : ""}`;
 }

@@ -560,14 +560,18 @@ export async function labStatus(env: LabEnv): Promise<string[]> {
     const provisioned = state.outputs[c.name] !== undefined;
     const site = down[c.name] ? ` — SITE DOWN since ${down[c.name]!.at} (site-up ${c.name} or reset)` : "";
     lines.push(`cluster ${c.name} (${c.engine})${provisioned ? "" : " — not provisioned"}${site}`);
+    let hostsDown = 0;
     for (const h of c.hosts) {
       const pid = sshdPid(state.root, h.ip);
       const ns = state.asRoot ? (holderPid(state.root, h.ip) !== undefined ? " ns up" : " ns DOWN") : "";
+      const rec = Object.values(down).find((r) => r.host === h.ip);
+      if (rec) hostsDown++;
+      const off = rec ? ` — HOST DOWN since ${rec.at} (host-up ${h.name} or reset)` : "";
       lines.push(
-        `  ${h.name.padEnd(6)} ${h.ip}:${h.sshPort} sshd ${pid !== undefined ? `up (pid ${pid})` : "down"}${ns} ${h.hostKeyFingerprint}`,
+        `  ${h.name.padEnd(6)} ${h.ip}:${h.sshPort} sshd ${pid !== undefined ? `up (pid ${pid})` : "down"}${ns} ${h.hostKeyFingerprint}${off}`,
       );
     }
-    if (provisioned && !site) {
+    if (provisioned && !site && hostsDown < c.hosts.length) {
       try {
         for (const l of await PROVISIONERS[c.engine].status(ctx, c)) lines.push(`  ${l}`);
       } catch (e) {

@@ -1,6 +1,6 @@
 /**
- * Site faults: `site-down <cluster>` makes every host of a cluster vanish as if its machines lost power, and
- * `site-up <cluster>` boots them again.
+ * Site and host faults: `site-down <cluster>` makes every host of a cluster vanish as if its machines lost
+ * power, `host-down <host>` does the same to one machine; `site-up <cluster>` / `host-up <host>` boot them again.
  *
  * Down: a `/32` `unreachable` route per host address in the kernel's `local` table (more specific than
  * `local 127.0.0.0/8`, so every connect from anywhere on the machine fails at once with EHOSTUNREACH, "No
@@ -10,11 +10,12 @@
  * connections (a walreceiver, a driver's SSH session) go silent exactly as with a powered-off machine and
  * only their own timeouts notice. Up (and `reset`, `up`, `down`): the frozen processes are SIGKILLed (power
  * off for real: no shutdown, no checkpoint), the routes removed, sshd started, and the engine boots its
- * daemons (openGauss: each DN in the role CM would start it in).
+ * daemons (openGauss: each DN in the role CM would start it in; one host: the provisioner's `hostUp`).
  *
- * The routes and frozen pids are recorded in `<root>/site-down.json`; cleanup also sweeps
- * `ip route show table local` for unreachable routes of this lab's network (`127.<net>.x.y`), so a crash
- * between adding a route and recording it leaves nothing behind. Needs root and iproute2's `ip`.
+ * The routes and frozen pids are recorded in `<root>/site-down.json`, one record per downed cluster (keyed by
+ * its name) or host (keyed `<cluster>/<host name>`); cleanup also sweeps `ip route show table local` for
+ * unreachable routes of this lab's network (`127.<net>.x.y`), so a crash between adding a route and
+ * recording it leaves nothing behind. Needs root and iproute2's `ip`.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -28,9 +29,11 @@ interface FrozenProc {
   start: string;
 }
 
-/** What `site-down` did to one cluster. */
+/** What `site-down` did to one cluster, or `host-down` to one of its hosts. */
 export interface SiteRecord {
   cluster: string;
+  /** `host-down` only: the address of the one host that is down. */
+  host?: string;
   ips: string[];
   frozen: FrozenProc[];
   at: string;
@@ -41,7 +44,7 @@ export function sitesFile(root: string): string {
   return path.join(root, "site-down.json");
 }
 
-/** Clusters currently down, by name. */
+/** Clusters (by name) and hosts (by `<cluster>/<host name>`) currently down. */
 export function readSites(root: string): Record<string, SiteRecord> {
   try {
     return JSON.parse(fs.readFileSync(sitesFile(root), "utf8")) as Record<string, SiteRecord>;
@@ -170,47 +173,99 @@ export function siteCluster(
   return c;
 }
 
-/** `site-down <cluster>`: routes first (nothing reaches the hosts any more), then freeze their processes. */
+/** The cluster and host named (by address or host name) on a host fault's command line (usage error otherwise). */
+export function siteHost(
+  clusters: LabClusterSpec[],
+  arg: string | undefined,
+  fault: string,
+): { cluster: LabClusterSpec; host: LabHost } {
+  for (const cluster of clusters) {
+    const host = cluster.hosts.find((h) => h.ip === arg || h.name === arg);
+    if (host) return { cluster, host };
+  }
+  throw new Error(
+    `usage: lab fault ${fault} <host address or name> (${arg ?? "none given"} is not a host of this lab)`,
+  );
+}
+
+/** Key of a `host-down` record in the site-down file. */
+export function hostKey(cluster: LabClusterSpec, host: LabHost): string {
+  return `${cluster.name}/${host.name}`;
+}
+
+/** Powers `hosts` off under record `key`: routes first (nothing reaches them any more), then freezes them. */
+async function powerOff(
+  root: string,
+  key: string,
+  base: Omit<SiteRecord, "frozen" | "at">,
+  hosts: LabHost[],
+  fault: string,
+): Promise<FrozenProc[]> {
+  const ipBin = requireRouteControl(fault);
+  const sites = readSites(root);
+  // record before acting, so a crash half-way is still undone by reset/down
+  sites[key] = { ...base, frozen: sites[key]?.frozen ?? [], at: new Date().toISOString() };
+  writeSites(root, sites);
+  for (const ip of base.ips) await ipRoute(ipBin, "add", ip);
+  const frozen = freezeHosts(root, hosts);
+  sites[key]!.frozen = [...sites[key]!.frozen, ...frozen];
+  writeSites(root, sites);
+  return frozen;
+}
+
+/** `site-down <cluster>`: every host of the cluster powered off at once. */
 export async function siteDown(
   root: string,
   clusters: LabClusterSpec[],
   name: string | undefined,
 ): Promise<string> {
-  const ipBin = requireRouteControl("site-down");
+  requireRouteControl("site-down");
   const c = siteCluster(clusters, name, "site-down");
-  const sites = readSites(root);
   const ips = c.hosts.map((h) => h.ip);
-  // record before acting, so a crash half-way is still undone by reset/down
-  sites[c.name] = { cluster: c.name, ips, frozen: sites[c.name]?.frozen ?? [], at: new Date().toISOString() };
-  writeSites(root, sites);
-  for (const ip of ips) await ipRoute(ipBin, "add", ip);
-  const frozen = freezeHosts(root, c.hosts);
-  sites[c.name]!.frozen = [...(sites[c.name]!.frozen ?? []), ...frozen];
-  writeSites(root, sites);
+  const frozen = await powerOff(root, c.name, { cluster: c.name, ips }, c.hosts, "site-down");
   return `site ${c.name} down: ${ips.join(", ")} unreachable (EHOSTUNREACH), ${frozen.length} process(es) frozen; undo with site-up ${c.name} or reset`;
 }
 
-/**
- * Powers the hosts of cluster `name` off for real (SIGKILL of what was frozen and of anything else on them)
- * and removes its routes. Does not start anything. Returns the hosts that were down.
- */
-export async function siteRestore(
+/** `host-down <host>`: one machine powered off, the rest of its cluster untouched. */
+export async function hostDown(
   root: string,
   clusters: LabClusterSpec[],
-  name: string,
-): Promise<LabHost[]> {
+  arg: string | undefined,
+): Promise<string> {
+  requireRouteControl("host-down");
+  const { cluster, host } = siteHost(clusters, arg, "host-down");
+  const base = { cluster: cluster.name, host: host.ip, ips: [host.ip] };
+  const frozen = await powerOff(root, hostKey(cluster, host), base, [host], "host-down");
+  return `host ${host.name} (${host.ip}, cluster ${cluster.name}) down: unreachable (EHOSTUNREACH), ${frozen.length} process(es) frozen; undo with host-up ${host.name} or reset`;
+}
+
+/**
+ * Powers the hosts of record `key` off for real (SIGKILL of what was frozen and of anything else on them)
+ * and removes its routes. Does not start anything. Returns the hosts that were down.
+ */
+async function restoreRecord(root: string, clusters: LabClusterSpec[], key: string): Promise<LabHost[]> {
   const sites = readSites(root);
-  const rec = sites[name];
-  const c = clusters.find((x) => x.name === name);
-  const hosts = c?.hosts ?? [];
+  const rec = sites[key];
+  const c = clusters.find((x) => x.name === (rec?.cluster ?? key));
+  const hosts = (c?.hosts ?? []).filter((h) => (rec ? rec.ips.includes(h.ip) : true));
   if (rec) await killHosts(root, hosts, rec.frozen);
   const ipBin = ipBinary();
   if (ipBin && process.getuid?.() === 0) {
     for (const ip of rec?.ips ?? hosts.map((h) => h.ip)) await ipRoute(ipBin, "del", ip);
   }
-  delete sites[name];
+  delete sites[key];
   writeSites(root, sites);
   return rec ? hosts : [];
+}
+
+/** Powers the hosts of cluster `name` off for real and removes its routes (see `restoreRecord`). */
+export function siteRestore(root: string, clusters: LabClusterSpec[], name: string): Promise<LabHost[]> {
+  return restoreRecord(root, clusters, name);
+}
+
+/** Powers one downed host off for real and removes its route; true when it was down. */
+export async function hostRestore(root: string, cluster: LabClusterSpec, host: LabHost): Promise<boolean> {
+  return (await restoreRecord(root, [cluster], hostKey(cluster, host))).length > 0;
 }
 
 /**
@@ -223,9 +278,10 @@ export async function restoreAllSites(
   clusters: LabClusterSpec[],
 ): Promise<string[]> {
   const lines: string[] = [];
-  for (const name of Object.keys(readSites(root))) {
-    const hosts = await siteRestore(root, clusters, name);
-    lines.push(`site ${name} restored (${hosts.length} host(s) powered off and reachable again)`);
+  for (const [key, rec] of Object.entries(readSites(root))) {
+    const hosts = await restoreRecord(root, clusters, key);
+    const what = rec.host ? `host ${key}` : `site ${key}`;
+    lines.push(`${what} restored (${hosts.length} host(s) powered off and reachable again)`);
   }
   const ipBin = ipBinary();
   for (const addr of await unreachableRoutes(`127.${net}.`)) {

@@ -8,6 +8,7 @@ import { progress } from "../../core/progress";
 import { LockedError, StateError } from "../../errors";
 import { waitFor } from "../../transport/wait";
 import { isEstablishedPair, type LockView, type Operation, rpoText } from "./decide";
+import { fenceCluster, unfenceCluster } from "./fence";
 import { clearStale, type Ownership, observe } from "./observe";
 import { type DrOperation, type Observed, operation, statsLine } from "./outputs";
 import { batch, type DrContext, runNode } from "./remote";
@@ -167,11 +168,13 @@ export async function execute(
       );
     case "failover": {
       await clearOurLocks(ctx, obs, op.clearLocks, name);
+      if (op.fence) await fenceCluster(ctx, op.fence, name);
+      else progress(name, `warning: ${op.from} cannot be reached and is not fenced`);
       progress(
         name,
         `failover to ${op.to} (${op.why}): transactions not yet replicated are lost (last known RPO: ${rpoText(op.rpoSeconds)})`,
       );
-      const run = await runSdr(ctx, op.to, { task: "failover" }, name);
+      const run = await runSdr(ctx, op.to, { task: "failover" }, name, op.runOn);
       if (run.detached || run.exitCode !== 0) {
         throw incomplete(
           sdrFailure(
@@ -192,6 +195,7 @@ export async function execute(
       await clearOurLocks(ctx, obs, op.clearLocks, name);
       await forgetStartSteps(ctx, op.stop, op.forgetStartSteps, name);
       await placeDrXml(ctx, op.stop);
+      for (const c of op.unfence) await unfenceCluster(ctx, c, name);
       const stop = await runSdr(ctx, op.stop, { task: "stop" }, name);
       if (stop.detached || stop.exitCode !== 0) {
         throw incomplete(

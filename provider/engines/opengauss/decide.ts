@@ -54,6 +54,13 @@ export interface ClusterView {
   /** RPO / RTO seconds from the query (null where gs_sdr printed ''). */
   rpoSeconds: number | null;
   rtoSeconds: number | null;
+  /** Our write fence is on (fence marker on the run node: every DN read-only, see fence.ts). */
+  fenced?: boolean;
+  /**
+   * The DN host (address) the cluster was observed from because its run node did not answer SSH; only a
+   * failover may run there (gs_sdr's step files are node-local: it starts clean on that node).
+   */
+  substituteRunNode?: { host: string; runNodeDown: string };
 }
 
 /** What the provider last ran (from state). */
@@ -106,6 +113,10 @@ export type Operation =
       resume: boolean;
       /** RPO to quote: live when the primary answers, else the last one in state. */
       rpoSeconds: number | null;
+      /** The old primary to fence (made read-only) before `to` is promoted; null when it cannot be reached. */
+      fence: string | null;
+      /** The DN host (address) gs_sdr runs on when `to`'s run node is down (else its run node). */
+      runOn?: string;
       clearLocks: LockView[];
     }
   | {
@@ -118,6 +129,8 @@ export type Operation =
       forgetStartSteps: string[];
       /** Whose writes are discarded, when the user confirmed it with allowDataLoss. */
       discards?: string;
+      /** Clusters whose write fence is lifted first (`gs_sdr -t stop`'s last step writes; the build follows). */
+      unfence: string[];
       clearLocks: LockView[];
     }
   | { kind: "wait"; reason: string }
@@ -186,7 +199,7 @@ export function assessHealth(views: readonly [ClusterView, ClusterView]): Health
     if (u.stat === "normal")
       return {
         state: "rebuild-needed",
-        summary: `rebuild needed: ${u.name} runs on its own and ${d.name} is unreachable`,
+        summary: `rebuild needed: ${u.name} runs on its own and ${d.name} is unreachable; ${d.name} could not be fenced: if it comes back before the rebuild it may accept writes (keep its DNs stopped)`,
       };
     return {
       state: "broken",
@@ -202,8 +215,13 @@ export function assessHealth(views: readonly [ClusterView, ClusterView]): Health
     return { state: "dissolved", summary: "dissolved: no DR relationship" };
   if (views.some((v) => v.running.length > 0))
     return { state: "in-progress", summary: `in progress: ${views.flatMap((v) => v.running).join(", ")}` };
-  if (views.some((v) => v.stat === "normal") && views.some((v) => isEstablishedPrimary(v.stat)))
-    return { state: "rebuild-needed", summary: `rebuild needed (${statsOf(views)})` };
+  if (views.some((v) => v.stat === "normal") && views.some((v) => isEstablishedPrimary(v.stat))) {
+    const old = views.find((v) => isEstablishedPrimary(v.stat))!;
+    const fence = old.fenced
+      ? `${old.name} is fenced (read-only) until the rebuild`
+      : `${old.name} is NOT fenced and may accept writes`;
+    return { state: "rebuild-needed", summary: `rebuild needed (${statsOf(views)}); ${fence}` };
+  }
   return { state: "in-progress", summary: `unfinished operation (${statsOf(views)})` };
 }
 
@@ -217,7 +235,7 @@ export function operationKey(op: Operation): string {
     case "switchover":
       return `switchover ${op.from}->${op.to}`;
     case "failover":
-      return `failover to ${op.to}`;
+      return `failover to ${op.to}${op.fence ? `, fencing ${op.fence}` : ""}${op.runOn ? ` (gs_sdr on ${op.runOn})` : ""}`;
     case "rebuild":
       return `rebuild: stop ${op.stop}, start ${op.primary}->${op.standby}`;
     case "wait":
@@ -272,6 +290,35 @@ function switchoverImpossible(from: ClusterView, to: ClusterView): string | null
   return why.length > 0 ? why.join("; ") : null;
 }
 
+/**
+ * The cluster to fence before a failover promotes the other one: the old primary side whenever it answers
+ * (it may still accept writes: Degraded, a DN up, a link cut), so two primaries never accept writes. An
+ * unreachable one cannot be fenced (health says so).
+ */
+function fenceOf(old: ClusterView): string | null {
+  return old.reachable ? old.name : null;
+}
+
+/** Where a failover of `to` runs: another DN host when its run node is down (absent: the run node). */
+function runOnOf(to: ClusterView): { runOn?: string } {
+  return to.substituteRunNode ? { runOn: to.substituteRunNode.host } : {};
+}
+
+/**
+ * Only a failover (and nothing) may proceed while a cluster is seen through a substitute node: every other
+ * operation runs on, or needs, the run node (start/stop XML and step files, a switchover's demote side).
+ */
+function onlyFailoverWithoutRunNode(input: DecisionInput, op: Operation): Operation {
+  if (op.kind === "noop" || op.kind === "failover" || op.kind === "wait" || op.kind === "blocked") return op;
+  const v = input.views.find((x) => x.substituteRunNode);
+  if (!v) return op;
+  return blocked(
+    `clusters.${v.name}.node`,
+    `${v.name}'s run node does not answer (${v.substituteRunNode!.runNodeDown}); ${operationKey(op)} needs it (only a failover can run from another DN host)`,
+    `Bring the run node back, or set clusters.${v.name}.node to a DN host that answers, then run \`pulumi up\` again.`,
+  );
+}
+
 /** Failover to `to` (only with allowDataLoss), or the error that names allowDataLoss. */
 function failoverOr(
   input: DecisionInput,
@@ -303,6 +350,8 @@ function failoverOr(
     why,
     resume: false,
     rpoSeconds: rpo,
+    fence: fenceOf(from),
+    ...runOnOf(to),
     clearLocks: ourLocks([to]),
   };
 }
@@ -321,6 +370,10 @@ function sidesOf(input: DecisionInput): { P: ClusterView; O: ClusterView } | Ope
 
 /** The operation that brings the pair to `desiredPrimary` from what was observed. */
 export function decide(input: DecisionInput): Operation {
+  return onlyFailoverWithoutRunNode(input, decideOperation(input));
+}
+
+function decideOperation(input: DecisionInput): Operation {
   const { views } = input;
   const sides = sidesOf(input);
   if ("kind" in sides) return sides;
@@ -547,6 +600,8 @@ function resumeFailover(input: DecisionInput, P: ClusterView, O: ClusterView): O
       why: "a failover did not finish",
       resume: true,
       rpoSeconds: input.lastRpoSeconds,
+      fence: fenceOf(O),
+      ...runOnOf(P),
       clearLocks: ourLocks([P]),
     }
   );
@@ -585,6 +640,7 @@ function rebuild(
       standby: O.name,
       forgetStartSteps: stopSide.stepFiles.filter((s) => START_STEPS.includes(s)),
       ...(discards ? { discards } : {}),
+      unfence: [P, O].filter((v) => v.fenced).map((v) => v.name),
       clearLocks: ourLocks(input.views),
     }
   );

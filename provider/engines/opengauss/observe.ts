@@ -9,6 +9,7 @@ import { warn } from "../../core/progress";
 import { ParseError, SshConnectError } from "../../errors";
 import { shellQuote } from "../../transport/redact";
 import type { ClusterView, LockView } from "./decide";
+import { FENCE_PROBE } from "./fence";
 import { type OmClusterStatus, parseOmStatus } from "./parsers/omStatus";
 import { parseQueryOutput, type SdrQueryResult } from "./parsers/query";
 import { type ClusterRead, clusterReadOf, planCommands } from "./reads";
@@ -118,7 +119,9 @@ export async function readFingerprint(ctx: DrContext, cluster: string): Promise<
       ),
     ),
   );
-  return outs.some((o) => "unreachable" in o) ? "unreachable" : fingerprintOf(outs);
+  // As observeCluster: a run node that does not answer makes the cluster unreachable unless another DN does.
+  const down = outs.some((o) => "unreachable" in o) && !outs.some((o) => o.out !== null);
+  return down ? "unreachable" : fingerprintOf(outs);
 }
 
 function lines(text: string | undefined): string[] {
@@ -172,6 +175,7 @@ export function observeCommands(
     query: "gs_sdr -t query",
     ...(withPlanReads && dnHosts.includes(run) ? {} : { agent: AGENT_BACKUP_OPEN }),
     markers: MARKERS,
+    fence: FENCE_PROBE,
   };
   const perHost = withPlanReads
     ? planCommands(ctx, cluster, head)
@@ -223,12 +227,16 @@ export async function observeCluster(
       ),
     ),
   );
-  const runRead = reads.find((r) => r.host === run.sshIp)!;
+  let runRead = reads.find((r) => r.host === run.sshIp)!;
+  let substitute: ClusterView["substituteRunNode"];
   if (!runRead.out) {
-    if (runRead.error instanceof SshConnectError) return unreachable(cluster, runRead.error.message);
-    throw runRead.error;
+    if (!(runRead.error instanceof SshConnectError)) throw runRead.error;
+    const other = await substituteRead(ctx, cluster, reads);
+    if (!other) return unreachable(cluster, runRead.error.message);
+    substitute = { host: other.host, runNodeDown: `${run.name}: ${runRead.error.message}` };
+    runRead = { ...other, error: null };
   }
-  const out = runRead.out;
+  const out = runRead.out!;
   const status = readOrNull(cluster, "gs_om -t status", () => parseOmStatus(out["status"]!));
   const query = readOrNull(cluster, "gs_sdr -t query", () => parseQueryOutput(out["query"]!));
   const liveDns = status?.datanodes.filter((d) => LIVE_DN_STATES.includes(d.instanceState ?? "")) ?? [];
@@ -263,6 +271,8 @@ export async function observeCluster(
       running,
       rpoSeconds: query?.rpoSeconds ?? null,
       rtoSeconds: query?.rtoSeconds ?? null,
+      fenced: (out["fence"] ?? "").trim() !== "",
+      ...(substitute ? { substituteRunNode: substitute } : {}),
     },
     status,
     query,
@@ -270,6 +280,27 @@ export async function observeCluster(
     fingerprint: fingerprintOf(reads.filter((r) => dnHosts.includes(r.host))),
     ...(withPlanReads && status ? planRead(ctx, cluster, status, reads, run.sshIp) : {}),
   };
+}
+
+/**
+ * When the run node does not answer: the run node's reads (status, query, step files, markers) from the first
+ * other DN host that answered, or null when none did. gs_sdr's step files are node-local, so that host's own
+ * are what a gs_sdr run there would see.
+ */
+async function substituteRead(
+  ctx: DrContext,
+  cluster: string,
+  reads: Array<{ host: string; out: Record<string, string> | null }>,
+): Promise<{ host: string; out: Record<string, string> } | null> {
+  const host = reads.find((r) => r.out !== null)?.host;
+  if (!host) return null;
+  const commands = observeCommands(ctx, cluster, false).find((c) => c.host === runNode(ctx, cluster).sshIp)!;
+  try {
+    return { host, out: await batch(ctx, cluster, host, commands.commands, "observe (run node down)") };
+  } catch (error) {
+    if (error instanceof SshConnectError) return null;
+    throw error;
+  }
 }
 
 /** The plan's reads out of an observation's answers, when every data node answered. */

@@ -6,6 +6,7 @@
 import { wrapForDisplay } from "../../core/display";
 import type { PropertyFailure } from "../../errors";
 import { type LockView, type Operation, operationKey, rpoText } from "./decide";
+import { fencePlanLines } from "./fence";
 import type { Observed } from "./outputs";
 import { unverifiedFailoverNotify } from "./plan/common";
 import { planCreate } from "./plan/create";
@@ -112,6 +113,14 @@ function notVerifiedLines(rel: OmBehaviour | undefined): string[] {
   return m ? [`  ${m}`] : [];
 }
 
+/** The node a failover runs on, saying why when it is not the run node. */
+function failoverNode(ctx: DrContext, op: Extract<Operation, { kind: "failover" }>): string {
+  const run = runNode(ctx, op.to);
+  if (!op.runOn) return run.name;
+  const sub = ctx.topologies[op.to]!.devices.find((d) => d.sshIp === op.runOn);
+  return `${sub?.name ?? op.runOn} (${op.runOn}), not its run node ${run.name}, which does not answer; step files are node-local, so it starts clean there`;
+}
+
 /** The plan lines of an operation (header first), and the preflight failures that stop it. */
 export async function planOf(
   ctx: DrContext,
@@ -128,7 +137,8 @@ export async function planOf(
       return {
         lines: [
           header,
-          `failover: ${op.to} runs \`gs_sdr -t failover\` on ${runNode(ctx, op.to).name} and becomes primary on its own${op.resume ? " (resuming from its step file)" : ""}`,
+          ...fencePlanLines(ctx, op.fence, op.from),
+          `failover: ${op.to} runs \`gs_sdr -t failover\` on ${failoverNode(ctx, op)} and becomes primary on its own${op.resume ? " (resuming from its step file)" : ""}`,
           `  why: ${op.why}`,
           `  data loss: transactions ${op.from} committed that were not replicated are lost (last known RPO: ${rpoText(op.rpoSeconds)})`,
           `  afterwards the pair must be rebuilt: the next \`pulumi up\` with ${op.from} reachable stops ${op.from} and starts DR with ${op.to} as primary`,
@@ -158,6 +168,10 @@ export async function planOf(
       const pre: string[] = [header, ...releaseLines(ctx, reads)];
       if (op.kind === "rebuild") {
         pre.push(
+          ...op.unfence.map(
+            (c) =>
+              `first: lift the write fence of ${c} (default_transaction_read_only=off, cm_server setting restored): gs_sdr -t stop's last step deletes hadr_user_info, which a read-only DN refuses; what ${c} takes from then until its DR build is discarded`,
+          ),
           `rebuild: ${op.stop} runs \`gs_sdr -t stop\` first (removes its DR replconninfo entries, pg_hba lines and streaming_cabin)${op.discards ? `; ${op.discards}'s writes since the pair parted are discarded (allowDataLoss)` : ""}`,
           ...op.forgetStartSteps.map(
             (s) =>

@@ -138,8 +138,15 @@ function wrapped(command: string, marker: string, owner: string, task: string): 
  * Runs one gs_sdr task on the cluster's run node and returns its outcome (it throws only for transport
  * failures; a gs_sdr failure is in `exitCode`/`summary`, our deadline in `detached`).
  */
-export async function runSdr(ctx: DrContext, cluster: string, t: SdrTask, name: string): Promise<SdrRun> {
-  const node = runNode(ctx, cluster);
+export async function runSdr(
+  ctx: DrContext,
+  cluster: string,
+  t: SdrTask,
+  name: string,
+  /** Another DN host (address) to run on, when the run node is down (failover only; see decide.ts). */
+  on?: string,
+): Promise<SdrRun> {
+  const node = (on && ctx.topologies[cluster]!.devices.find((d) => d.sshIp === on)) || runNode(ctx, cluster);
   const user = ctx.args.drUser.name;
   const password = ctx.args.drUser.password;
   const label = `${cluster}/${node.name}`;

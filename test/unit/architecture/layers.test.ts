@@ -46,6 +46,7 @@ const ALLOWED: Record<string, string[]> = {
   resources: ["dynamic", "engines/*"],
   index: ["errors", "resources"],
   cli: ["errors", "core", "dynamic", "runtime", "engines/*"],
+  policy: [],
 };
 
 /** The rule name a layer falls under. */

@@ -16,33 +16,8 @@ import {
   operationKey,
 } from "../../../provider/engines/opengauss/decide";
 import { HADR_CLUSTER_STATS } from "../../../provider/engines/opengauss/parsers/query";
+import { down, view } from "./views";
 
-function view(name: string, o: Partial<ClusterView> = {}): ClusterView {
-  return {
-    name,
-    reachable: true,
-    stat: "normal",
-    status: "Normal",
-    clusterState: "Normal",
-    allDnNormal: true,
-    disasterCluster: false,
-    stepFiles: [],
-    locks: [],
-    running: [],
-    rpoSeconds: null,
-    rtoSeconds: null,
-    ...o,
-  };
-}
-
-const down = (name: string): ClusterView =>
-  view(name, {
-    reachable: false,
-    unreachableReason: "connect EHOSTUNREACH",
-    stat: null,
-    status: null,
-    clusterState: null,
-  });
 const archive = (name: string, o: Partial<ClusterView> = {}) =>
   view(name, { stat: "archive", rpoSeconds: 0, ...o });
 const recovery = (name: string, o: Partial<ClusterView> = {}) =>
@@ -150,7 +125,7 @@ const rows: Row[] = [
     b: recovery("B"),
     primary: "B",
     allowDataLoss: true,
-    expect: "failover to B",
+    expect: "failover to B, fencing A",
   },
   {
     name: "B wanted, link down → refused (switchover needs the link)",
@@ -165,7 +140,7 @@ const rows: Row[] = [
     b: recovery("B", { stat: "recovery_fail" }),
     primary: "B",
     allowDataLoss: true,
-    expect: "failover to B",
+    expect: "failover to B, fencing A",
   },
   {
     name: "B wanted, B Abnormal → failover impossible",
@@ -362,7 +337,7 @@ const rows: Row[] = [
     a: archive("A", { stat: "archive_fail" }),
     b: view("B", { stat: "promote", stepFiles: ["failover"] }),
     primary: "B",
-    expect: "failover to B",
+    expect: "failover to B, fencing A",
   },
   // Locks and running processes.
   {
