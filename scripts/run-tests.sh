@@ -64,7 +64,7 @@ weight() {
   case "$1" in
     *e2e/dr-releases*) echo 12 ;; *e2e/dr-interrupted*) echo 7 ;; *e2e/dr-relationship*) echo 7 ;;
     *e2e/native*) echo 8 ;; *e2e/policy-recovery*) echo 9 ;; *e2e/dr-disasters*) echo 6 ;;
-    *e2e/dr-drill*) echo 6 ;; *e2e/dr-jump*) echo 5 ;; *e2e/dr-fencing*) echo 6 ;; *e2e/new-user*) echo 5 ;;
+    *e2e/dr-drill*) echo 6 ;; *e2e/dr-jump*) echo 5 ;; *e2e/policy-pack*) echo 4 ;; *e2e/dr-fencing*) echo 8 ;; *e2e/new-user*) echo 5 ;;
     *canary/* | *integration/*) echo 1 ;; *) echo 4 ;;
   esac
 }
