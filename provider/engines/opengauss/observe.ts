@@ -9,6 +9,7 @@ import { warn } from "../../core/progress";
 import { ParseError, SshConnectError } from "../../errors";
 import { shellQuote } from "../../transport/redact";
 import type { ClusterView, LockView } from "./decide";
+import { DRILL_MARKERS, type DrillMarker, parseDrillMarkers } from "./drill/marker";
 import { type OmClusterStatus, parseOmStatus } from "./parsers/omStatus";
 import { parseQueryOutput, type SdrQueryResult } from "./parsers/query";
 import { type ClusterRead, clusterReadOf, planCommands } from "./reads";
@@ -35,6 +36,8 @@ export interface ClusterObservation {
   query: SdrQueryResult | null;
   /** Our run markers on the run node: file → {pid, task, trace}. */
   markers: RunMarker[];
+  /** Drill markers on the run node (`drill/marker.ts`): which drill ids ran here and how they ended. */
+  drills: DrillMarker[];
   /** The plan's reads, when the observation was asked for them and every data node answered. */
   read?: ClusterRead;
 }
@@ -148,6 +151,7 @@ function unreachable(name: string, reason: string): ClusterObservation {
     status: null,
     query: null,
     markers: [],
+    drills: [],
     fingerprint: "unreachable",
   };
 }
@@ -172,6 +176,7 @@ export function observeCommands(
     query: "gs_sdr -t query",
     ...(withPlanReads && dnHosts.includes(run) ? {} : { agent: AGENT_BACKUP_OPEN }),
     markers: MARKERS,
+    drills: DRILL_MARKERS,
   };
   const perHost = withPlanReads
     ? planCommands(ctx, cluster, head)
@@ -267,6 +272,7 @@ export async function observeCluster(
     status,
     query,
     markers,
+    drills: parseDrillMarkers(out["drills"]),
     fingerprint: fingerprintOf(reads.filter((r) => dnHosts.includes(r.host))),
     ...(withPlanReads && status ? planRead(ctx, cluster, status, reads, run.sshIp) : {}),
   };

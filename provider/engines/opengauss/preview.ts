@@ -6,6 +6,7 @@
 import { wrapForDisplay } from "../../core/display";
 import type { PropertyFailure } from "../../errors";
 import { type LockView, type Operation, operationKey, rpoText } from "./decide";
+import { drillLines } from "./drill/plan";
 import type { Observed } from "./outputs";
 import { planCreate } from "./plan/create";
 import type { DrPlan } from "./plan/model";
@@ -106,6 +107,18 @@ function lockLines(locks: LockView[]): string[] {
   );
 }
 
+const RESUME_LINE = "resume: both sides re-run and continue from their step files";
+
+/** The per-node plan of one switchover `from`->`to` (the switchover operation and each step of a drill). */
+function switchoverLines(
+  ctx: DrContext,
+  reads: Record<string, ClusterRead>,
+  from: string,
+  to: string,
+): string[] {
+  return wrapForDisplay(renderDrPlan(planSwitchover(planInput(ctx, reads, from), to)));
+}
+
 /** The plan lines of an operation (header first), and the preflight failures that stop it. */
 export async function planOf(
   ctx: DrContext,
@@ -132,14 +145,33 @@ export async function planOf(
       };
     case "switchover": {
       const reads = await fullReads(ctx, obs);
-      const plan = planSwitchover(planInput(ctx, reads, op.from), op.to);
       return {
         lines: [
           header,
           ...releaseLines(ctx, reads),
-          ...(op.resume ? ["resume: both sides re-run and continue from their step files"] : []),
+          ...(op.resume ? [RESUME_LINE] : []),
           ...lockLines(op.clearLocks),
-          ...wrapForDisplay(renderDrPlan(plan)),
+          ...switchoverLines(ctx, reads, op.from, op.to),
+        ],
+        failures: [],
+      };
+    }
+    case "drill": {
+      const reads = await fullReads(ctx, obs);
+      const legs = op.switchBack
+        ? [[op.from, op.to] as const, [op.to, op.from] as const]
+        : [[op.from, op.to] as const];
+      return {
+        lines: [
+          header,
+          ...releaseLines(ctx, reads),
+          ...drillLines(ctx, op, obs),
+          ...(op.resume ? [RESUME_LINE] : []),
+          ...lockLines(op.clearLocks),
+          ...legs.flatMap(([from, to], i) => [
+            `drill step ${i + 1}: switchover ${from}->${to}${i > 0 ? ` (current values as read now, before step 1)` : ""}`,
+            ...switchoverLines(ctx, reads, from, to).map((l) => `  ${l}`),
+          ]),
         ],
         failures: [],
       };
