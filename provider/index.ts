@@ -2,9 +2,11 @@
 export * from "./errors";
 export {
   type DrClusterArgs,
+  type DrillArgs,
   type DrOperation,
   DrRelationship,
   type DrRelationshipArgs,
+  type LastDrill,
 } from "./resources/drRelationship";
 export {
   RecoveryPolicy,

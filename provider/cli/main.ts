@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `pulumi-hadr` command (package.json `bin`). One subcommand:
+ * The `pulumi-hadr` command (package.json `bin`). Two subcommands: `drill-report` (drillReport.ts) prints
+ * a drill's evidence as Markdown, and
  *
  *   pulumi-hadr import-spec <dr-relationship|recovery-policy> <name> --inputs <inputs.json>
  *       --ssh-key-file [<cluster-or-host>=]<path> … [--root-ssh-key-file <path>] [--out <import.json>]
@@ -15,6 +16,7 @@ import * as path from "node:path";
 import type { Engine, Session } from "../core/engine";
 import { shim } from "../dynamic/shim";
 import { describeError, type PropertyFailure } from "../errors";
+import { DRILL_REPORT_USAGE, drillReportMain } from "./drillReport";
 import {
   IMPORT_TYPES,
   type ImportKind,
@@ -26,7 +28,8 @@ import {
 const USAGE = `usage: pulumi-hadr import-spec <dr-relationship|recovery-policy> <name> --inputs <inputs.json>
          --ssh-key-file [<cluster-or-host>=]<path> ... [--root-ssh-key-file <path>] [--out <import.json>]
   Writes the file for \`pulumi import --file <import.json> --generate-code=false\` (Pulumi CLI >= 3.254).
-  The key passphrase, if any, is read from HADR_SSH_KEY_PASSPHRASE.`;
+  The key passphrase, if any, is read from HADR_SSH_KEY_PASSPHRASE.
+${DRILL_REPORT_USAGE}`;
 
 /** Parsed command line. */
 interface Options {
@@ -167,6 +170,7 @@ function fail(failures: Array<{ property: string; reason: string }>): number {
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "drill-report") return drillReportMain(argv.slice(1));
   if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) {
     console.log(USAGE);
     return argv.length === 0 ? 2 : 0;

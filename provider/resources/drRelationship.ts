@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { shim } from "../dynamic/shim";
+import type { LastDrill } from "../engines/opengauss/drill/evidence";
 import { drEngine } from "../engines/opengauss/engine";
 import { DR_OUTPUTS, type DrOperation } from "../engines/opengauss/outputs";
 import { type SshArgs, type SshKeyArgs, secretKey, secretKeys, withSecretOutputs } from "./ssh";
@@ -22,7 +23,19 @@ export interface DrClusterArgs {
   }>;
 }
 
-export type { DrOperation };
+export type { DrOperation, LastDrill };
+
+/** A switchover drill (docs/drills.md): a new `id` makes the next `pulumi up` switch over and back, measured. */
+export interface DrillArgs {
+  /** Names the drill; a new id runs one drill at the next `up`, an id that already ran never runs again. */
+  id: pulumi.Input<string>;
+  /** Switch back to `primary` afterwards (default true). false: a measured switchover; set `primary` to the other cluster with it. */
+  switchBack?: pulumi.Input<boolean>;
+  /** Database the heartbeat probe writes into (its own schema `hadr_drill`, dropped afterwards); default `postgres`. */
+  database?: pulumi.Input<string>;
+  /** The drill fails when the longest write outage of a switchover exceeds this many seconds. */
+  maxWriteOutageSeconds?: pulumi.Input<number>;
+}
 
 /** Inputs of a {@link DrRelationship}. */
 export interface DrRelationshipArgs {
@@ -47,6 +60,8 @@ export interface DrRelationshipArgs {
    * as the primary; it never runs `gs_sdr -t start` and writes no file. Only create reads it. Default false.
    */
   adopt?: pulumi.Input<boolean>;
+  /** A switchover drill, measured by a heartbeat probe; preview shows it like every operation. */
+  drill?: pulumi.Input<DrillArgs>;
 }
 
 /** Inputs stored encrypted whatever the program passed. */
@@ -72,6 +87,8 @@ export class DrRelationship extends pulumi.dynamic.Resource {
   declare readonly plan: pulumi.Output<string[]>;
   /** The last operation run, with its status. */
   declare readonly lastOperation: pulumi.Output<DrOperation>;
+  /** The evidence of the last drill: times, measured write outage, rows written and lost, `result`. */
+  declare readonly lastDrill: pulumi.Output<LastDrill | undefined>;
 
   constructor(name: string, args: DrRelationshipArgs, opts?: pulumi.CustomResourceOptions) {
     super(

@@ -8,6 +8,8 @@ import { progress } from "../../core/progress";
 import { LockedError, StateError } from "../../errors";
 import { waitFor } from "../../transport/wait";
 import { isEstablishedPair, type LockView, type Operation, rpoText } from "./decide";
+import type { LastDrill } from "./drill/evidence";
+import { runDrill } from "./drill/run";
 import { fenceCluster, unfenceCluster } from "./fence";
 import { clearStale, type Ownership, observe } from "./observe";
 import { type DrOperation, type Observed, operation, statsLine } from "./outputs";
@@ -137,6 +139,29 @@ async function runAndSettle(
   return { op: operation(kind, "succeeded", runs, to), after };
 }
 
+/**
+ * Runs both sides of a switchover `from`->`to` at once (clearing our stale locks first) and waits for the
+ * pair to settle; a failed side throws {@link Incomplete}. The switchover operation and drills use it.
+ */
+export function switchover(
+  ctx: DrContext,
+  obs: Observed,
+  own: Ownership,
+  name: string,
+  locks: LockView[],
+  from: string,
+  to: string,
+): Promise<{ op: DrOperation; after: Observed }> {
+  return runAndSettle(ctx, obs, own, name, locks, "switchover", to, () =>
+    runPair(
+      ctx,
+      { cluster: from, task: { task: "switchover", mode: "disaster_standby" } },
+      { cluster: to, task: { task: "switchover", mode: "primary" } },
+      name,
+    ),
+  );
+}
+
 /** Runs the decided operation; returns the record of what ran and the observation after it. */
 export async function execute(
   ctx: DrContext,
@@ -144,7 +169,7 @@ export async function execute(
   obs: Observed,
   own: Ownership,
   name: string,
-): Promise<{ op: DrOperation | null; after: Observed }> {
+): Promise<{ op: DrOperation | null; after: Observed; drill?: LastDrill }> {
   switch (op.kind) {
     case "noop":
       for (const w of op.warnings) progress(name, `warning: ${w}`);
@@ -158,14 +183,9 @@ export async function execute(
         startSides(ctx, op.primary, op.standby, op.sides, name),
       );
     case "switchover":
-      return runAndSettle(ctx, obs, own, name, op.clearLocks, "switchover", op.to, () =>
-        runPair(
-          ctx,
-          { cluster: op.from, task: { task: "switchover", mode: "disaster_standby" } },
-          { cluster: op.to, task: { task: "switchover", mode: "primary" } },
-          name,
-        ),
-      );
+      return switchover(ctx, obs, own, name, op.clearLocks, op.from, op.to);
+    case "drill":
+      return runDrill(ctx, op, obs, own, name, switchover);
     case "failover": {
       await clearOurLocks(ctx, obs, op.clearLocks, name);
       if (op.fence) await fenceCluster(ctx, op.fence, name);

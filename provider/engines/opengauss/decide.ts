@@ -81,6 +81,20 @@ export interface DecisionInput {
   last?: LastOperation;
   /** Last RPO the provider saw (state), for data-loss messages when the primary is gone. */
   lastRpoSeconds: number | null;
+  /** The declared drill (`drill` input), when there is one: see {@link decideDrill}. */
+  drill?: DrillRequest;
+  /** The last drill recorded in state (`lastDrill`): a failed one is resumed by {@link decideDrill}. */
+  lastDrill?: { id: string; failed: boolean };
+}
+
+/** A declared drill as the decision sees it. */
+export interface DrillRequest {
+  /** `drill.id`. */
+  id: string;
+  /** Switch back to the declared primary afterwards (`drill.switchBack`, default true). */
+  switchBack: boolean;
+  /** True when this id has not run yet (it differs from the stored one, and this is not a create). */
+  pending: boolean;
 }
 
 /** How healthy the pair is, as refresh reports it. */
@@ -133,11 +147,25 @@ export type Operation =
       unfence: string[];
       clearLocks: LockView[];
     }
+  | {
+      kind: "drill";
+      /** `drill.id`. */
+      id: string;
+      /** The primary the drill starts from. */
+      from: string;
+      /** The cluster it switches over to. */
+      to: string;
+      /** Switch back `to`->`from` afterwards. */
+      switchBack: boolean;
+      /** Finishing a drill whose first switchover failed part-way (no probe: the evidence is the failed run). */
+      resume: boolean;
+      clearLocks: LockView[];
+    }
   | { kind: "wait"; reason: string }
   | { kind: "blocked"; reason: string; hint: string; property: string };
 
 /** Kinds of operations that change the clusters. */
-export type MutatingKind = "start" | "switchover" | "failover" | "rebuild";
+export type MutatingKind = "start" | "switchover" | "failover" | "rebuild" | "drill";
 
 const isPrimaryStat = (s: string | null): boolean =>
   s !== null && (PRIMARY_STATS as readonly string[]).includes(s);
@@ -238,6 +266,8 @@ export function operationKey(op: Operation): string {
       return `failover to ${op.to}${op.fence ? `, fencing ${op.fence}` : ""}${op.runOn ? ` (gs_sdr on ${op.runOn})` : ""}`;
     case "rebuild":
       return `rebuild: stop ${op.stop}, start ${op.primary}->${op.standby}`;
+    case "drill":
+      return `drill ${op.id}: ${op.resume ? "resume " : ""}switchover ${op.from}->${op.to}${op.switchBack ? `, then back ${op.to}->${op.from}` : ""}`;
     case "wait":
       return "wait";
     case "blocked":
@@ -759,5 +789,105 @@ export function decideAdopt(input: DecisionInput): Operation {
     "adopt",
     `the clusters are not an established pair with ${P.name} as primary (${found})`,
     `${nothing} Check with \`gs_sdr -t query\` on each cluster; adopt once it is established, or remove adopt to let pulumi-hadr resolve it.`,
+  );
+}
+
+/**
+ * The drill branch: what {@link decide} decided for the pair (`base`), turned into a drill when one is asked.
+ * A drill (`drill.id` not run yet) runs only on a healthy pair — both clusters answer, `archive`/`recovery`,
+ * every DN normal, no lock, no gs_sdr running, no step file — and never fails over: anything else is a check
+ * failure naming `drill`. With `switchBack` (the default) the declared primary stays and the drill switches
+ * over and back; `switchBack: false` is a measured switchover, so `primary` must name the other cluster in
+ * the same update. A drill whose first switchover failed part-way (an unfinished switchover towards the
+ * other cluster, last drill failed) is resumed: that switchover is finished, then the pair switches back.
+ * Pure.
+ */
+export function decideDrill(input: DecisionInput, base: Operation): Operation {
+  const sides = sidesOf(input);
+  if ("kind" in sides) return base;
+  const { P, O } = sides;
+  const resumable = drillResume(input, base, P, O);
+  if (resumable) return resumable;
+  const d = input.drill;
+  if (!d?.pending) return base;
+  const refuse = (property: string, reason: string, hint: string) =>
+    blocked(property, `drill ${d.id} cannot run: ${reason}`, `Nothing was run. ${hint}`);
+  const again = "then run `pulumi up` again (the drill runs when its preview passes)";
+  if (base.kind === "wait") return refuse("drill", base.reason, `Wait for it to finish, ${again}.`);
+  for (const v of [P, O]) {
+    if (!v.reachable)
+      return refuse(
+        "drill",
+        `both clusters must answer, ${v.name} cannot be reached (${v.unreachableReason ?? "no answer"}); a drill never fails over`,
+        `Bring ${v.name} back, ${again}.`,
+      );
+  }
+  const from = d.switchBack ? P : O;
+  const to = d.switchBack ? O : P;
+  if (!d.switchBack && base.kind !== "switchover")
+    return refuse(
+      "drill.switchBack",
+      `switchBack: false is a measured switchover to the other cluster, so primary must name it (now ${input.desiredPrimary}, the pair is ${statsOf(input.views)})`,
+      `Set primary: ${O.name} together with the new drill.id, or leave switchBack out to switch over and back.`,
+    );
+  if (d.switchBack && base.kind !== "noop")
+    return refuse(
+      "drill",
+      `another operation is pending (${operationKey(base)}${base.kind === "blocked" ? `: ${base.reason}` : ""})`,
+      `Let the pair settle first (without a new drill.id), ${again}.`,
+    );
+  const health = assessHealth(input.views);
+  if (health.state !== "healthy")
+    return refuse("drill", `the pair is not healthy (${health.summary})`, `Repair the pair, ${again}.`);
+  const why = switchoverImpossible(from, to);
+  if (why)
+    return refuse(
+      "drill",
+      `a switchover ${from.name}->${to.name} is impossible now (${why})`,
+      `Repair the pair, ${again}.`,
+    );
+  const locks = input.views.flatMap((v) => v.locks.map((l) => `streaming_lock_${l.trace} on ${l.node}`));
+  if (locks.length > 0)
+    return refuse(
+      "drill",
+      `a gs_sdr lock is left (${locks.join(", ")}): an earlier run did not finish cleanly`,
+      `Run \`pulumi up\` without a new drill.id to settle it, ${again}.`,
+    );
+  return {
+    kind: "drill",
+    id: d.id,
+    from: from.name,
+    to: to.name,
+    switchBack: d.switchBack,
+    resume: false,
+    clearLocks: [],
+  };
+}
+
+/** A failed drill left an unfinished switchover towards the other cluster: finish it, then switch back. */
+function drillResume(
+  input: DecisionInput,
+  base: Operation,
+  P: ClusterView,
+  O: ClusterView,
+): Operation | null {
+  const last = input.lastDrill;
+  if (!last?.failed || base.kind !== "blocked" || !P.reachable || !O.reachable) return null;
+  const towardsO =
+    O.stepFiles.includes("switchover_primary") ||
+    P.stepFiles.includes("switchover_standby") ||
+    O.stat === "promote_fail";
+  // The demote side of the resumed switchover needs a Normal cluster; otherwise the base decision stands.
+  if (!towardsO || P.status !== "Normal" || !P.allDnNormal) return null;
+  return (
+    lockProblem(input.views, input.views) ?? {
+      kind: "drill",
+      id: last.id,
+      from: P.name,
+      to: O.name,
+      switchBack: true,
+      resume: true,
+      clearLocks: ourLocks(input.views),
+    }
   );
 }

@@ -14,11 +14,14 @@ import {
   type DecisionInput,
   decide,
   decideAdopt,
+  decideDrill,
   type Operation,
   operationKey,
   previewStillHolds,
 } from "./decide";
 import { dissolve } from "./dissolve";
+import { isLastDrill, type LastDrill } from "./drill/evidence";
+import { type DrillMarker, markedFailed } from "./drill/marker";
 import { type Ownership, observe, readFingerprint } from "./observe";
 import {
   DR_OUTPUTS,
@@ -56,6 +59,10 @@ export interface DrState {
   rpoSeconds: number | null;
   /** The primary the last call saw. */
   primary?: string;
+  /** The evidence of the last drill (`lastDrill`). */
+  lastDrill?: LastDrill;
+  /** The `drill.id` input stored with the last call (a drill declared at create is the baseline). */
+  drillId?: string;
 }
 
 /** A stored operation with the maps older versions may lack. */
@@ -76,7 +83,10 @@ export function drStateOf(stored: Props): DrState {
     typeof (op as DrOperation).status === "string";
   const rpo = stored["rpoSeconds"];
   const primary = stored["primary"];
+  const drillId = (stored["drill"] as { id?: unknown } | undefined)?.id;
   return {
+    ...(isLastDrill(stored["lastDrill"]) ? { lastDrill: stored["lastDrill"] } : {}),
+    ...(typeof drillId === "string" ? { drillId } : {}),
     ...(isOp
       ? { lastOperation: withDefaults(op as Partial<DrOperation> & Pick<DrOperation, "kind" | "status">) }
       : {}),
@@ -92,9 +102,44 @@ function ownership(call: DrCall): Ownership {
   return { traces: op ? Object.values(op.traceIds) : [], owner: ownerTag(call.session, call.name) };
 }
 
-function decisionInput(ctx: DrContext, obs: Observed, state: DrState): DecisionInput {
+/**
+ * The declared drill as the decision sees it: pending when its id has no marker on the hosts (`ran`) and
+ * differs from the last drill's and from the stored input's (a drill declared at create is the baseline).
+ */
+export function drillRequest(
+  drill: DrSpec["drill"],
+  creating: boolean,
+  state: Pick<DrState, "lastDrill" | "drillId">,
+  ran: readonly DrillMarker[] = [],
+): DecisionInput["drill"] | undefined {
+  if (!drill) return undefined;
+  const known = [state.lastDrill?.id, state.drillId, ...ran.map((m) => m.id)];
+  return { id: drill.id, switchBack: drill.switchBack, pending: !creating && !known.includes(drill.id) };
+}
+
+/**
+ * The last drill for the decision: the declared id's marker on the hosts when there is one (check() sees no
+ * outputs), else the stored evidence. Failed = a step failed or the run was cut off, and not resumed since.
+ */
+export function lastDrillOf(
+  drillId: string | undefined,
+  state: Pick<DrState, "lastDrill">,
+  ran: readonly DrillMarker[],
+): DecisionInput["lastDrill"] | undefined {
+  const marker = ran.find((m) => m.id === drillId);
+  if (marker) return { id: marker.id, failed: markedFailed(marker.mark) };
+  const d = state.lastDrill;
+  return d ? { id: d.id, failed: d.result !== "passed" && !d.resumedAt } : undefined;
+}
+
+function decisionInput(ctx: DrContext, obs: Observed, state: DrState, creating: boolean): DecisionInput {
   const last = state.lastOperation;
+  const ran = Object.values(obs).flatMap((o) => o.drills);
+  const drill = drillRequest(ctx.args.drill, creating, state, ran);
+  const lastDrill = lastDrillOf(ctx.args.drill?.id, state, ran);
   return {
+    ...(drill ? { drill } : {}),
+    ...(lastDrill ? { lastDrill } : {}),
     views: viewsOf(ctx, obs),
     desiredPrimary: ctx.args.primary,
     allowDataLoss: ctx.args.allowDataLoss,
@@ -115,11 +160,16 @@ export function expectsPlan(
   adopt: boolean,
   primary: string,
   state: DrState,
+  drill?: DrSpec["drill"],
 ): boolean {
   if (phase !== "check") return false;
   if (creating) return !adopt;
   const last = state.lastOperation;
-  return state.primary !== primary || (last !== undefined && last.status !== "succeeded");
+  return (
+    state.primary !== primary ||
+    (last !== undefined && last.status !== "succeeded") ||
+    drillRequest(drill, creating, state)?.pending === true
+  );
 }
 
 /** Each reachable cluster's XML compared with the DNs it runs (nothing runs on a mismatch). */
@@ -153,6 +203,7 @@ export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision, DrSt
       "sshKey",
       "clusterSshKeys",
       "proxySshKey",
+      "drill",
     ],
     objectInputs: ["clusters", "drUser", "sshKey", "clusterSshKeys", "proxySshKey"],
   },
@@ -174,12 +225,20 @@ export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision, DrSt
     observe(
       call.session,
       ownership(call),
-      expectsPlan(call.phase, call.creating, call.spec.args.adopt, call.spec.args.primary, call.state),
+      expectsPlan(
+        call.phase,
+        call.creating,
+        call.spec.args.adopt,
+        call.spec.args.primary,
+        call.state,
+        call.spec.args.drill,
+      ),
     ),
 
   decide(call, obs) {
     const adopting = call.spec.args.adopt && call.creating;
-    const op = (adopting ? decideAdopt : decide)(decisionInput(call.session, obs, call.state));
+    const input = decisionInput(call.session, obs, call.state, call.creating);
+    const op = adopting ? decideAdopt(input) : decideDrill(input, decide(input));
     return { mismatches: topologyFailures(call.session, obs), op, adopting };
   },
 
@@ -211,10 +270,15 @@ export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision, DrSt
 
   async apply(call, obs, d) {
     if (d.mismatches.length > 0) throw new ValidationError(d.mismatches);
-    const { op, after } = await execute(call.session, d.op, obs, ownership(call), call.name);
+    const { op, after, drill } = await execute(call.session, d.op, obs, ownership(call), call.name);
+    const last = call.state.lastDrill;
+    const resumed = d.op.kind === "drill" && d.op.resume && last;
+    const evidence = drill ?? (resumed ? { ...last, resumedAt: new Date().toISOString() } : last);
     return {
       ...outputsOf(call.session, after, call.spec.args.primary),
       plan: [],
+      // Only when there is one: an undefined output is not a value the engine's wire format accepts.
+      ...(evidence ? { lastDrill: evidence } : {}),
       lastOperation: op ?? call.state.lastOperation ?? operation("adopt", "succeeded", []),
     };
   },

@@ -9,6 +9,7 @@ import { warn } from "../../core/progress";
 import { ParseError, SshConnectError } from "../../errors";
 import { shellQuote } from "../../transport/redact";
 import type { ClusterView, LockView } from "./decide";
+import { DRILL_MARKERS, type DrillMarker, parseDrillMarkers } from "./drill/marker";
 import { FENCE_PROBE } from "./fence";
 import { type OmClusterStatus, parseOmStatus } from "./parsers/omStatus";
 import { parseQueryOutput, type SdrQueryResult } from "./parsers/query";
@@ -36,6 +37,8 @@ export interface ClusterObservation {
   query: SdrQueryResult | null;
   /** Our run markers on the run node: file → {pid, task, trace}. */
   markers: RunMarker[];
+  /** Drill markers on the run node (`drill/marker.ts`): which drill ids ran here and how they ended. */
+  drills: DrillMarker[];
   /** The plan's reads, when the observation was asked for them and every data node answered. */
   read?: ClusterRead;
 }
@@ -151,6 +154,7 @@ function unreachable(name: string, reason: string): ClusterObservation {
     status: null,
     query: null,
     markers: [],
+    drills: [],
     fingerprint: "unreachable",
   };
 }
@@ -176,6 +180,7 @@ export function observeCommands(
     ...(withPlanReads && dnHosts.includes(run) ? {} : { agent: AGENT_BACKUP_OPEN }),
     markers: MARKERS,
     fence: FENCE_PROBE,
+    drills: DRILL_MARKERS,
   };
   const perHost = withPlanReads
     ? planCommands(ctx, cluster, head)
@@ -277,6 +282,7 @@ export async function observeCluster(
     status,
     query,
     markers,
+    drills: parseDrillMarkers(out["drills"]),
     fingerprint: fingerprintOf(reads.filter((r) => dnHosts.includes(r.host))),
     ...(withPlanReads && status ? planRead(ctx, cluster, status, reads, run.sshIp) : {}),
   };

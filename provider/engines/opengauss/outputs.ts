@@ -22,12 +22,16 @@ export const DR_OUTPUTS = [
   "health",
   "plan",
   "lastOperation",
+  "lastDrill",
 ] as const;
 
 /** The last operation the provider ran. */
 export interface DrOperation {
-  /** What ran: `start`, `switchover`, `failover`, `rebuild` (stop, then start), or `adopt` (nothing ran). */
-  kind: "start" | "switchover" | "failover" | "rebuild" | "adopt";
+  /**
+   * What ran: `start`, `switchover`, `failover`, `rebuild` (stop, then start), `drill` (switchover and back,
+   * see `lastDrill`), or `adopt` (nothing ran).
+   */
+  kind: "start" | "switchover" | "failover" | "rebuild" | "drill" | "adopt";
   /** `succeeded`, `failed`, or `rebuild-needed` after a failover. */
   status: "succeeded" | "failed" | "rebuild-needed";
   /** The cluster the operation made (or was to make) primary. */

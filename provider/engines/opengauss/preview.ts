@@ -6,6 +6,7 @@
 import { wrapForDisplay } from "../../core/display";
 import type { PropertyFailure } from "../../errors";
 import { type LockView, type Operation, operationKey, rpoText } from "./decide";
+import { drillLines } from "./drill/plan";
 import { fencePlanLines } from "./fence";
 import type { Observed } from "./outputs";
 import { unverifiedFailoverNotify } from "./plan/common";
@@ -121,6 +122,18 @@ function failoverNode(ctx: DrContext, op: Extract<Operation, { kind: "failover" 
   return `${sub?.name ?? op.runOn} (${op.runOn}), not its run node ${run.name}, which does not answer; step files are node-local, so it starts clean there`;
 }
 
+const RESUME_LINE = "resume: both sides re-run and continue from their step files";
+
+/** The per-node plan of one switchover `from`->`to` (the switchover operation and each step of a drill). */
+function switchoverLines(
+  ctx: DrContext,
+  reads: Record<string, ClusterRead>,
+  from: string,
+  to: string,
+): string[] {
+  return wrapForDisplay(renderDrPlan(planSwitchover(planInput(ctx, reads, from), to)));
+}
+
 /** The plan lines of an operation (header first), and the preflight failures that stop it. */
 export async function planOf(
   ctx: DrContext,
@@ -149,14 +162,33 @@ export async function planOf(
       };
     case "switchover": {
       const reads = await fullReads(ctx, obs);
-      const plan = planSwitchover(planInput(ctx, reads, op.from), op.to);
       return {
         lines: [
           header,
           ...releaseLines(ctx, reads),
-          ...(op.resume ? ["resume: both sides re-run and continue from their step files"] : []),
+          ...(op.resume ? [RESUME_LINE] : []),
           ...lockLines(op.clearLocks),
-          ...wrapForDisplay(renderDrPlan(plan)),
+          ...switchoverLines(ctx, reads, op.from, op.to),
+        ],
+        failures: [],
+      };
+    }
+    case "drill": {
+      const reads = await fullReads(ctx, obs);
+      const legs = op.switchBack
+        ? [[op.from, op.to] as const, [op.to, op.from] as const]
+        : [[op.from, op.to] as const];
+      return {
+        lines: [
+          header,
+          ...releaseLines(ctx, reads),
+          ...drillLines(ctx, op, obs),
+          ...(op.resume ? [RESUME_LINE] : []),
+          ...lockLines(op.clearLocks),
+          ...legs.flatMap(([from, to], i) => [
+            `drill step ${i + 1}: switchover ${from}->${to}${i > 0 ? ` (current values as read now, before step 1)` : ""}`,
+            ...switchoverLines(ctx, reads, from, to).map((l) => `  ${l}`),
+          ]),
         ],
         failures: [],
       };

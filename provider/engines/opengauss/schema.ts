@@ -129,6 +129,52 @@ export const drUserSchema = z
   })
   .strict();
 
+/** Drill ids: what appears in plan lines, outputs and the drill's file names on the hosts. */
+export const DRILL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+/** Database names the drill's probe writes into: a plain SQL identifier (it appears in gsql's `-d`). */
+export const DRILL_DATABASE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** A declared drill (docs/drills.md): a changed `id` makes the next `up` switch over and back, measured. */
+export const drillSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(
+        DRILL_ID_PATTERN,
+        "must be 1 to 64 characters: a letter or digit, then letters, digits and . _ : - (e.g. 2026-Q4)",
+      )
+      .describe(
+        "Names the drill; a new id makes the next `pulumi up` run one drill, an id that already ran never runs again.",
+      ),
+    switchBack: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Switch back to the declared primary after the switchover (default true). false: a measured switchover; set `primary` to the other cluster in the same update.",
+      ),
+    database: z
+      .string()
+      .regex(
+        DRILL_DATABASE_PATTERN,
+        "must be a database name: a letter or _, then letters, digits or _ (at most 63)",
+      )
+      .default("postgres")
+      .describe(
+        "Database the probe writes its heartbeat rows into (schema `hadr_drill`, created and dropped by the drill); default postgres.",
+      ),
+    maxWriteOutageSeconds: z
+      .number()
+      .positive("must be a number of seconds above 0")
+      .max(86400, "must be at most 86400 seconds")
+      .optional()
+      .describe("The drill fails when the longest write outage of a switchover is above this many seconds."),
+  })
+  .strict()
+  .describe(
+    "A switchover drill: switch over to the DR cluster and back, measuring the write outage and data loss.",
+  );
+
 /** Inputs of a `DrRelationship`. */
 export const drRelationshipSchema = z
   .object({
@@ -162,6 +208,8 @@ export const drRelationshipSchema = z
      * anything else fails with what was found. Only create looks at it.
      */
     adopt: z.boolean().default(false),
+    /** A switchover drill, measured by a heartbeat probe (docs/drills.md). */
+    drill: drillSchema.optional(),
   })
   .strict();
 

@@ -54,6 +54,7 @@ test("the schemas' keys are the public inputs (the same lists the type check abo
     "clusterSshKeys",
     "clusters",
     "drUser",
+    "drill",
     "primary",
     "proxySshKey",
     "sshKey",
