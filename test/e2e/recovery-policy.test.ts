@@ -180,12 +180,12 @@ describe("V8R6: automatic mode restarts the daemons, destroy restores", { timeou
         lab,
         h.ip,
         "kingbase",
-        "cat /home/kingbase/cluster/R6HA/kingbase/log/repmgrd.loaded.json",
+        "cat /home/kingbase/cluster/R6HA/kingbase/log/kbha.loaded.json",
       );
       assert.equal(
         JSON.parse(loaded.stdout).recovery,
         "automatic",
-        `repmgrd on ${h.ip} runs with the new value`,
+        `kbha (which applies recovery=) on ${h.ip} runs with the new value`,
       );
     }
     const outs = await p.world.outputs();
