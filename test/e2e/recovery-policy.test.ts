@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import type { LabInfo } from "pulumi-hadr-lab";
 import { ensureLab, labCli, sshExec } from "pulumi-hadr-lab";
 import { TestProject } from "../support/project";
-import { policySpec as labPolicySpec } from "./policy-support";
+import { policySpec as labPolicySpec, policyOutputs } from "./policy-support";
 
 const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
@@ -47,16 +47,6 @@ async function snapshot(cluster: string, files: string[]): Promise<Record<string
     }
   }
   return out;
-}
-
-/** The RecoveryPolicy's outputs as recorded in the stack state (what refresh updates). */
-async function policyOutputs(p: TestProject): Promise<Record<string, unknown>> {
-  const state = await p.world.exportStack();
-  const res = state.deployment.resources?.find(
-    (r) => r["type"] === "pulumi-nodejs:dynamic/hadr:RecoveryPolicy",
-  );
-  assert.ok(res, "the policy is in the state");
-  return res["outputs"] as Record<string, unknown>;
 }
 
 before(

@@ -93,12 +93,12 @@ export async function readSnapshot(pf: PolicyFleet, args: PolicySpec, host: stri
     pidAlive: async (pid) => (await user.exec(`kill -0 ${pid}`, { timeoutMs: IO_TIMEOUT_MS })).code === 0,
     daemon: (pidFile) => daemonFacts(pf, host, pidFile),
     otherVersionFile: () => otherEngineFile(user, versionOf(version.otherEngine).defaultMainFile),
-    output: async (argv, step) => {
+    output: async (argv, step, okCodes = [0]) => {
       const r = await user.exec(`${argv.map(shellQuote).join(" ")} 2>/dev/null`, {
         timeoutMs: IO_TIMEOUT_MS,
         step,
       });
-      return r.code === 0 ? r.stdout : null;
+      return r.code !== null && okCodes.includes(r.code) ? r.stdout : null;
     },
   };
   return version.readSnapshot(io, args, host);

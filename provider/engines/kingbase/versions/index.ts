@@ -56,8 +56,11 @@ export interface NodeReader {
   daemon(pidFile: string): Promise<DaemonFacts>;
   /** The other version's vendor-default main file when this host has it (a wrong `engine`), else undefined. */
   otherVersionFile(): Promise<string | undefined>;
-  /** Runs `argv` (each word quoted) as the cluster user, stderr discarded: its stdout, or null on a non-zero exit. */
-  output(argv: string[], step: string): Promise<string | null>;
+  /**
+   * Runs `argv` (each word quoted) as the cluster user, stderr discarded: its stdout, or null when the exit code
+   * is not one of `okCodes` (default 0).
+   */
+  output(argv: string[], step: string, okCodes?: number[]): Promise<string | null>;
 }
 
 /** What one node's snapshot shows of the cluster: its view of every node and its last automatic recovery. */

@@ -100,6 +100,9 @@ export interface V8r6NodeSnapshot {
   hamgrLog?: string | null;
 }
 
+/** Exit code of `repmgr cluster show` when it printed the view and found issues (a node failed, split brain). */
+const REPMGR_ERR_NODE_STATUS = 25;
+
 function ownArgs(args: PolicySpec): V8r6PolicySpec {
   if (args.engine !== ENGINE) throw new TypeError("snapshot engine differs from the policy engine");
   return args;
@@ -215,7 +218,10 @@ export const V8R6: KingbaseVersion = {
       conf!.text === null || logFile === null
         ? [null, null]
         : await Promise.all([
-            io.output([p.repmgrBin, "-f", p.repmgrConf, "cluster", "show"], "read cluster view"),
+            io.output([p.repmgrBin, "-f", p.repmgrConf, "cluster", "show"], "read cluster view", [
+              0,
+              REPMGR_ERR_NODE_STATUS,
+            ]),
             io.output(["tail", "-n", String(LOG_TAIL_LINES), logFile], "read hamgr.log"),
           ]);
     return {
