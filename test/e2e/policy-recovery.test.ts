@@ -12,22 +12,16 @@ import { after, before, describe, test } from "node:test";
 import type { LabInfo } from "pulumi-hadr-lab";
 import { ensureLab, hostPower, labCli, sshExec } from "pulumi-hadr-lab";
 import { TestProject } from "../support/project";
-import { policyOutputs, policySpec } from "./policy-support";
+import { policyOutputs, policyProgram, policySpec } from "./policy-support";
 
-const PROGRAM = `
-const pulumi = require("@pulumi/pulumi");
-const { RecoveryPolicy } = require("pulumi-hadr");
-const cfg = new pulumi.Config();
-const key = cfg.requireSecret("sshKey");
-const spec = cfg.requireObject("policy");
-const policy = new RecoveryPolicy("kb", { ...spec, sshKey: { privateKey: key } });
-exports.effective = policy.effective;
-exports.clusterNodes = policy.clusterNodes;
-exports.primary = policy.primary;
-exports.lastRecovery = policy.lastRecovery;
-exports.health = policy.health;
-exports.healthState = policy.healthState;
-`;
+const PROGRAM = policyProgram([
+  "effective",
+  "clusterNodes",
+  "primary",
+  "lastRecovery",
+  "health",
+  "healthState",
+]);
 
 const R6 = "/home/kingbase/cluster/R6HA/kingbase";
 const PG = "/usr/lib/postgresql/15/bin";

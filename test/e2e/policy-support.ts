@@ -6,6 +6,22 @@ import assert from "node:assert/strict";
 import type { LabInfo } from "pulumi-hadr-lab";
 import type { TestProject } from "../support/project";
 
+/**
+ * A program with one RecoveryPolicy `kb` built from the `policy` config and the secret `sshKey`, exporting the
+ * listed outputs of it.
+ */
+export function policyProgram(outputs: string[]): string {
+  return `
+const pulumi = require("@pulumi/pulumi");
+const { RecoveryPolicy } = require("pulumi-hadr");
+const cfg = new pulumi.Config();
+const key = cfg.requireSecret("sshKey");
+const spec = cfg.requireObject("policy");
+const policy = new RecoveryPolicy("kb", { ...spec, sshKey: { privateKey: key } });
+${outputs.map((o) => `exports.${o} = policy.${o};`).join("\n")}
+`;
+}
+
 /** The `policy` config for a lab cluster: every host, the lab's host keys, sudo on V8R3; no private key. */
 export function policySpec(
   lab: LabInfo,

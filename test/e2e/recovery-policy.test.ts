@@ -8,20 +8,9 @@ import { after, before, describe, test } from "node:test";
 import type { LabInfo } from "pulumi-hadr-lab";
 import { ensureLab, labCli, sshExec } from "pulumi-hadr-lab";
 import { TestProject } from "../support/project";
-import { policySpec as labPolicySpec, policyOutputs } from "./policy-support";
+import { policySpec as labPolicySpec, policyOutputs, policyProgram } from "./policy-support";
 
-const PROGRAM = `
-const pulumi = require("@pulumi/pulumi");
-const { RecoveryPolicy } = require("pulumi-hadr");
-const cfg = new pulumi.Config();
-const key = cfg.requireSecret("sshKey");
-const spec = cfg.requireObject("policy");
-const policy = new RecoveryPolicy("kb", { ...spec, sshKey: { privateKey: key } });
-exports.effective = policy.effective;
-exports.plan = policy.plan;
-exports.drift = policy.drift;
-exports.pendingRestart = policy.pendingRestart;
-`;
+const PROGRAM = policyProgram(["effective", "plan", "drift", "pendingRestart"]);
 
 const V8R3_CRON = "/etc/cron.d/KINGBASECRON";
 const V8R3_DB = "/home/kingbase/cluster/HAR3/db/etc/HAmodule.conf";
