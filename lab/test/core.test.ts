@@ -78,7 +78,7 @@ test("lab.json describes every default host with a pinned fingerprint", {
     ["A", lab.nodes],
     ["B", lab.nodes],
     ["kbv8r3", 2],
-    ["kbv8r6", 2],
+    ["kbv8r6", 3],
   ] as const) {
     const hosts = hostsOf(lab, name);
     assert.equal(hosts.length, count, `${name} host count`);

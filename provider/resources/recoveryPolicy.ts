@@ -66,6 +66,23 @@ export class RecoveryPolicy extends pulumi.dynamic.Resource {
   declare readonly pendingRestart: pulumi.Output<boolean | null>;
   /** Differences between the declared mode and the nodes (refresh). */
   declare readonly drift: pulumi.Output<string[]>;
+  /** Each node as the vendor's cluster view shows it (V8R6 `repmgr cluster show`, V8R3 `show pool_nodes`). */
+  declare readonly clusterNodes: pulumi.Output<
+    Array<{ host: string; name: string; role: string; state: string; upstream: string | null }>
+  >;
+  /** The running primary's address, null when none is seen. */
+  declare readonly primary: pulumi.Output<string | null>;
+  /** The last automatic recovery in the vendor logs (hamgr.log / recovery.log), null when none. */
+  declare readonly lastRecovery: pulumi.Output<{
+    at: string | null;
+    node: string;
+    outcome: "rejoined" | "refused" | "failed" | "running";
+    reason: string;
+  } | null>;
+  /** One-line health: `healthy: …`, `degraded: node … down (failed)`, `recovering: …`, `unknown: …`. */
+  declare readonly health: pulumi.Output<string>;
+  /** Typed health: `healthy`, `degraded`, `recovering` or `unknown`. */
+  declare readonly healthState: pulumi.Output<"healthy" | "degraded" | "recovering" | "unknown">;
   /** What delete restores (lines as they were before the policy first changed them). */
   declare readonly previous: pulumi.Output<unknown>;
   /** When the policy was last applied (ISO 8601). */

@@ -8,20 +8,9 @@ import { after, before, describe, test } from "node:test";
 import type { LabInfo } from "pulumi-hadr-lab";
 import { ensureLab, labCli, sshExec } from "pulumi-hadr-lab";
 import { TestProject } from "../support/project";
-import { policySpec as labPolicySpec } from "./policy-support";
+import { policySpec as labPolicySpec, policyOutputs, policyProgram } from "./policy-support";
 
-const PROGRAM = `
-const pulumi = require("@pulumi/pulumi");
-const { RecoveryPolicy } = require("pulumi-hadr");
-const cfg = new pulumi.Config();
-const key = cfg.requireSecret("sshKey");
-const spec = cfg.requireObject("policy");
-const policy = new RecoveryPolicy("kb", { ...spec, sshKey: { privateKey: key } });
-exports.effective = policy.effective;
-exports.plan = policy.plan;
-exports.drift = policy.drift;
-exports.pendingRestart = policy.pendingRestart;
-`;
+const PROGRAM = policyProgram(["effective", "plan", "drift", "pendingRestart"]);
 
 const V8R3_CRON = "/etc/cron.d/KINGBASECRON";
 const V8R3_DB = "/home/kingbase/cluster/HAR3/db/etc/HAmodule.conf";
@@ -47,16 +36,6 @@ async function snapshot(cluster: string, files: string[]): Promise<Record<string
     }
   }
   return out;
-}
-
-/** The RecoveryPolicy's outputs as recorded in the stack state (what refresh updates). */
-async function policyOutputs(p: TestProject): Promise<Record<string, unknown>> {
-  const state = await p.world.exportStack();
-  const res = state.deployment.resources?.find(
-    (r) => r["type"] === "pulumi-nodejs:dynamic/hadr:RecoveryPolicy",
-  );
-  assert.ok(res, "the policy is in the state");
-  return res["outputs"] as Record<string, unknown>;
 }
 
 before(
@@ -180,12 +159,12 @@ describe("V8R6: automatic mode restarts the daemons, destroy restores", { timeou
         lab,
         h.ip,
         "kingbase",
-        "cat /home/kingbase/cluster/R6HA/kingbase/log/repmgrd.loaded.json",
+        "cat /home/kingbase/cluster/R6HA/kingbase/log/kbha.loaded.json",
       );
       assert.equal(
         JSON.parse(loaded.stdout).recovery,
         "automatic",
-        `repmgrd on ${h.ip} runs with the new value`,
+        `kbha (which applies recovery=) on ${h.ip} runs with the new value`,
       );
     }
     const outs = await p.world.outputs();

@@ -89,7 +89,7 @@ const LAYOUT: ClusterLayout[] = [
   { name: "C", engine: "opengauss", third: 5, pair: 2, count: (n) => n, hostName: (i) => `ogc${i}` },
   { name: "D", engine: "opengauss", third: 6, pair: 2, count: (n) => n, hostName: (i) => `ogd${i}` },
   { name: "kbv8r3", engine: "kingbase-v8r3", third: 3, count: () => 2, hostName: (i) => `kb3n${i}` },
-  { name: "kbv8r6", engine: "kingbase-v8r6", third: 4, count: () => 2, hostName: (i) => `kb6n${i}` },
+  { name: "kbv8r6", engine: "kingbase-v8r6", third: 4, count: () => 3, hostName: (i) => `kb6n${i}` },
 ];
 
 /** Third octets of openGauss hosts (those with a stream address). */

@@ -5,7 +5,7 @@
 import { mustRun, runCommand } from "./proc";
 
 /** Debian packages the lab needs. */
-export const REQUIRED_PACKAGES = ["postgresql", "openssh-server", "sudo"] as const;
+export const REQUIRED_PACKAGES = ["postgresql", "postgresql-15-repmgr", "openssh-server", "sudo"] as const;
 
 /** dpkg-query output format: package name and status, one per line. */
 const DPKG_FORMAT = ["$", "{Package} $", "{Status}\\n"].join("");

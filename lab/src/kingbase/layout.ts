@@ -78,9 +78,8 @@ export interface V8R6Paths {
   kbhaPidFile: string;
   hamgrLog: string;
   kbhaLog: string;
-  repmgrdLoaded: string;
   kbhaLoaded: string;
-  /** Lab-only: the registered node list the `repmgr` stand-in prints (the real one reads the repmgr schema). */
+  /** Lab-only: the node list kbha reads for its peers (the vendor's reads the repmgr schema). */
   clusterJson: string;
   repmgr: string;
   repmgrd: string;
@@ -106,7 +105,6 @@ export function v8r6Paths(installDir = `${KB_HOME}/cluster/R6HA/kingbase`): V8R6
     kbhaPidFile: `${etcDir}/kbha.pid`,
     hamgrLog: `${logDir}/hamgr.log`,
     kbhaLog: `${logDir}/kbha.log`,
-    repmgrdLoaded: `${logDir}/repmgrd.loaded.json`,
     kbhaLoaded: `${logDir}/kbha.loaded.json`,
     clusterJson: `${installDir}/share/lab-cluster.json`,
     repmgr: `${binDir}/repmgr`,

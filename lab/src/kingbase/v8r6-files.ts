@@ -2,7 +2,7 @@
  * Content of the V8R6 files as the vendor installer (`cluster_install.sh`) leaves them: a node's
  * `repmgr.conf` (node-specific keys plus the cluster-wide policy keys, quoted strings and bare integers,
  * one commented duplicate), the kbha line of `/etc/cron.d/KINGBASECRON` (single space after the user),
- * and the lab-only registered-node list the `repmgr` stand-in prints.
+ * and the lab-only node list kbha and `sys_monitor.sh` read for their peers.
  */
 import type { V8R6Paths } from "./layout";
 
@@ -16,7 +16,7 @@ export interface V8R6NodeSpec {
   paths: V8R6Paths;
 }
 
-/** Database port written in conninfo (KingbaseES default; the lab runs no database). */
+/** Database port of every node (KingbaseES default), on the host's own address. */
 export const V8R6_DB_PORT = 54321;
 
 /** The conninfo a node registers with (what `repmgr cluster show` prints as "Connection string"). */
@@ -40,8 +40,9 @@ export function repmgrConf(node: V8R6NodeSpec): string {
     `sys_bindir='${p.binDir}'`,
     `scmd_path='${p.binDir}'`,
     "ssh_options='-q -o ConnectTimeout=10 -o StrictHostKeyChecking=no -o ServerAliveInterval=2 -o ServerAliveCountMax=5 -p 22'",
-    "reconnect_attempts=10",
-    "reconnect_interval=6",
+    // lab-tuned (vendor default 10 × 6 s): repmgrd fails over within ~10 s of the primary vanishing
+    "reconnect_attempts=3",
+    "reconnect_interval=2",
     "failover='automatic'",
     "#recovery='automatic'",
     "recovery='standby'",

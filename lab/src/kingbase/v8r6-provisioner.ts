@@ -1,19 +1,23 @@
 /**
  * KingbaseES V8R6 provisioner: on each host of the cluster, the install dir
- * `/home/kingbase/cluster/R6HA/kingbase` (repmgr.conf, the repmgr/repmgrd/kbha/sys_monitor.sh stand-ins,
- * the registered-node list), the kbha line in `/etc/cron.d/KINGBASECRON`, and the running stand-in
- * daemons repmgrd + kbha (started inside the host with `sys_monitor.sh startlocal`). No database runs.
+ * `/home/kingbase/cluster/R6HA/kingbase` (repmgr.conf; repmgr/repmgrd = the community repmgr 5.3 under the
+ * vendor path; the kbha stand-in; sys_monitor.sh; the lab's node list), the kbha line in
+ * `/etc/cron.d/KINGBASECRON`, a real PostgreSQL 15 streaming set (node 1 primary, the others standbys
+ * cloned and registered by repmgr; v8r6-db.ts) and the daemons repmgrd + kbha (`sys_monitor.sh startlocal`).
+ * The first `up` keeps a copy of every node's fresh data dir; `reset` puts it back (node 1 primary again).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { mustRun } from "../core/proc";
 import type { EngineProvisioner, LabClusterOutput, LabClusterSpec, LabContext, LabHost } from "../types";
 import { isDaemonAlive, type LoadedState, readPidFile } from "./daemon-state";
 import { ensureDir, placeConfig, readHostFile, removeHostFiles, restorePristine, writeTool } from "./hostfs";
 import { hostByIp, hostTree, kbOwner, requireRoot, rootOwner, stopByPidFile } from "./hosts";
 import { KB_CRON_FILE, KB_ENV_FILE, KB_HOME, V8R6_VERSION, v8r6Paths } from "./layout";
 import { parseRepmgrConf } from "./repmgr-conf";
-import { kbhaCronLine, registeredCluster, repmgrConf, v8r6CronFile } from "./v8r6-files";
-import { nodeWrapper, sysMonitorScript, v8r6EnvFile } from "./v8r6-scripts";
+import { cloneStandbyScript, initPrimaryScript, PG_BIN, stopDbScript } from "./v8r6-db";
+import { kbhaCronLine, registeredCluster, repmgrConf, V8R6_DB_PORT, v8r6CronFile } from "./v8r6-files";
+import { nodeWrapper, repmgrWrapper, sysMonitorScript, v8r6EnvFile } from "./v8r6-scripts";
 
 const P = v8r6Paths();
 
@@ -26,6 +30,57 @@ async function startLocal(ctx: LabContext, host: LabHost): Promise<void> {
 async function stopDaemons(host: LabHost): Promise<void> {
   await stopByPidFile(host, P.kbhaPidFile, "kbha", "SIGTERM");
   await stopByPidFile(host, P.repmgrdPidFile, "repmgrd", "SIGTERM");
+}
+
+/** Where the copy of a node's fresh data dir is kept (outside the host). */
+function pristineData(ctx: LabContext, host: LabHost): string {
+  return path.join(ctx.root, "hosts", host.ip, "kingbase-pgdata-pristine");
+}
+
+async function asKingbase(ctx: LabContext, host: LabHost, what: string, script: string): Promise<string> {
+  const r = await ctx.run(host, ctx.users.kingbase.name, script, { timeoutMs: 180_000 });
+  if (r.code !== 0) throw new Error(`${host.ip}: ${what} failed (${r.code}): ${r.stderr}${r.stdout}`);
+  return r.stdout.trim();
+}
+
+/**
+ * Creates the streaming set where it does not exist yet (node 1 primary, the others cloned from it) and, the
+ * first time, keeps a copy of each fresh data dir for `reset` (databases stopped for a consistent copy).
+ */
+async function createDatabases(ctx: LabContext, cluster: LabClusterSpec): Promise<void> {
+  const [first, ...rest] = cluster.hosts;
+  if (!first) return;
+  const created: string[] = [];
+  if (
+    (await asKingbase(ctx, first, "initdb + primary register", initPrimaryScript(P, first.ip))) === "created"
+  )
+    created.push(first.ip);
+  for (const h of rest) {
+    const out = await asKingbase(ctx, h, "standby clone + register", cloneStandbyScript(P, h.ip, first.ip));
+    if (out === "created") created.push(h.ip);
+  }
+  if (created.length === 0 && cluster.hosts.every((h) => fs.existsSync(pristineData(ctx, h)))) return;
+  // kbha would start a stopped database again: daemons first; then clean (fast) shutdowns, standbys first,
+  // so a restored copy starts without crash recovery
+  for (const h of cluster.hosts) await stopDaemons(h);
+  for (const h of [...rest, first]) await asKingbase(ctx, h, "stop database", stopDbScript(P, "fast"));
+  await Promise.all(
+    cluster.hosts.map(async (h) => {
+      const copy = pristineData(ctx, h);
+      fs.rmSync(copy, { recursive: true, force: true });
+      await mustRun("cp", ["-a", path.join(h.fsRoot, P.dataDir), copy], { timeoutMs: 120_000 });
+    }),
+  );
+}
+
+/** Puts the fresh data dir of `host` back (database stopped first). */
+async function restoreData(ctx: LabContext, host: LabHost): Promise<void> {
+  const copy = pristineData(ctx, host);
+  if (!fs.existsSync(copy)) return;
+  await asKingbase(ctx, host, "stop database", stopDbScript(P));
+  const data = path.join(host.fsRoot, P.dataDir);
+  fs.rmSync(data, { recursive: true, force: true });
+  await mustRun("cp", ["-a", copy, data], { timeoutMs: 120_000 });
 }
 
 async function up(ctx: LabContext, cluster: LabClusterSpec): Promise<LabClusterOutput> {
@@ -52,8 +107,8 @@ async function up(ctx: LabContext, cluster: LabClusterSpec): Promise<LabClusterO
     for (const d of [P.binDir, P.etcDir, P.logDir, P.shareDir]) ensureDir(tree, d, kbOwner(ctx, 0o755));
     ensureDir(tree, P.dataDir, kbOwner(ctx, 0o700));
     const exe = kbOwner(ctx, 0o755);
-    writeTool(tree, P.repmgr, nodeWrapper("repmgr", ctx.toolsDir, "kingbase/repmgr-cli.js"), exe);
-    writeTool(tree, P.repmgrd, nodeWrapper("repmgrd", ctx.toolsDir, "kingbase/daemons/repmgrd.js"), exe);
+    writeTool(tree, P.repmgr, repmgrWrapper("repmgr", P), exe);
+    writeTool(tree, P.repmgrd, repmgrWrapper("repmgrd", P), exe);
     writeTool(tree, P.kbha, nodeWrapper("kbha", ctx.toolsDir, "kingbase/daemons/kbha.js"), exe);
     writeTool(
       tree,
@@ -72,7 +127,6 @@ async function up(ctx: LabContext, cluster: LabClusterSpec): Promise<LabClusterO
     placeConfig(tree, P.repmgrConf, repmgrConf(spec), kbOwner(ctx, 0o644));
     placeConfig(tree, KB_CRON_FILE, v8r6CronFile(P, user), rootOwner(ctx, 0o644));
     placeConfig(tree, KB_ENV_FILE, v8r6EnvFile(P), kbOwner(ctx, 0o644));
-    if (host.index > 1) placeConfig(tree, `${P.dataDir}/standby.signal`, "", kbOwner(ctx, 0o600));
     nodes.push({
       host: host.ip,
       name: host.name,
@@ -84,7 +138,6 @@ async function up(ctx: LabContext, cluster: LabClusterSpec): Promise<LabClusterO
       repmgrConf: P.repmgrConf,
       repmgrdPidFile: P.repmgrdPidFile,
       kbhaPidFile: P.kbhaPidFile,
-      repmgrdLoadedFile: P.repmgrdLoaded,
       kbhaLoadedFile: P.kbhaLoaded,
       hamgrLog: P.hamgrLog,
       kbhaLog: P.kbhaLog,
@@ -93,6 +146,7 @@ async function up(ctx: LabContext, cluster: LabClusterSpec): Promise<LabClusterO
       dataDir: P.dataDir,
     });
   }
+  await createDatabases(ctx, cluster);
   for (const host of cluster.hosts) await startLocal(ctx, host);
   return {
     user,
@@ -105,30 +159,34 @@ async function up(ctx: LabContext, cluster: LabClusterSpec): Promise<LabClusterO
       cronFile: KB_CRON_FILE,
       sudo: true,
       rootSsh: ctx.asRoot,
-      databases: false,
+      databases: true,
+      dbPort: V8R6_DB_PORT,
+      pgBin: PG_BIN,
     },
   };
 }
 
-async function down(_ctx: LabContext, cluster: LabClusterSpec): Promise<void> {
-  for (const host of cluster.hosts) await stopDaemons(host);
+async function down(ctx: LabContext, cluster: LabClusterSpec): Promise<void> {
+  for (const host of cluster.hosts) {
+    await stopDaemons(host);
+    await ctx
+      .run(host, ctx.users.kingbase.name, stopDbScript(P), { timeoutMs: 60_000 })
+      .catch(() => undefined);
+  }
 }
 
 async function reset(ctx: LabContext, cluster: LabClusterSpec): Promise<void> {
-  for (const host of cluster.hosts) {
+  const one = async (host: LabHost) => {
     await stopDaemons(host);
     const tree = hostTree(ctx, host);
     restorePristine(tree);
-    removeHostFiles(tree, [
-      P.repmgrdPidFile,
-      P.kbhaPidFile,
-      P.repmgrdLoaded,
-      P.kbhaLoaded,
-      P.hamgrLog,
-      P.kbhaLog,
-    ]);
-  }
-  for (const host of cluster.hosts) await startLocal(ctx, host);
+    removeHostFiles(tree, [P.repmgrdPidFile, P.kbhaPidFile, P.kbhaLoaded, P.hamgrLog, P.kbhaLog]);
+    await restoreData(ctx, host);
+  };
+  await Promise.all(cluster.hosts.map(one));
+  const [first, ...rest] = cluster.hosts;
+  if (first) await startLocal(ctx, first);
+  await Promise.all(rest.map((h) => startLocal(ctx, h)));
 }
 
 function loaded(host: LabHost, file: string): LoadedState | undefined {
@@ -143,13 +201,18 @@ async function status(_ctx: LabContext, cluster: LabClusterSpec): Promise<string
   return cluster.hosts.map((host) => {
     const declared =
       parseRepmgrConf(readHostFile({ fsRoot: host.fsRoot }, P.repmgrConf) ?? "")["recovery"] ?? "(unset)";
-    const part = (name: string, pidFile: string, stateFile: string) => {
+    const alive = (name: string, pidFile: string) => {
       const pid = readPidFile(path.join(host.fsRoot, pidFile));
-      if (!isDaemonAlive(pid, name)) return `${name} down`;
-      const st = loaded(host, stateFile);
-      return `${name} pid ${pid} recovery=${st?.recovery ?? "?"}`;
+      return isDaemonAlive(pid, name) ? `${name} pid ${pid}` : `${name} down`;
     };
-    return `${host.name} ${part("repmgrd", P.repmgrdPidFile, P.repmgrdLoaded)}, ${part("kbha", P.kbhaPidFile, P.kbhaLoaded)}; repmgr.conf recovery=${declared}`;
+    const kbha = loaded(host, P.kbhaLoaded)?.recovery ?? "?";
+    const pg = readPidFile(path.join(host.fsRoot, P.dataDir, "postmaster.pid"));
+    const db = isDaemonAlive(pg, "postgres")
+      ? fs.existsSync(path.join(host.fsRoot, P.dataDir, "standby.signal"))
+        ? "standby"
+        : "primary"
+      : "down";
+    return `${host.name} db ${db}, ${alive("repmgrd", P.repmgrdPidFile)}, ${alive("kbha", P.kbhaPidFile)} (loaded recovery=${kbha}); repmgr.conf recovery=${declared}`;
   });
 }
 
@@ -163,6 +226,13 @@ export const kingbaseV8R6Provisioner: EngineProvisioner = {
   /** site-up: the hosts' daemons start again as at boot (`sys_monitor.sh startlocal` on each host). */
   siteUp: async (ctx, cluster) => {
     await Promise.all(cluster.hosts.map((h) => startLocal(ctx, h)));
+  },
+  /**
+   * host-up: the machine's cron starts kbha (the KINGBASECRON line); kbha then applies the `recovery` it
+   * loads: starts the database, rewinds and rejoins it, or leaves it down (kbha-recovery.ts).
+   */
+  hostUp: async (ctx, _cluster, host) => {
+    await asKingbase(ctx, host, "start kbha", `${P.kbha} -A daemon -f ${P.repmgrConf}`);
   },
   faults: {
     "repmgrd-kill": async (_ctx, clusters, args) => {

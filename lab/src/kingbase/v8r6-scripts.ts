@@ -1,9 +1,29 @@
 /**
- * The V8R6 programs the lab writes into `<install>/bin`: wrappers `repmgr`, `repmgrd`, `kbha` that run the
- * compiled stand-ins (`<toolsDir>/kingbase/…js`) with /usr/bin/node under the vendor program path, and
- * `sys_monitor.sh start|stop|restart|startlocal|stoplocal` (bash). No database is started or stopped.
+ * The V8R6 programs the lab writes into `<install>/bin`: `repmgr` and `repmgrd`, the community repmgr 5.3
+ * binaries run under the vendor program path; `kbha`, a wrapper that runs the compiled stand-in
+ * (`<toolsDir>/kingbase/…js`) with /usr/bin/node; and `sys_monitor.sh start|stop|restart|startlocal|stoplocal`
+ * (bash), which starts and stops the node's database and daemons.
  */
 import type { V8R6Paths } from "./layout";
+import { PG_BIN, serverLog } from "./v8r6-db";
+
+/**
+ * A wrapper that runs the community repmgr binary `name` (`repmgr` or `repmgrd`) as the vendor program
+ * `<bin>/<name>` (what `ps` shows), with the PostgreSQL binaries on PATH; `repmgr` without `-f` reads the
+ * node's `<install>/etc/repmgr.conf`, as the vendor build does.
+ */
+export function repmgrWrapper(name: "repmgr" | "repmgrd", paths: V8R6Paths): string {
+  const defaultConf =
+    name === "repmgr"
+      ? `case " $* " in *" -f "*|*" --config-file"*) ;; *) set -- -f ${paths.repmgrConf} "$@" ;; esac
+`
+      : "";
+  return `#!/bin/bash
+# ${name} - KingbaseES V8R6 ${name}, pulumi-hadr lab: the community repmgr 5.3 under the vendor path.
+export PATH=${paths.binDir}:${PG_BIN}:$PATH
+${defaultConf}exec -a "$0" ${PG_BIN}/${name} "$@"
+`;
+}
 
 /** A wrapper that runs `<toolsDir>/<script>` as the vendor program `<bin>/<name>`. */
 export function nodeWrapper(name: string, toolsDir: string, script: string): string {
@@ -34,10 +54,12 @@ export function sysMonitorScript(paths: V8R6Paths, hosts: SysMonitorHosts): stri
   const arms = Object.entries(hosts.ports).map(([ip, port]) => `        ${ip}) echo ${port} ;;`);
   return `#!/bin/bash
 # sys_monitor.sh - KingbaseES V8R6 cluster start/stop, pulumi-hadr lab stand-in.
-# Starts/stops the stand-in repmgrd and kbha daemons; the lab runs no database.
+# Starts/stops the node's database (PostgreSQL 15 standing in for KingbaseES), repmgrd and kbha.
 
 BIN="${paths.binDir}"
 CONF="${paths.repmgrConf}"
+DATA="${paths.dataDir}"
+PG_CTL="${PG_BIN}/pg_ctl"
 LOCAL_IP="${hosts.localIp}"
 ALL_IP=(${hosts.allIps.join(" ")})
 LAB_SSH_USER="${hosts.sshUser}"
@@ -128,16 +150,46 @@ function start_daemon()
     fi
 }
 
+function stopdb()
+{
+    echo "$(now) begin to stop DB on \\"[$LOCAL_IP]\\"."
+    if ! $PG_CTL -D $DATA status >/dev/null 2>&1
+    then
+        echo "$(now) DB on \\"[$LOCAL_IP]\\" already stopped."
+        return 0
+    fi
+    $PG_CTL -D $DATA -m fast -w -t 60 stop >/dev/null 2>&1 || $PG_CTL -D $DATA -m immediate -w -t 30 stop >/dev/null 2>&1
+    echo "$(now) DB on \\"[$LOCAL_IP]\\" stop success."
+}
+
+function startdb()
+{
+    echo "$(now) begin to start DB on \\"[$LOCAL_IP]\\"."
+    if $PG_CTL -D $DATA status >/dev/null 2>&1
+    then
+        echo "$(now) DB on \\"[$LOCAL_IP]\\" already running."
+        return 0
+    fi
+    mkdir -p ${paths.installDir}/run
+    if $PG_CTL -D $DATA -l ${serverLog(paths)} -w -t 60 start >/dev/null 2>&1
+    then
+        echo "$(now) DB on \\"[$LOCAL_IP]\\" start success."
+    else
+        echo "$(now) DB on \\"[$LOCAL_IP]\\" start failed."
+        return 1
+    fi
+}
+
 function stoplocal()
 {
-    echo "$(now) lab: no database to stop on \\"[$LOCAL_IP]\\"."
     stop_daemon kbha "$KBHA_PID_FILE"
     stop_daemon repmgrd "$REPMGRD_PID_FILE"
+    stopdb
 }
 
 function startlocal()
 {
-    echo "$(now) lab: no database to start on \\"[$LOCAL_IP]\\"."
+    startdb || return 1
     start_daemon repmgrd "$REPMGRD_PID_FILE" $BIN/repmgrd -d -v -f $CONF || return 1
     start_daemon kbha "$KBHA_PID_FILE" $BIN/kbha -A daemon -f $CONF || return 1
 }

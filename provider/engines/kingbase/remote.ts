@@ -93,6 +93,13 @@ export async function readSnapshot(pf: PolicyFleet, args: PolicySpec, host: stri
     pidAlive: async (pid) => (await user.exec(`kill -0 ${pid}`, { timeoutMs: IO_TIMEOUT_MS })).code === 0,
     daemon: (pidFile) => daemonFacts(pf, host, pidFile),
     otherVersionFile: () => otherEngineFile(user, versionOf(version.otherEngine).defaultMainFile),
+    output: async (argv, step, okCodes = [0]) => {
+      const r = await user.exec(`${argv.map(shellQuote).join(" ")} 2>/dev/null`, {
+        timeoutMs: IO_TIMEOUT_MS,
+        step,
+      });
+      return r.code !== null && okCodes.includes(r.code) ? r.stdout : null;
+    },
   };
   return version.readSnapshot(io, args, host);
 }

@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import type { CronLineSpec } from "../cronFile";
 import type { FileEdit } from "../lines";
+import type { ObservedNode, RecoveryEvent } from "../observed";
 import type { PolicyFileKind, PolicyPrevious } from "../plan";
 import type { ApplyMode, CommonPolicyArgs, KingbaseEngine, PolicyMode, PolicySpec } from "../schema";
 import type { ClusterState, DaemonFacts, NodeSnapshot, NodeState } from "../snapshot";
@@ -55,6 +56,19 @@ export interface NodeReader {
   daemon(pidFile: string): Promise<DaemonFacts>;
   /** The other version's vendor-default main file when this host has it (a wrong `engine`), else undefined. */
   otherVersionFile(): Promise<string | undefined>;
+  /**
+   * Runs `argv` (each word quoted) as the cluster user, stderr discarded: its stdout, or null when the exit code
+   * is not one of `okCodes` (default 0).
+   */
+  output(argv: string[], step: string, okCodes?: number[]): Promise<string | null>;
+}
+
+/** What one node's snapshot shows of the cluster: its view of every node and its last automatic recovery. */
+export interface NodeObservation {
+  /** The cluster view this node gave (null: none, e.g. its database is down). */
+  view: ObservedNode[] | null;
+  /** The last automatic recovery in this node's vendor log. */
+  event: RecoveryEvent | null;
 }
 
 /** Everything that differs between KingbaseES versions. Pure except {@link KingbaseVersion.readSnapshot}. */
@@ -77,6 +91,8 @@ export interface KingbaseVersion {
   parseArgs(common: CommonPolicyArgs, paths: unknown, apply: ApplyMode | undefined): PolicySpec;
   /** Reads one node's files (and daemon facts). */
   readSnapshot(io: NodeReader, args: PolicySpec, host: string): Promise<NodeSnapshot>;
+  /** The cluster view and last recovery event one node's snapshot shows. */
+  observe(s: NodeSnapshot): NodeObservation;
   /** What one node's snapshot amounts to; `desired` turns differences into drift. */
   state(s: NodeSnapshot, args: PolicySpec, desired: PolicyMode | undefined): NodeState;
   /** The files to edit to bring a node to `mode`. */

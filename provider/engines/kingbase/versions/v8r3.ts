@@ -8,6 +8,7 @@ import { z } from "zod";
 import { type CronLineSpec, scanCronFile, setCronLineActive } from "../cronFile";
 import { parseHaModuleConf, readAutoPrimaryRecovery, setAutoPrimaryRecovery } from "../haModuleConf";
 import { modeFromV8r3, v8r3KnobsForMode } from "../modes";
+import { LOG_TAIL_LINES, lastV8r3Recovery, parsePoolNodes } from "../observed";
 import type { CommonPolicyArgs, PolicyMode, PolicySpec } from "../schema";
 import type { NodeSnapshot, NodeState } from "../snapshot";
 import type { FileTarget, KingbaseVersion } from ".";
@@ -95,6 +96,25 @@ export interface V8r3NodeSnapshot {
   recoveryFlagPidAlive: boolean | null;
   /** When HAmodule.conf is missing: the V8R6 vendor-default repmgr.conf, if this host has it. */
   otherEngineFile?: string;
+  /** The pool view `network_rewind.sh` keeps (`KB_CLUSTER_STATUS`, `show pool_nodes`), null when unreadable. */
+  poolNodes?: string | null;
+  /** The last lines of `recovery.log` (`RECOVERY_LOG_DIR`), null when unreadable. */
+  recoveryLog?: string | null;
+}
+
+/**
+ * Where `network_rewind.sh` keeps the pool view and its log: `KB_CLUSTER_STATUS` and `RECOVERY_LOG_DIR` of
+ * HAmodule.conf (last assignment, as `LoadCfg` leaves them), else the installer's `<cluster>/log/…` defaults.
+ */
+export function haModuleLogs(text: string, clusterPath: string): { poolNodes: string; recoveryLog: string } {
+  const last = (name: string) =>
+    parseHaModuleConf(text)
+      .filter((a) => a.name === name)
+      .pop()?.value;
+  return {
+    poolNodes: last("KB_CLUSTER_STATUS") ?? `${clusterPath}/log/pool_nodes`,
+    recoveryLog: last("RECOVERY_LOG_DIR") ?? `${clusterPath}/log/recovery.log`,
+  };
 }
 
 /** Content of `/dev/shm/KB_RECOVERY_FLAG`: line 1 `1` while network_rewind.sh recovers, line 2 its PID. */
@@ -248,6 +268,14 @@ export const V8R3: KingbaseVersion = {
     const pid = flag?.text?.split("\n")[1]?.trim();
     if (pid && /^\d+$/.test(pid)) pidAlive = await io.pidAlive(pid);
     const other = db!.text === null ? await io.otherVersionFile() : undefined;
+    const logs = db!.text === null ? null : haModuleLogs(db!.text, ownArgs(args).paths.clusterPath);
+    const [poolNodes, recoveryLog] =
+      logs === null
+        ? [null, null]
+        : await Promise.all([
+            io.output(["cat", logs.poolNodes], "read pool view"),
+            io.output(["tail", "-n", String(LOG_TAIL_LINES), logs.recoveryLog], "read recovery.log"),
+          ]);
     return {
       engine: ENGINE,
       host,
@@ -257,6 +285,16 @@ export const V8R3: KingbaseVersion = {
       haModuleCluster: cluster!.text,
       recoveryFlag: flag!.text,
       recoveryFlagPidAlive: pidAlive,
+      poolNodes,
+      recoveryLog,
+    };
+  },
+  observe(s) {
+    const own = ownSnapshot(s);
+    const view = own.poolNodes ? parsePoolNodes(own.poolNodes) : [];
+    return {
+      view: view.length > 0 ? view : null,
+      event: own.recoveryLog ? lastV8r3Recovery(own.recoveryLog, own.host) : null,
     };
   },
   state: (s, args, desired) => state(ownSnapshot(s), ownArgs(args).paths, desired),

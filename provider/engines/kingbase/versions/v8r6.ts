@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { modeFromV8r6, v8r6RecoveryForMode } from "../modes";
+import { LOG_TAIL_LINES, lastV8r6Recovery, parseRepmgrClusterShow } from "../observed";
 import { readRepmgrSetting, setRecovery } from "../repmgrConf";
 import type { ApplyMode, CommonPolicyArgs, PolicyMode, PolicySpec } from "../schema";
 import type { DaemonFacts, NodeSnapshot, NodeState } from "../snapshot";
@@ -93,7 +94,14 @@ export interface V8r6NodeSnapshot {
   kbha: DaemonFacts | null;
   /** When repmgr.conf is missing: the V8R3 vendor-default HAmodule.conf, if this host has it. */
   otherEngineFile?: string;
+  /** `repmgr cluster show` as run on this node (null: it failed or was not run). */
+  clusterShow?: string | null;
+  /** The last lines of this node's `log_file` (hamgr.log), null when unreadable. */
+  hamgrLog?: string | null;
 }
+
+/** Exit code of `repmgr cluster show` when it printed the view and found issues (a node failed, split brain). */
+const REPMGR_ERR_NODE_STATUS = 25;
 
 function ownArgs(args: PolicySpec): V8r6PolicySpec {
   if (args.engine !== ENGINE) throw new TypeError("snapshot engine differs from the policy engine");
@@ -201,6 +209,21 @@ export const V8R6: KingbaseVersion = {
       io.daemon(p.kbhaPidFile),
     ]);
     const other = conf!.text === null ? await io.otherVersionFile() : undefined;
+    const logFile =
+      conf!.text === null
+        ? null
+        : (readRepmgrSetting(conf!.text, "log_file")?.value ??
+          `${ownArgs(args).paths.installDir}/log/hamgr.log`);
+    const [clusterShow, hamgrLog] =
+      conf!.text === null || logFile === null
+        ? [null, null]
+        : await Promise.all([
+            io.output([p.repmgrBin, "-f", p.repmgrConf, "cluster", "show"], "read cluster view", [
+              0,
+              REPMGR_ERR_NODE_STATUS,
+            ]),
+            io.output(["tail", "-n", String(LOG_TAIL_LINES), logFile], "read hamgr.log"),
+          ]);
     return {
       engine: ENGINE,
       host,
@@ -209,6 +232,16 @@ export const V8R6: KingbaseVersion = {
       repmgrConfMtimeMs: conf!.mtimeMs,
       repmgrd,
       kbha,
+      clusterShow,
+      hamgrLog,
+    };
+  },
+  observe(s) {
+    const own = ownSnapshot(s);
+    const view = own.clusterShow ? parseRepmgrClusterShow(own.clusterShow) : [];
+    return {
+      view: view.length > 0 ? view : null,
+      event: own.hamgrLog ? lastV8r6Recovery(own.hamgrLog, own.host) : null,
     };
   },
   state: (s, _args, desired) => state(ownSnapshot(s), desired),
