@@ -5,6 +5,7 @@ export {
   type DrOperation,
   DrRelationship,
   type DrRelationshipArgs,
+  type HealthState,
 } from "./resources/drRelationship";
 export {
   RecoveryPolicy,

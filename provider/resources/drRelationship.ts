@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { shim } from "../dynamic/shim";
+import type { HealthState } from "../engines/opengauss/decide";
 import { drEngine } from "../engines/opengauss/engine";
 import { DR_OUTPUTS, type DrOperation } from "../engines/opengauss/outputs";
 import { type SshArgs, type SshKeyArgs, secretKey, secretKeys, withSecretOutputs } from "./ssh";
@@ -22,7 +23,7 @@ export interface DrClusterArgs {
   }>;
 }
 
-export type { DrOperation };
+export type { DrOperation, HealthState };
 
 /** Inputs of a {@link DrRelationship}. */
 export interface DrRelationshipArgs {
@@ -66,8 +67,22 @@ export class DrRelationship extends pulumi.dynamic.Resource {
   declare readonly rpoSeconds: pulumi.Output<number | null>;
   /** Recovery time objective in seconds; null where gs_sdr reports ''. */
   declare readonly rtoSeconds: pulumi.Output<number | null>;
-  /** `healthy`, `degraded: DR link down (…)`, `degraded: DR cluster B unreachable …`, `rebuild needed: …`, … */
+  /**
+   * One line for people: `healthy: A primary, B DR`, `degraded: DR link down (A=archive_fail, …)`,
+   * `degraded: DR cluster B unreachable (…)`, `rebuild needed: …`, `dissolved: no DR relationship`, …
+   * Branch on {@link DrRelationship.healthState} instead.
+   */
   declare readonly health: pulumi.Output<string>;
+  /**
+   * The health as a value to branch on (read by `pulumi refresh` and after every `up`):
+   * - `healthy`: the primary archives, the DR cluster recovers;
+   * - `degraded`: the DR link is down, or one cluster is unreachable while the other keeps its role;
+   * - `in-progress`: a gs_sdr operation runs, or one did not finish;
+   * - `rebuild-needed`: a cluster runs on its own after a failover; the next `up` rebuilds the pair;
+   * - `dissolved`: both clusters are independent primaries (no DR relationship);
+   * - `broken`: neither cluster answers, or a combination that needs a human.
+   */
+  declare readonly healthState: pulumi.Output<HealthState>;
   /** What the next operation changes: per node, each GUC and pg_hba line (empty once it ran). */
   declare readonly plan: pulumi.Output<string[]>;
   /** The last operation run, with its status. */

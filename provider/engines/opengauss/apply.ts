@@ -7,7 +7,7 @@ import { Incomplete } from "../../core/partial";
 import { progress } from "../../core/progress";
 import { LockedError, StateError } from "../../errors";
 import { waitFor } from "../../transport/wait";
-import { isEstablishedPair, type LockView, type Operation, rpoText } from "./decide";
+import { isEstablishedPair, type LockView, type Operation } from "./decide";
 import { fenceCluster, unfenceCluster } from "./fence";
 import { clearStale, type Ownership, observe } from "./observe";
 import { type DrOperation, type Observed, operation, statsLine } from "./outputs";
@@ -172,7 +172,7 @@ export async function execute(
       else progress(name, `warning: ${op.from} cannot be reached and is not fenced`);
       progress(
         name,
-        `failover to ${op.to} (${op.why}): transactions not yet replicated are lost (last known RPO: ${rpoText(op.rpoSeconds)})`,
+        `failover to ${op.to} (${op.why}): transactions not yet replicated are lost (the plan's data-loss line gives the last known RPO)`,
       );
       const run = await runSdr(ctx, op.to, { task: "failover" }, name, op.runOn);
       if (run.detached || run.exitCode !== 0) {
