@@ -51,6 +51,7 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     await until("link down seen by query", stats, (s) => s.A === "archive_fail" || s.B === "recovery_fail");
     await h.pulumi(["refresh", "--yes", "--skip-preview"]);
     assert.match(String((await h.outputs())["health"]), /^degraded: DR link down/);
+    assert.equal((await h.outputs())["healthState"], "degraded");
     const pre = await h.pulumi(["preview", "--diff"]);
     assert.doesNotMatch(pre, /operation: /);
     assert.doesNotMatch(pre, /DrRelationship: \((update|replace|create)\)/);
@@ -60,6 +61,7 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     await until("link back", stats, healthy, 180_000);
     await h.pulumi(["refresh", "--yes", "--skip-preview"]);
     assert.match(String((await h.outputs())["health"]), /^healthy/);
+    assert.equal((await h.outputs())["healthState"], "healthy");
   });
 
   test("DR site down: refresh reports it, the primary keeps serving writes, up runs nothing and warns", {
@@ -69,6 +71,7 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     await h.pulumi(["refresh", "--yes", "--skip-preview"]);
     const o = await h.outputs();
     assert.match(String(o["health"]), /DR cluster B unreachable/);
+    assert.equal(o["healthState"], "degraded");
     assert.equal((o["hadrClusterStat"] as Record<string, string>)["B"], "unreachable");
     await writeRow(h.hosts("A")[0]!, "while-B-down");
     const up = await h.pulumi(["up", "--yes", "--skip-preview"]);
@@ -118,12 +121,18 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     await h.setSpec({ primary: "B", allowDataLoss: true });
     const pre = await h.pulumi(["preview", "--diff"]);
     assert.match(pre, /operation: failover to B/);
-    assert.match(pre, /last known RPO: (\d+ s|unknown)/);
-    await h.pulumi(["up", "--yes", "--skip-preview"]);
+    // The plan's data-loss line and the failover's own line quote the same last known RPO (a number: the
+    // stack was refreshed while A answered).
+    const rpoOf = (out: string) => [...out.matchAll(/last known RPO: (\d+ s|unknown)/g)].map((m) => m[1]);
+    const shown = rpoOf(pre);
+    assert.ok(shown.length > 0 && shown.every((r) => r === shown[0] && r !== "unknown"), `${shown}`);
+    const failover = await h.pulumi(["up", "--yes", "--skip-preview"]);
+    assert.deepEqual([...new Set(rpoOf(failover))], [shown[0]], "up quotes the RPO the preview showed");
     const o = await h.outputs();
     assert.equal(o["primary"], "B");
     assert.equal((o["lastOperation"] as { status: string }).status, "rebuild-needed");
     assert.match(String(o["health"]), /rebuild needed/);
+    assert.equal(o["healthState"], "rebuild-needed");
     await writeRow(h.hosts("B")[0]!, `after-failover-${RUN}`);
 
     // While A is still gone, nothing more can run: up is a no-op that says why.
@@ -135,6 +144,7 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     assert.match(rebuild, /operation: rebuild: stop A, start B->A/);
     await h.pulumi(["up", "--yes", "--skip-preview"]);
     assert.deepEqual(await stats(), { A: "recovery", B: "archive" });
+    assert.equal((await h.outputs())["healthState"], "healthy");
     await writeRow(h.hosts("B")[0]!, `after-rebuild-${RUN}`);
     for (const ip of h.hosts("A")) {
       await until(

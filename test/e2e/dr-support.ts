@@ -25,6 +25,7 @@ exports.rpoSeconds = dr.rpoSeconds;
 exports.rtoSeconds = dr.rtoSeconds;
 exports.hadrClusterStat = dr.hadrClusterStat;
 exports.health = dr.health;
+exports.healthState = dr.healthState;
 `;
 
 /** The DR user's password in the lab tests (a lab-only value). */
