@@ -5,8 +5,10 @@ export {
   type DrOperation,
   DrRelationship,
   type DrRelationshipArgs,
+  type DrUserArgs,
   type HealthState,
 } from "./resources/drRelationship";
+export type { RecoveryPolicyPathsArgs, V8r3PathsArgs, V8r6PathsArgs } from "./resources/paths";
 export {
   RecoveryPolicy,
   type RecoveryPolicyArgs,

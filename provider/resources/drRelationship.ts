@@ -10,7 +10,7 @@ export interface DrClusterArgs {
   /** The cluster's install XML (content, not a path). */
   xml: pulumi.Input<string>;
   /** Login of the cluster OS user (default user `omm`); host keys pinned by node address or name. No key here. */
-  ssh: SshArgs;
+  ssh: pulumi.Input<SshArgs>;
   /** File sourced before every remote command (default `~/.bashrc`). */
   envFile?: pulumi.Input<string>;
   /** Node (DEVICE name) gs_sdr runs on; default the XML's master node. Its step files are node-local. */
@@ -25,29 +25,46 @@ export interface DrClusterArgs {
 
 export type { DrOperation, HealthState };
 
+/** The DR user gs_sdr connects as. */
+export interface DrUserArgs {
+  /** User name; create it on the primary `WITH REPLICATION` before the first `up`. */
+  name: pulumi.Input<string>;
+  /** Its password (stored as a secret). */
+  password: pulumi.Input<string>;
+}
+
 /** Inputs of a {@link DrRelationship}. */
 export interface DrRelationshipArgs {
-  /** Exactly two clusters, by name. */
-  clusters: Record<string, DrClusterArgs>;
+  /** Exactly two clusters, by name. Any level may be an Output (an XML read by another resource, …). */
+  clusters: pulumi.Input<Record<string, pulumi.Input<DrClusterArgs>>>;
   /** Name of the primary cluster. Changing it is a planned switchover. */
   primary: pulumi.Input<string>;
   /** The DR user (created on the primary WITH REPLICATION); the password is stored as a secret. */
-  drUser: { name: pulumi.Input<string>; password: pulumi.Input<string> };
+  drUser: pulumi.Input<DrUserArgs>;
   /** Permit a failover (possible data loss) when a switchover is impossible. Default false. */
   allowDataLoss?: pulumi.Input<boolean>;
   /** gs_sdr `--time-out` and our own deadline per operation, in seconds (default 1200). */
   timeoutSeconds?: pulumi.Input<number>;
   /** The SSH key of every cluster's login (secret). Required unless `clusterSshKeys` names a key for each. */
-  sshKey?: SshKeyArgs;
+  sshKey?: pulumi.Input<SshKeyArgs>;
   /** Per-cluster SSH keys by cluster name, overriding `sshKey` (secret). */
-  clusterSshKeys?: Record<string, SshKeyArgs>;
+  clusterSshKeys?: pulumi.Input<Record<string, pulumi.Input<SshKeyArgs>>>;
   /** Key of the jump hosts (`ssh.proxy`); default: each login's own key (secret). */
-  proxySshKey?: SshKeyArgs;
+  proxySshKey?: pulumi.Input<SshKeyArgs>;
   /**
    * Adopt only: create succeeds only when the two clusters already form an established pair with `primary`
    * as the primary; it never runs `gs_sdr -t start` and writes no file. Only create reads it. Default false.
    */
   adopt?: pulumi.Input<boolean>;
+}
+
+/**
+ * The DR user with its password as a secret: a plain object keeps `name` readable in previews; a user given
+ * as an Output (or promise) is one secret as a whole.
+ */
+function drUserInput(u: pulumi.Input<DrUserArgs>): pulumi.Input<DrUserArgs> {
+  if (pulumi.Output.isInstance(u) || u instanceof Promise) return pulumi.secret(u);
+  return { name: u.name, password: pulumi.secret(u.password) };
 }
 
 /** Inputs stored encrypted whatever the program passed. */
@@ -97,7 +114,7 @@ export class DrRelationship extends pulumi.dynamic.Resource {
         ...args,
         sshKey: secretKey(args.sshKey),
         clusterSshKeys: secretKeys(args.clusterSshKeys),
-        drUser: { name: args.drUser.name, password: pulumi.secret(args.drUser.password) },
+        drUser: drUserInput(args.drUser),
         proxySshKey: secretKey(args.proxySshKey),
         __hadrName: name,
       },
