@@ -43,6 +43,29 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     h?.dispose();
   });
 
+  test("pulumi-hadr status of the established pair: healthy, roles, RPO, no lock, no gs_sdr running", {
+    timeout: 300_000,
+  }, async () => {
+    const s = await h.status();
+    assert.equal(s.code, 0, s.out);
+    const o = s.json!.outputs;
+    assert.equal(o["healthState"], "healthy");
+    assert.equal(o["primary"], "A");
+    assert.equal(typeof o["rpoSeconds"], "number");
+    assert.deepEqual(
+      s.json!.clusters.map((c) => [c.name, c.stat, c.running.length, c.locks.length, c.stepFiles.length]),
+      [
+        ["A", "archive", 0, 0, 0],
+        ["B", "recovery", 0, 0, 0],
+      ],
+    );
+    const text = await h.status(false);
+    assert.equal(text.code, 0, text.out);
+    assert.match(text.out, /^health: {2}healthy \(healthy: A primary, B DR\)$/m);
+    assert.match(text.out, /^A: hadr_cluster_stat archive, cluster_state Normal; run node /m);
+    assert.match(text.out, /^ {2}gs_sdr running: none$/m);
+  });
+
   test("DR link cut: refresh shows degraded, preview has nothing to run, up changes nothing; link back: healthy", {
     timeout: 600_000,
   }, async () => {
@@ -52,6 +75,9 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     await h.pulumi(["refresh", "--yes", "--skip-preview"]);
     assert.match(String((await h.outputs())["health"]), /^degraded: DR link down/);
     assert.equal((await h.outputs())["healthState"], "degraded");
+    const st = await h.status();
+    assert.equal(st.json?.outputs["healthState"], "degraded", st.out);
+    assert.match(String(st.json?.outputs["health"]), /^degraded: DR link down/);
     const pre = await h.pulumi(["preview", "--diff"]);
     assert.doesNotMatch(pre, /operation: /);
     assert.doesNotMatch(pre, /DrRelationship: \((update|replace|create)\)/);
@@ -72,6 +98,16 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     const o = await h.outputs();
     assert.match(String(o["health"]), /DR cluster B unreachable/);
     assert.equal(o["healthState"], "degraded");
+    const st = await h.status();
+    assert.equal(st.code, 0, st.out);
+    assert.equal(st.json!.outputs["healthState"], "degraded");
+    assert.deepEqual(
+      st.json!.clusters.map((c) => [c.name, c.reachable]),
+      [
+        ["A", true],
+        ["B", false],
+      ],
+    );
     assert.equal((o["hadrClusterStat"] as Record<string, string>)["B"], "unreachable");
     await writeRow(h.hosts("A")[0]!, "while-B-down");
     const up = await h.pulumi(["up", "--yes", "--skip-preview"]);
