@@ -7,23 +7,12 @@ import { main } from "../../provider/cli/main";
 import { type PairStatus, renderStatus } from "../../provider/cli/status";
 import type { ClusterView } from "../../provider/engines/opengauss/decide";
 import { REPO_ROOT } from "../support/pulumi";
+import { view as clusterView } from "./opengauss/views";
 
 function view(name: string, extra: Partial<ClusterView>): ClusterView & { runNode: string } {
   return {
-    name,
-    reachable: true,
-    stat: "archive",
-    status: "Normal",
-    clusterState: "Normal",
-    allDnNormal: true,
-    disasterCluster: false,
-    stepFiles: [],
-    locks: [],
-    running: [],
-    rpoSeconds: 0,
-    rtoSeconds: 0,
+    ...clusterView(name, { stat: "archive", ...extra }),
     runNode: `${name.toLowerCase()}1 (127.0.0.1)`,
-    ...extra,
   };
 }
 

@@ -4,7 +4,7 @@
  * call the same function with their own observation; apply refuses to act when its decision differs from
  * the one preview showed (see {@link operationKey}).
  *
- * gs_sdr facts this rests on (README "When disaster strikes", docs/vendor/opengauss-gs_sdr.md §3, §4, §10):
+ * gs_sdr facts this rests on (docs/disasters.md, docs/vendor/opengauss-gs_sdr.md §3, §4, §10):
  * - failover runs on the DR cluster alone and accepts a Normal or Degraded DR cluster;
  * - `archive_fail` / `recovery_fail` are an established pair whose link is down: `start` is refused there;
  * - a switchover's demote side needs Normal with every DN normal; each side rolls itself back or resumes;
