@@ -79,13 +79,15 @@ export async function ensureNode(major = USER_NODE_MAJOR): Promise<string> {
 }
 
 /**
- * Packs this checkout with `npm pack` into `destDir` and returns the tarball's path. The package's `prepack`
- * builds what it ships (dist/provider without source-map comments), as a release does.
+ * Packs this checkout into `destDir` as a release does and returns the tarball's path: the package build
+ * (`npm run build:package`, what `prepack` runs: dist/provider without source-map comments), then `npm pack`
+ * (scripts skipped: they would run the same build twice more).
  */
 export async function packTarball(destDir: string): Promise<string> {
-  const out = await must("npm", ["pack", "--silent", "--pack-destination", destDir], {
+  await must("npm", ["run", "-s", "build:package"], { cwd: REPO_ROOT, timeoutMs: 600_000 });
+  const out = await must("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", destDir], {
     cwd: REPO_ROOT,
-    timeoutMs: 120_000,
+    timeoutMs: 300_000,
   });
   const file = path.join(destDir, out.trim().split("\n").pop() ?? "");
   if (!file.endsWith(".tgz") || !fs.existsSync(file)) throw new Error(`npm pack printed no tarball: ${out}`);
