@@ -29,10 +29,7 @@ ${VM_JS}
 const cfg = new pulumi.Config();
 const spec = cfg.requireObject("dr");
 const clusters = {};
-for (const [name, c] of Object.entries(spec.clusters)) {
-  const vm = new Vm("vm" + name, { xml: c.xml, ssh: c.ssh });
-  clusters[name] = pulumi.all([vm.xml, vm.ssh]).apply(([xml, ssh]) => ({ xml, ssh }));
-}
+for (const [name, c] of Object.entries(spec.clusters)) clusters[name] = new Vm("vm" + name, c).out;
 const dr = new DrRelationship("dr", {
   ...spec,
   clusters: pulumi.output(clusters),
@@ -410,6 +407,7 @@ describe("the life of a DR pair", { timeout: 1_200_000 }, () => {
       // The clusters are unknown until the VM-like resources exist: preview validates what it knows.
       const pre = await adopt.world.ok(["preview", "--diff"], { timeoutMs: 600_000 });
       assert.match(pre.stdout, /\+ pulumi-nodejs:dynamic\/hadr:DrRelationship: \(create\)/);
+      assert.doesNotMatch(pre.stdout, /operation: /, "no plan while the clusters are unknown");
       const r = await adopt.world.ok(["up", "--yes", "--skip-preview"], { timeoutMs: 600_000 });
       assert.doesNotMatch(r.stdout, /gs_sdr -t start/);
       const o = await drOutputs(adopt);
