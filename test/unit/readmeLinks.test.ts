@@ -16,9 +16,6 @@ const REPO_URL = String(PKG.repository.url)
   .replace(/^git\+/, "")
   .replace(/\.git$/, "");
 
-/** Pages another branch writes (the "ssh" work adds docs/ssh.md); drop an entry once it is merged. */
-const WRITTEN_ELSEWHERE = ["docs/ssh.md"];
-
 /** Every markdown link target outside code blocks. */
 function links(md: string): string[] {
   const prose = md.replace(/^```[\s\S]*?^```/gm, "");
@@ -71,7 +68,6 @@ test("every link into the repository names a file or folder that exists; every a
     else if (l.startsWith(`${REPO_URL}/`)) {
       const m = /^\/(?:blob|tree)\/main\/([^#]+)/.exec(l.slice(REPO_URL.length));
       assert.ok(m, `${l}: expected ${REPO_URL}/blob/main/<path>`);
-      if (WRITTEN_ELSEWHERE.includes(m[1]!)) continue;
       assert.ok(fs.existsSync(path.join(REPO_ROOT, m[1]!)), `${l}: ${m[1]} does not exist`);
     } else if (/^[a-z]+:/.test(l)) assert.match(l, /^https:\/\//, `${l}: not https`);
   }
