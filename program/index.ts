@@ -1,6 +1,6 @@
 /**
  * The root Pulumi program (`Pulumi.yaml` → `dist/program/index.js`): declares pulumi-hadr resources from stack config,
- * so a user needs no TypeScript. Config (namespace `hadr`, see README "Stack config of the root program"):
+ * so a user needs no TypeScript. Config (namespace `hadr`, see docs/root-program.md):
  *
  * - `hadr:drRelationships`   name → DrRelationship args; each cluster gives `xml` or `xmlFile`, `ssh` has no key
  * - `hadr:recoveryPolicies`  name → RecoveryPolicy args; `ssh`/`rootSsh` have no key
@@ -94,7 +94,7 @@ function main(): Record<string, unknown> {
   const policies = policyCfg.value ?? {};
   if (Object.keys(drs).length + Object.keys(policies).length === 0) {
     pulumi.log.warn(
-      `Nothing to declare: set ${NS}:drRelationships and/or ${NS}:recoveryPolicies (see README "Stack config of the root program")`,
+      `Nothing to declare: set ${NS}:drRelationships and/or ${NS}:recoveryPolicies (see docs/root-program.md)`,
     );
   }
 

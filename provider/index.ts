@@ -6,8 +6,11 @@ export {
   type DrOperation,
   DrRelationship,
   type DrRelationshipArgs,
+  type DrUserArgs,
+  type HealthState,
   type LastDrill,
 } from "./resources/drRelationship";
+export type { RecoveryPolicyPathsArgs, V8r3PathsArgs, V8r6PathsArgs } from "./resources/paths";
 export {
   RecoveryPolicy,
   type RecoveryPolicyArgs,

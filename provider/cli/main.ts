@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 /**
- * The `pulumi-hadr` command (package.json `bin`). Two subcommands: `drill-report` (drillReport.ts) prints
- * a drill's evidence as Markdown, and
+ * The `pulumi-hadr` command (package.json `bin`):
  *
+ *   pulumi-hadr status <inputs.json> --ssh-key-file [<cluster>=]<path> … [--json]
+ *       Reads a DR pair (read-only): roles, RPO/RTO, health, locks, running gs_sdr per cluster (status.ts).
  *   pulumi-hadr import-spec <dr-relationship|recovery-policy> <name> --inputs <inputs.json>
  *       --ssh-key-file [<cluster-or-host>=]<path> … [--root-ssh-key-file <path>] [--out <import.json>]
+ *       Reads the live clusters through the provider's own read hook and writes the `pulumi import --file`
+ *       spec (importSpec.ts).
+ *   pulumi-hadr drill-report [<file>|-] [--output <name>] [--title <text>]
+ *       Prints a drill's evidence (`lastDrill` from `pulumi stack output --json`) as Markdown (drillReport.ts).
+ *   pulumi-hadr --version | --help
  *
- * Reads the live clusters through the provider's own read hook and writes the `pulumi import --file` spec
- * (see importSpec.ts and README "Adopting or importing what already runs"). `inputs.json` holds the resource's
- * inputs as the program passes them, without any secret; a DR cluster may give `xmlFile` (relative to the
- * inputs file) instead of `xml`. The key passphrase, if any, comes from HADR_SSH_KEY_PASSPHRASE (never argv).
+ * `inputs.json` holds the resource's inputs as the program passes them, without any secret; a DR cluster may
+ * give `xmlFile` (relative to the inputs file) instead of `xml`. The key passphrase, if any, comes from
+ * HADR_SSH_KEY_PASSPHRASE (never argv).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -25,11 +30,36 @@ import {
   READ_ONLY_DR_PASSWORD,
 } from "./importSpec";
 
-const USAGE = `usage: pulumi-hadr import-spec <dr-relationship|recovery-policy> <name> --inputs <inputs.json>
+const USAGE = `usage:
+  pulumi-hadr status <inputs.json> --ssh-key-file [<cluster>=]<path> ... [--json]
+      Reads a DR pair and prints health, primary, RPO/RTO and per cluster hadr_cluster_stat, cluster_state,
+      running gs_sdr, locks and step files. Read-only: runs nothing that changes a host; needs no stack.
+  pulumi-hadr import-spec <dr-relationship|recovery-policy> <name> --inputs <inputs.json>
          --ssh-key-file [<cluster-or-host>=]<path> ... [--root-ssh-key-file <path>] [--out <import.json>]
-  Writes the file for \`pulumi import --file <import.json> --generate-code=false\` (Pulumi CLI >= 3.254).
-  The key passphrase, if any, is read from HADR_SSH_KEY_PASSPHRASE.
-${DRILL_REPORT_USAGE}`;
+      Writes the file for \`pulumi import --file <import.json> --generate-code=false\` (Pulumi CLI >= 3.254).
+${DRILL_REPORT_USAGE.replace(/^usage: /, "  ").replace(/\n {2}/g, "\n      ")}
+  pulumi-hadr --version | --help
+
+inputs.json: the DrRelationship's inputs as your program passes them, without any secret (the password and
+keys are not needed; xmlFile is read relative to inputs.json), e.g.
+  { "primary": "siteA",
+    "drUser": { "name": "druser" },
+    "clusters": {
+      "siteA": { "xmlFile": "siteA.xml",
+                 "ssh": { "user": "omm", "port": 22,
+                          "hostKeys": { "siteA-db1": "SHA256:...", "siteA-db2": "SHA256:..." } } },
+      "siteB": { "xmlFile": "siteB.xml",
+                 "ssh": { "hostKeys": { "siteB-db1": "SHA256:...", "siteB-db2": "SHA256:..." } } } } }
+  (import-spec recovery-policy: the RecoveryPolicy's inputs: engine, mode, nodes, paths, ...)
+
+--ssh-key-file <path> is the key of every login, <cluster-or-host>=<path> an override. A key passphrase, if
+any, is read from HADR_SSH_KEY_PASSPHRASE (never from the command line).`;
+
+/** The version of this package (package.json next to dist/). */
+export function packageVersion(): string {
+  const file = path.join(__dirname, "..", "..", "..", "package.json");
+  return String(JSON.parse(fs.readFileSync(file, "utf8")).version);
+}
 
 /** Parsed command line. */
 interface Options {
@@ -43,9 +73,31 @@ interface Options {
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): Options {
-  const [cmd, kind, name, ...rest] = argv;
-  if (cmd !== "import-spec") throw new UsageError(cmd ? `unknown command "${cmd}"` : "no command given");
+/** Reads `--flag value` pairs into `o`; `allowed` lists the flags of the command. */
+function parseFlags(
+  rest: string[],
+  o: Partial<Options> & { keys: Options["keys"] },
+  allowed: string[],
+): void {
+  for (let i = 0; i < rest.length; i += 2) {
+    const flag = rest[i]!;
+    const value = rest[i + 1];
+    if (!allowed.includes(flag)) throw new UsageError(`unknown option ${flag}`);
+    if (value === undefined) throw new UsageError(`${flag} needs a value`);
+    if (flag === "--inputs") o.inputs = value;
+    else if (flag === "--out") o.out = value;
+    else if (flag === "--root-ssh-key-file") o.rootKey = value;
+    else {
+      const eq = value.indexOf("=");
+      o.keys.push(eq > 0 ? { target: value.slice(0, eq), file: value.slice(eq + 1) } : { file: value });
+    }
+  }
+  if (!o.inputs) throw new UsageError("--inputs is required");
+  if (o.keys.length === 0) throw new UsageError("--ssh-key-file is required");
+}
+
+function parseImportSpec(argv: string[]): Options {
+  const [, kind, name, ...rest] = argv;
   if (!kind || !(kind in IMPORT_TYPES))
     throw new UsageError("the kind must be dr-relationship or recovery-policy");
   if (!name || name.startsWith("-"))
@@ -56,21 +108,22 @@ function parseArgs(argv: string[]): Options {
     keys: [],
     out: "import.json",
   };
-  for (let i = 0; i < rest.length; i += 2) {
-    const flag = rest[i];
-    const value = rest[i + 1];
-    if (value === undefined) throw new UsageError(`${flag} needs a value`);
-    if (flag === "--inputs") o.inputs = value;
-    else if (flag === "--out") o.out = value;
-    else if (flag === "--root-ssh-key-file") o.rootKey = value;
-    else if (flag === "--ssh-key-file") {
-      const eq = value.indexOf("=");
-      o.keys.push(eq > 0 ? { target: value.slice(0, eq), file: value.slice(eq + 1) } : { file: value });
-    } else throw new UsageError(`unknown option ${flag}`);
-  }
-  if (!o.inputs) throw new UsageError("--inputs is required");
-  if (o.keys.length === 0) throw new UsageError("--ssh-key-file is required");
+  parseFlags(rest, o, ["--inputs", "--out", "--root-ssh-key-file", "--ssh-key-file"]);
   return o as Options;
+}
+
+/** `status <inputs.json> --ssh-key-file … [--json]`. */
+function parseStatus(argv: string[]): { o: Options; json: boolean } {
+  const [, inputs, ...rest] = argv;
+  if (!inputs || inputs.startsWith("-")) throw new UsageError("status needs the inputs file (inputs.json)");
+  const json = rest.includes("--json");
+  const o: Options = { kind: "dr-relationship", name: "status", inputs, keys: [], out: "" };
+  parseFlags(
+    rest.filter((a) => a !== "--json"),
+    o,
+    ["--ssh-key-file"],
+  );
+  return { o, json };
 }
 
 function key(file: string, withPassphrase: boolean): { privateKey: string; passphrase?: string } {
@@ -168,6 +221,19 @@ function fail(failures: Array<{ property: string; reason: string }>): number {
   return 1;
 }
 
+/** `status`: reads the pair, prints it (or JSON); 1 when the inputs are not valid or the read failed. */
+async function status(o: Options, json: boolean): Promise<number> {
+  const { readStatus, renderStatus } = await import("./status");
+  const raw = Object.fromEntries(Object.entries(props(o)).filter(([k]) => !k.startsWith("__")));
+  const r = await readStatus(raw);
+  if ("failures" in r) {
+    for (const f of r.failures) console.error(`${f.property}: ${f.reason}`);
+    return 1;
+  }
+  console.log(json ? JSON.stringify(r.status, null, 2) : renderStatus(r.status).join("\n"));
+  return 0;
+}
+
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "drill-report") return drillReportMain(argv.slice(1));
@@ -175,20 +241,29 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return argv.length === 0 ? 2 : 0;
   }
-  let o: Options;
+  if (argv[0] === "--version" || argv[0] === "-v") {
+    console.log(packageVersion());
+    return 0;
+  }
   try {
-    o = parseArgs(argv);
+    if (argv[0] === "status") {
+      const { o, json } = parseStatus(argv);
+      return await status(o, json).catch((e) => {
+        console.error(describeError(e));
+        return 1;
+      });
+    }
+    if (argv[0] !== "import-spec") throw new UsageError(`unknown command "${argv[0]}"`);
+    const o = parseImportSpec(argv);
+    return await importSpec(o).catch((e) => {
+      console.error(describeError(e));
+      console.error("nothing was written");
+      return 1;
+    });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     console.error(`${e.message}\n${USAGE}`);
     return 2;
-  }
-  try {
-    return await importSpec(o);
-  } catch (e) {
-    console.error(describeError(e));
-    console.error("nothing was written");
-    return 1;
   }
 }
 

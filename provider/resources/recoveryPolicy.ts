@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { shim } from "../dynamic/shim";
 import { policyEngine } from "../engines/kingbase/engine";
 import { RECOVERY_POLICY_OUTPUTS } from "../engines/kingbase/outputs";
+import type { RecoveryPolicyPathsArgs } from "./paths";
 import { type SshArgs, type SshKeyArgs, secretKey, secretKeys, withSecretOutputs } from "./ssh";
 
 /** One node of a KingbaseES cluster. */
@@ -9,37 +10,41 @@ export interface RecoveryPolicyNodeArgs {
   /** Address or host name. */
   host: pulumi.Input<string>;
   /** Login of the cluster OS user (default user `kingbase`). */
-  ssh: SshArgs;
+  ssh: pulumi.Input<SshArgs>;
   /** V8R3: how the root-owned cron file is reached: `sudo` (`sudo -n` as the cluster user) or `root-ssh`. */
   rootAccess?: pulumi.Input<"sudo" | "root-ssh">;
   /** V8R3 with `root-ssh`: the root login when it differs from `ssh` (user default `root`). */
-  rootSsh?: SshArgs;
+  rootSsh?: pulumi.Input<SshArgs>;
 }
 
 /** Inputs of a {@link RecoveryPolicy}. */
 export interface RecoveryPolicyArgs {
   /** `kingbase-v8r3` (kingbasecluster) or `kingbase-v8r6` (repmgr). */
   engine: pulumi.Input<"kingbase-v8r3" | "kingbase-v8r6">;
-  /** Every node of the cluster. */
-  nodes: RecoveryPolicyNodeArgs[];
+  /** Every node of the cluster. Any level may be an Output (nodes from a VM resource, …). */
+  nodes: pulumi.Input<pulumi.Input<RecoveryPolicyNodeArgs>[]>;
   /** `manual` (no automatic recovery), `standby` (failed standbys only) or `automatic` (also old primaries). */
   mode: pulumi.Input<"manual" | "standby" | "automatic">;
-  /** Install layout; vendor defaults apply (see README). */
-  paths?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Install layout, per engine: {@link V8r3PathsArgs} (`clusterPath`, `cronFile`, …) or {@link V8r6PathsArgs}
+   * (`installDir`, `repmgrConf`, …); each key's default is the vendor layout (docs/paths.md). A key of the other
+   * engine fails at preview on `paths.<key>`.
+   */
+  paths?: pulumi.Input<RecoveryPolicyPathsArgs>;
   /** V8R6: `restart-daemons` (default: repmgrd and kbha load the change) or `file-only`. */
   apply?: pulumi.Input<"restart-daemons" | "file-only">;
   /** Required `true` for `automatic`: an old primary is rewound and loses un-replicated transactions. */
   acknowledgeDataLoss?: pulumi.Input<boolean>;
   /** The SSH key of every login (secret). Required unless `nodeSshKeys` names a key for each node. */
-  sshKey?: SshKeyArgs;
+  sshKey?: pulumi.Input<SshKeyArgs>;
   /** Per-node key of the `ssh` login, by node `host`, overriding `sshKey` (secret). */
-  nodeSshKeys?: Record<string, SshKeyArgs>;
+  nodeSshKeys?: pulumi.Input<Record<string, pulumi.Input<SshKeyArgs>>>;
   /** V8R3 `root-ssh`: key of every root login (default: the node's own key) (secret). */
-  rootSshKey?: SshKeyArgs;
+  rootSshKey?: pulumi.Input<SshKeyArgs>;
   /** V8R3 `root-ssh`: per-node key of the root login, by node `host` (secret). */
-  nodeRootSshKeys?: Record<string, SshKeyArgs>;
+  nodeRootSshKeys?: pulumi.Input<Record<string, pulumi.Input<SshKeyArgs>>>;
   /** Key of the jump hosts (`ssh.proxy`); default: each login's own key (secret). */
-  proxySshKey?: SshKeyArgs;
+  proxySshKey?: pulumi.Input<SshKeyArgs>;
   /**
    * Adopt only: create succeeds only when every node already has the requested settings; it edits no file
    * and restarts nothing (so destroy later restores nothing). Only create reads it. Default false.

@@ -45,15 +45,13 @@ export interface SshKeyArgs {
 }
 
 /** A key input wrapped as one secret (undefined stays undefined), so state and previews never show it. */
-export function secretKey(key: SshKeyArgs | undefined): pulumi.Output<SshKeyArgs> | undefined {
-  return key === undefined
-    ? undefined
-    : (pulumi.secret(key as pulumi.Input<SshKeyArgs>) as pulumi.Output<SshKeyArgs>);
+export function secretKey(key: pulumi.Input<SshKeyArgs> | undefined): pulumi.Output<SshKeyArgs> | undefined {
+  return key === undefined ? undefined : (pulumi.secret(key) as pulumi.Output<SshKeyArgs>);
 }
 
 /** A map of key inputs (name → key) wrapped as one secret. */
 export function secretKeys(
-  keys: Record<string, SshKeyArgs> | undefined,
+  keys: pulumi.Input<Record<string, pulumi.Input<SshKeyArgs>>> | undefined,
 ): pulumi.Output<Record<string, SshKeyArgs>> | undefined {
   return keys === undefined ? undefined : (pulumi.secret(keys) as pulumi.Output<Record<string, SshKeyArgs>>);
 }

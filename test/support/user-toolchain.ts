@@ -78,45 +78,18 @@ export async function ensureNode(major = USER_NODE_MAJOR): Promise<string> {
   return bin;
 }
 
-/** Packs this checkout with `npm pack` into `destDir` (dist/ must be built) and returns the tarball's path. */
+/**
+ * Packs this checkout into `destDir` as a release does and returns the tarball's path: the package build
+ * (`npm run build:package`, what `prepack` runs: dist/provider without source-map comments), then `npm pack`
+ * (scripts skipped: they would run the same build twice more).
+ */
 export async function packTarball(destDir: string): Promise<string> {
-  if (!fs.existsSync(path.join(REPO_ROOT, "dist", "provider", "index.js"))) {
-    throw new Error("dist/provider is missing: run `npm run build` before packing");
-  }
+  await must("npm", ["run", "-s", "build:package"], { cwd: REPO_ROOT, timeoutMs: 600_000 });
   const out = await must("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", destDir], {
     cwd: REPO_ROOT,
-    timeoutMs: 120_000,
+    timeoutMs: 300_000,
   });
   const file = path.join(destDir, out.trim().split("\n").pop() ?? "");
   if (!file.endsWith(".tgz") || !fs.existsSync(file)) throw new Error(`npm pack printed no tarball: ${out}`);
   return file;
-}
-
-/** What {@link installUserProject} installed. */
-export interface UserInstall {
-  /** Version of the `@pulumi/pulumi` the project got. */
-  sdkVersion: string;
-}
-
-/**
- * Installs a user's dependencies into the project `dir` as `npm install` does for a user on `nodeBin`'s Node:
- * `@pulumi/pulumi` at `sdk` (default: the registry's `latest`) and `pulumi-hadr` from `tarball`.
- */
-export async function installUserProject(
-  dir: string,
-  nodeBin: string,
-  tarball: string,
-  sdk = "latest",
-): Promise<UserInstall> {
-  const pkgFile = path.join(dir, "package.json");
-  const pkg = JSON.parse(fs.readFileSync(pkgFile, "utf8"));
-  pkg.dependencies = { "@pulumi/pulumi": sdk, "pulumi-hadr": `file:${tarball}` };
-  fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
-  await must("npm", ["install", "--no-audit", "--no-fund"], {
-    cwd: dir,
-    timeoutMs: 900_000,
-    env: { ...process.env, PATH: `${nodeBin}:${process.env.PATH ?? ""}` },
-  });
-  const sdkPkg = path.join(dir, "node_modules", "@pulumi", "pulumi", "package.json");
-  return { sdkVersion: String(JSON.parse(fs.readFileSync(sdkPkg, "utf8")).version) };
 }

@@ -4,10 +4,10 @@
  * with the operation record, so the next `pulumi up` resumes; gs_sdr runs are never killed (see tasks.ts).
  */
 import { Incomplete } from "../../core/partial";
-import { progress } from "../../core/progress";
+import { progress, warn } from "../../core/progress";
 import { LockedError, StateError } from "../../errors";
 import { waitFor } from "../../transport/wait";
-import { isEstablishedPair, type LockView, type Operation, rpoText } from "./decide";
+import { isEstablishedPair, type LockView, type Operation } from "./decide";
 import type { LastDrill } from "./drill/evidence";
 import { runDrill } from "./drill/run";
 import { fenceCluster, unfenceCluster } from "./fence";
@@ -172,7 +172,7 @@ export async function execute(
 ): Promise<{ op: DrOperation | null; after: Observed; drill?: LastDrill }> {
   switch (op.kind) {
     case "noop":
-      for (const w of op.warnings) progress(name, `warning: ${w}`);
+      for (const w of op.warnings) warn(name, w);
       return { op: null, after: obs };
     case "wait":
       throw new LockedError(`${op.reason}`, { hint: "Wait for it to finish, then run `pulumi up` again." });
@@ -189,10 +189,10 @@ export async function execute(
     case "failover": {
       await clearOurLocks(ctx, obs, op.clearLocks, name);
       if (op.fence) await fenceCluster(ctx, op.fence, name);
-      else progress(name, `warning: ${op.from} cannot be reached and is not fenced`);
+      else warn(name, `${op.from} cannot be reached and is not fenced`);
       progress(
         name,
-        `failover to ${op.to} (${op.why}): transactions not yet replicated are lost (last known RPO: ${rpoText(op.rpoSeconds)})`,
+        `failover to ${op.to} (${op.why}): transactions not yet replicated are lost (the plan's data-loss line gives the last known RPO)`,
       );
       const run = await runSdr(ctx, op.to, { task: "failover" }, name, op.runOn);
       if (run.detached || run.exitCode !== 0) {

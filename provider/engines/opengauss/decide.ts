@@ -4,7 +4,7 @@
  * call the same function with their own observation; apply refuses to act when its decision differs from
  * the one preview showed (see {@link operationKey}).
  *
- * gs_sdr facts this rests on (README "When disaster strikes", docs/vendor/opengauss-gs_sdr.md §3, §4, §10):
+ * gs_sdr facts this rests on (docs/disasters.md, docs/vendor/opengauss-gs_sdr.md §3, §4, §10):
  * - failover runs on the DR cluster alone and accepts a Normal or Degraded DR cluster;
  * - `archive_fail` / `recovery_fail` are an established pair whose link is down: `start` is refused there;
  * - a switchover's demote side needs Normal with every DN normal; each side rolls itself back or resumes;
@@ -97,10 +97,18 @@ export interface DrillRequest {
   pending: boolean;
 }
 
-/** How healthy the pair is, as refresh reports it. */
+/**
+ * The pair's health as a value a program can branch on: `healthy` (archive + recovery), `degraded` (DR link
+ * down, or one cluster unreachable while the other still holds its role), `in-progress` (a gs_sdr operation
+ * runs or did not finish), `rebuild-needed` (one cluster runs on its own after a failover), `dissolved` (no DR
+ * relationship) or `broken` (neither cluster answers, or a combination that needs a human).
+ */
+export type HealthState = "healthy" | "degraded" | "in-progress" | "rebuild-needed" | "dissolved" | "broken";
+
+/** How healthy the pair is, as refresh reports it ({@link assessHealth} decides it). */
 export interface Health {
-  /** `healthy`, `degraded`, `in-progress`, `rebuild-needed`, `dissolved` or `broken`. */
-  state: "healthy" | "degraded" | "in-progress" | "rebuild-needed" | "dissolved" | "broken";
+  /** The state, see {@link HealthState}. */
+  state: HealthState;
   /** One line for people, e.g. `degraded: DR link down (A=archive_fail, B=recovery_fail)`. */
   summary: string;
 }
@@ -201,6 +209,16 @@ export function rpoText(rpo: number | null | undefined): string {
  */
 export function drLinkUp(primary: ClusterView, dr: ClusterView): boolean {
   return primary.stat === "archive" && dr.stat === "recovery";
+}
+
+/**
+ * The last known RPO: the live reading of a reachable primary-side cluster when gs_sdr printed one, else the
+ * one stored before. Every message that quotes an RPO (the plan's data-loss line, the warning, the refusal)
+ * takes it from here.
+ */
+export function lastKnownRpo(views: readonly ClusterView[], stored: number | null): number | null {
+  const live = views.find((v) => v.reachable && isEstablishedPrimary(v.stat) && v.rpoSeconds !== null);
+  return live?.rpoSeconds ?? stored;
 }
 
 /** The health of the pair as observed (used by refresh outputs and by noop decisions). */
@@ -350,13 +368,8 @@ function onlyFailoverWithoutRunNode(input: DecisionInput, op: Operation): Operat
 }
 
 /** Failover to `to` (only with allowDataLoss), or the error that names allowDataLoss. */
-function failoverOr(
-  input: DecisionInput,
-  to: ClusterView,
-  from: ClusterView,
-  why: string,
-  rpo: number | null,
-): Operation {
+function failoverOr(input: DecisionInput, to: ClusterView, from: ClusterView, why: string): Operation {
+  const rpo = lastKnownRpo(input.views, input.lastRpoSeconds);
   if (to.status !== "Normal" && to.status !== "Degraded") {
     return blocked(
       `clusters.${to.name}`,
@@ -431,7 +444,7 @@ function decideOperation(input: DecisionInput): Operation {
           kind: "noop",
           health,
           warnings: [
-            `primary cluster ${P.name} is unreachable (${P.unreachableReason ?? "no answer"}). To make ${O.name} primary, set primary: ${O.name} and allowDataLoss: true (failover; last known RPO ${rpoText(input.lastRpoSeconds)}).`,
+            `primary cluster ${P.name} is unreachable (${P.unreachableReason ?? "no answer"}). To make ${O.name} primary, set primary: ${O.name} and allowDataLoss: true (failover; last known RPO: ${rpoText(lastKnownRpo(views, input.lastRpoSeconds))}).`,
           ],
         };
       }
@@ -460,7 +473,6 @@ function decideOperation(input: DecisionInput): Operation {
         P,
         O,
         `primary cluster ${O.name} is unreachable (${O.unreachableReason ?? "no answer"})`,
-        input.lastRpoSeconds,
       );
     }
     if ((P.stat === "promote" || P.stat === "promote_fail") && P.stepFiles.includes("failover")) {
@@ -490,7 +502,7 @@ function decideOperation(input: DecisionInput): Operation {
   if (established && noSteps) {
     if (isEstablishedPrimary(P.stat)) return { kind: "noop", health, warnings: [] };
     const why = switchoverImpossible(O, P);
-    if (why) return failoverOr(input, P, O, why, O.rpoSeconds ?? input.lastRpoSeconds);
+    if (why) return failoverOr(input, P, O, why);
     return (
       lockProblem(views, views) ?? {
         kind: "switchover",
@@ -526,7 +538,6 @@ function decideOperation(input: DecisionInput): Operation {
         P,
         O,
         `the unfinished switchover cannot resume: ${O.name} is ${O.clusterState ?? "unknown"}${O.allDnNormal ? "" : " with a DN that is not normal"}`,
-        O.rpoSeconds ?? input.lastRpoSeconds,
       );
     }
     return (
@@ -629,7 +640,7 @@ function resumeFailover(input: DecisionInput, P: ClusterView, O: ClusterView): O
       from: O.name,
       why: "a failover did not finish",
       resume: true,
-      rpoSeconds: input.lastRpoSeconds,
+      rpoSeconds: lastKnownRpo(input.views, input.lastRpoSeconds),
       fence: fenceOf(O),
       ...runOnOf(P),
       clearLocks: ourLocks([P]),

@@ -15,6 +15,7 @@ import {
   decide,
   decideAdopt,
   decideDrill,
+  lastKnownRpo,
   type Operation,
   operationKey,
   previewStillHolds,
@@ -265,7 +266,10 @@ export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision, DrSt
     if (plan.failures.length > 0) return { failures: plan.failures };
     // The whole plan, every time: `preview --diff` alone shows only what differs from the stored plan.
     for (const line of plan.lines) progress(call.name, `plan: ${line}`);
-    return { outputs: { plan: plan.lines } };
+    // check()'s state comes from the stored inputs, not the outputs: the last known RPO rides along in them, so
+    // the next check (a preview while the primary is gone) quotes the RPO last read.
+    const rpoSeconds = lastKnownRpo(viewsOf(call.session, obs), call.state.rpoSeconds);
+    return { outputs: { plan: plan.lines, rpoSeconds } };
   },
 
   async apply(call, obs, d) {
@@ -289,6 +293,9 @@ export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision, DrSt
     // previews as `~ primary: "B" => "A"` (an update back), never as a replacement. The stored plan is emptied
     // so the next preview shows the whole plan of whatever runs next.
     const inputs: Props = { plan: [] };
+    // check() sees the stored inputs, not the outputs: the last known RPO rides along in them (check() carries
+    // it too), so a preview whose primary is gone quotes the RPO last read.
+    inputs["rpoSeconds"] = lastKnownRpo(viewsOf(call.session, obs), call.state.rpoSeconds);
     if (live["primary"] !== undefined) inputs["primary"] = live["primary"];
     return { outputs: { ...live, plan: [] }, inputs };
   },

@@ -20,6 +20,7 @@ export const DR_OUTPUTS = [
   "rpoSeconds",
   "rtoSeconds",
   "health",
+  "healthState",
   "plan",
   "lastOperation",
   "lastDrill",
@@ -76,7 +77,7 @@ export function statsLine(obs: Observed): string {
   return statsOf(Object.values(obs).map((o) => o.view));
 }
 
-/** Outputs from an observation: real primary, per-cluster stat, RPO/RTO, health. */
+/** Outputs from an observation: real primary, per-cluster stat, RPO/RTO, health (text and state). */
 export function outputsOf(ctx: DrContext, obs: Observed, fallbackPrimary?: string): Record<string, unknown> {
   const views = viewsOf(ctx, obs);
   const health: Health = assessHealth(views);
@@ -100,5 +101,6 @@ export function outputsOf(ctx: DrContext, obs: Observed, fallbackPrimary?: strin
     rpoSeconds: rpoFrom?.rpoSeconds ?? null,
     rtoSeconds: rpoFrom?.rtoSeconds ?? null,
     health: health.summary,
+    healthState: health.state,
   };
 }

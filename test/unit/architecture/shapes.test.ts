@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { z } from "zod";
 import { policyNodeSchema, recoveryPolicyInputSchema } from "../../../provider/engines/kingbase/schema";
+import type { v8r3PathsSchema } from "../../../provider/engines/kingbase/versions/v8r3";
+import type { v8r6PathsSchema } from "../../../provider/engines/kingbase/versions/v8r6";
 import {
   drClusterSchema,
   drRelationshipSchema,
@@ -16,8 +18,11 @@ import {
 import type {
   DrClusterArgs,
   DrRelationshipArgs,
+  DrUserArgs,
   RecoveryPolicyArgs,
   RecoveryPolicyNodeArgs,
+  V8r3PathsArgs,
+  V8r6PathsArgs,
 } from "../../../provider/index";
 
 /** True only when the two key sets are equal. */
@@ -29,7 +34,9 @@ function same<T extends true>(_proof?: T): void {}
 
 same<SameKeys<DrRelationshipArgs, z.input<typeof drRelationshipSchema>>>();
 same<SameKeys<DrClusterArgs, z.input<typeof drClusterSchema>>>();
-same<SameKeys<DrRelationshipArgs["drUser"], z.input<typeof drUserSchema>>>();
+same<SameKeys<DrUserArgs, z.input<typeof drUserSchema>>>();
+same<SameKeys<V8r3PathsArgs, z.input<typeof v8r3PathsSchema>>>();
+same<SameKeys<V8r6PathsArgs, z.input<typeof v8r6PathsSchema>>>();
 same<SameKeys<RecoveryPolicyArgs, z.input<typeof recoveryPolicyInputSchema>>>();
 same<SameKeys<RecoveryPolicyNodeArgs, z.input<typeof policyNodeSchema>>>();
 

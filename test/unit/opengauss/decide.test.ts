@@ -402,7 +402,7 @@ describe("decide", () => {
     assert.equal(op.kind, "noop");
     if (op.kind === "noop") {
       assert.match(op.warnings.join(" "), /set primary: B and allowDataLoss: true/);
-      assert.match(op.warnings.join(" "), /last known RPO 4 s/);
+      assert.match(op.warnings.join(" "), /last known RPO: 4 s/);
       assert.equal(op.health.state, "degraded");
     }
   });

@@ -1,4 +1,5 @@
 /** Test helpers: recorded outputs under test/fixtures/opengauss and small builders of inputs. */
+
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { DrNodeSnapshot } from "../../../provider/engines/opengauss/plan/model";
