@@ -14,20 +14,26 @@ const ROOT = path.resolve(__dirname, "..", "..", "..");
 
 type Handler = (call: { request: { getTimeout?: () => number } }, callback: unknown) => unknown;
 
-/** Makes every timed hook of the next service added to a gRPC server run inside {@link requestTimeout}. */
+/** `impl` (a gRPC service implementation) with Create/Update/Delete/Read run inside {@link requestTimeout}. */
+export function withRequestTimeouts(impl: object): object {
+  const wrapped = Object.create(impl) as Record<string, Handler>;
+  for (const m of ["create", "update", "delete", "read"]) {
+    const orig = (impl as Record<string, Handler>)[m];
+    if (typeof orig !== "function") continue;
+    wrapped[m] = (call, callback) =>
+      requestTimeout.run(call.request.getTimeout?.() ?? 0, () => orig.call(impl, call, callback));
+  }
+  return wrapped;
+}
+
+/** Makes the services added to gRPC servers from now on (the SDK's provider server) see request timeouts. */
 export function timeoutsFromRequests(): void {
-  const grpc = pulumiGrpc();
-  const proto = grpc.Server.prototype as unknown as { addService: (s: unknown, impl: object) => void };
+  const proto = pulumiGrpc().Server.prototype as unknown as {
+    addService: (s: unknown, impl: object) => void;
+  };
   const add = proto.addService;
   proto.addService = function (service: unknown, impl: object) {
-    const wrapped = Object.create(impl) as Record<string, Handler>;
-    for (const m of ["create", "update", "delete", "read"]) {
-      const orig = (impl as Record<string, Handler>)[m];
-      if (typeof orig !== "function") continue;
-      wrapped[m] = (call, callback) =>
-        requestTimeout.run(call.request.getTimeout?.() ?? 0, () => orig.call(impl, call, callback));
-    }
-    return add.call(this, service, wrapped);
+    return add.call(this, service, withRequestTimeouts(impl));
   };
 }
 
