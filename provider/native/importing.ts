@@ -2,31 +2,34 @@
  * `pulumi import hadr:index:<Kind> <name> <file>`: the engine's Read gets the import id and nothing else, and
  * a pair (or policy) cannot be found, let alone logged into, from a short id without secrets. So the import
  * id is the path of a JSON file holding the resource's inputs as a program declares them, without secrets:
- * `sshKeyFile` names the private key file to log in with, and the DR password is not needed (the read only
- * queries; a placeholder satisfies validation). The import takes the same guards as `adopt: true`:
- * check() with `adopt: true` on a resource being created must pass (an established pair with `primary` as the
- * primary; every node already in the requested mode), so nothing runs and nothing is written; then read()
- * returns the live outputs. The id stored is the one create would give; the inputs returned carry no secret
- * (`pulumi import` prints them as code), so the first `pulumi up` of the program stores the keys: an update
- * that runs nothing.
+ * `sshKeyFile` names the private key file to log in with, and the DR password is not needed (the import only
+ * reads; a placeholder satisfies validation and is never stored). The import takes the same guards as
+ * `adopt: true`: check() with `adopt: true` on a resource being created must pass (an established pair with
+ * `primary` as the primary; every node already in the requested mode), so nothing runs and nothing is
+ * written; then read() returns the live outputs. The id stored is the one create would give; the inputs
+ * returned are the file's (the CLI prints them as code), so the first `pulumi up` of the program stores the
+ * keys and the password: an update that runs nothing.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
-import { type ImportKind, READ_ONLY_DR_PASSWORD, withoutSecrets as stripSecrets } from "../cli/importSpec";
+import type { HookContext, Hooks } from "../core/controller";
 import { ValidationError } from "../errors";
-import type { Kind } from "./kinds";
+import type { AnyEngine } from "../runtime";
+import { conceal } from "./secrets";
 
 type Props = Record<string, unknown>;
+
+/** A DR password that passes validation; the import's reads never use it and it is never returned. */
+const READ_ONLY_PASSWORD = "import-reads-only-0";
 
 /** True when a Read has no state to work from: an import (refresh always passes the stored properties). */
 export function isImport(props: Props | undefined): boolean {
   return Object.keys(props ?? {}).filter((k) => !k.startsWith("__")).length === 0;
 }
 
-/** The inputs of the import file `id` names (relative to the project directory). */
-export function importInputs(id: string): Props {
+/** The inputs the import file `id` holds (relative to the project directory), without `sshKeyFile`. */
+export function importFile(id: string): { declared: Props; login: Props } {
   const file = path.resolve(id);
   let text: string;
   try {
@@ -44,49 +47,46 @@ export function importInputs(id: string): Props {
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
     throw new Error(`import: ${file} must hold one object: the resource's inputs`);
-  const { sshKeyFile, ...inputs } = parsed as Props;
+  const { sshKeyFile, ...declared } = parsed as Props;
+  const login: Props = { ...declared };
   if (typeof sshKeyFile === "string") {
     const keyFile = path.resolve(path.dirname(file), sshKeyFile);
     try {
-      inputs["sshKey"] = { privateKey: fs.readFileSync(keyFile, "utf8") };
+      login["sshKey"] = { privateKey: fs.readFileSync(keyFile, "utf8") };
     } catch {
       throw new Error(`import: sshKeyFile: cannot read ${keyFile}`);
     }
   }
-  const drUser = inputs["drUser"];
+  const drUser = login["drUser"];
   if (drUser && typeof drUser === "object" && !("password" in drUser))
-    inputs["drUser"] = { ...drUser, password: READ_ONLY_DR_PASSWORD };
-  return inputs;
+    login["drUser"] = { ...drUser, password: READ_ONLY_PASSWORD };
+  return { declared, login };
 }
 
-/** `props` without engine-internal keys and without secrets (keys, `drUser.password`), as import-spec writes them. */
-function withoutSecrets(kind: Kind, props: Props): Props {
-  const kebab = kind.name.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase() as ImportKind;
-  const out = stripSecrets(kebab, props);
-  for (const k of Object.keys(out)) if (k.startsWith("__")) delete out[k];
-  return out;
-}
-
-/** Read for an import: the adopt guard, then the live outputs; no secret in what it returns. */
+/** Read for an import: the adopt guard, then the live outputs; the file's inputs as the resource's inputs. */
 export async function importRead(
-  c: pulumi.dynamic.ResourceProvider,
-  kind: Kind,
+  hooks: Hooks,
+  engine: AnyEngine,
   id: string,
-  name: string,
+  ctx: HookContext,
+  secrets: readonly string[],
 ): Promise<provider.ReadResult> {
-  const inputs = importInputs(id);
-  const v = kind.engine.validate(kind.engine.lift(inputs));
+  const { declared, login } = importFile(id);
+  const v = engine.validate(engine.lift(login));
   if (v.failures.length > 0 || v.spec === undefined)
     throw new Error(new ValidationError(v.failures).describe());
-  const guard = await c.check!({}, { ...inputs, adopt: true, __hadrName: name });
+  const guard = await hooks.check({}, { ...login, adopt: true }, ctx);
   if (guard.failures && guard.failures.length > 0) {
     const why = guard.failures.map((f) => (f.property ? `${f.property}: ${f.reason}` : f.reason)).join("; ");
     throw new Error(`import refused (the adopt guard: nothing was run or written): ${why}`);
   }
-  const realId = kind.engine.idOf(v.spec);
-  const r = await c.read!(realId, { ...inputs, __hadrName: name });
-  const live = withoutSecrets(kind, r.props ?? {});
-  const declared = withoutSecrets(kind, { ...inputs, ...(r.inputs ?? {}) });
-  for (const k of kind.engine.keys.outputs) delete declared[k];
-  return { id: realId, props: { ...live, ...declared }, inputs: declared };
+  const realId = engine.idOf(v.spec);
+  const r = await hooks.read(realId, login, ctx);
+  const live: Props = {};
+  for (const k of engine.keys.outputs) if (r.props[k] !== undefined) live[k] = r.props[k];
+  return {
+    id: realId,
+    props: conceal({ ...declared, ...live }, secrets),
+    inputs: conceal(declared, secrets),
+  };
 }

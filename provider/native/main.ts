@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { engineAddress, engineLog, pulumiGrpc } from "./engineLog";
-import { captureProgress, nativeProvider, requestTimeout } from "./provider";
+import { nativeProvider, requestTimeout } from "./provider";
 
 /** The package root holding schema.json and package.json (dist/provider/native → ../../..). */
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -41,7 +41,6 @@ if (require.main === module) {
   const args = process.argv.slice(2);
   const version = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version as string;
   const schema = fs.readFileSync(path.join(ROOT, "schema.json"), "utf8");
-  captureProgress();
   timeoutsFromRequests();
   const { main } = require("@pulumi/pulumi/provider") as typeof import("@pulumi/pulumi/provider");
   main(nativeProvider(version, schema, engineLog(engineAddress(args))), args).catch((e: unknown) => {

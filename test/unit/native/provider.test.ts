@@ -1,21 +1,20 @@
 /**
  * The native adapter's translations, without an engine: secrets wrapped and unwrapped, the name and type of
- * a URN, the request timeout reaching the hook, schema secret marks, progress lines routed to the call's
- * resource, and a check failure that names the property without the secret.
+ * a URN, the request timeout reaching the hook, the schema's secret marks, and a check failure that names the
+ * property without the secret.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { test } from "node:test";
 import { withRequestTimeouts } from "../../../provider/native/main";
 import {
-  captureProgress,
   nameOf,
   nativeProvider,
+  outbound,
   requestTimeout,
-  schemaSecrets,
+  served,
   typeOf,
 } from "../../../provider/native/provider";
-import { SCHEMA_FILE } from "../../../provider/native/schemaGen";
 import {
   conceal,
   holdsSecret,
@@ -24,6 +23,7 @@ import {
   secret,
   secretKeysOf,
 } from "../../../provider/native/secrets";
+import { SCHEMA_FILE } from "../../../provider/schema/generate";
 import { testPrivateKey } from "../../support/keys";
 
 const URN = "urn:pulumi:test::proj::hadr:index:DrRelationship::dr";
@@ -49,15 +49,24 @@ test("a URN's name and type token (parent-qualified types too)", () => {
   );
 });
 
-test("the schema's secret marks are what the adapter conceals", () => {
-  const s = schemaSecrets(JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8")));
-  assert.deepEqual(s["hadr:index:DrRelationship"]?.sort(), ["clusterSshKeys", "drUser", "sshKey"]);
-  assert.deepEqual(s["hadr:index:RecoveryPolicy"]?.sort(), [
-    "nodeRootSshKeys",
-    "nodeSshKeys",
-    "rootSshKey",
-    "sshKey",
-  ]);
+test("the plugin serves every kind of the schema and conceals exactly the schema's secret inputs", () => {
+  const schema = JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8"));
+  const kinds = served();
+  assert.deepEqual([...kinds.keys()].sort(), Object.keys(schema.resources).sort());
+  for (const [token, k] of kinds) {
+    const props = schema.resources[token].inputProperties as Record<string, { secret?: boolean }>;
+    const marked = Object.keys(props).filter((p) => props[p]!.secret);
+    assert.deepEqual([...k.engine.kind.secretInputs].sort(), marked.sort(), token);
+    const all = Object.fromEntries(Object.keys(props).map((p) => [p, "v"]));
+    const out = outbound({ ...all, __provider: "code", operationKey: "noop" }, k.engine.kind.secretInputs);
+    assert.deepEqual(
+      Object.keys(out)
+        .filter((p) => isSecret(out[p]))
+        .sort(),
+      marked.sort(),
+    );
+    assert.ok(!("__provider" in out), "no front-end key is returned");
+  }
 });
 
 test("the request's timeout (customTimeouts) reaches the hook; other methods pass through", async () => {
@@ -72,7 +81,7 @@ test("the request's timeout (customTimeouts) reaches the hook; other methods pas
   assert.deepEqual(seen, [90, undefined]);
 });
 
-test("check: bad inputs fail on the narrowest property, nothing secret in a reason, progress to the resource", async () => {
+test("check: bad inputs fail on the narrowest property, nothing secret in a reason", async () => {
   const lines: string[] = [];
   const p = nativeProvider("0.0.0", fs.readFileSync(SCHEMA_FILE, "utf8"), {
     log: async (severity, urn, message) => {
@@ -100,7 +109,5 @@ test("check: bad inputs fail on the narrowest property, nothing secret in a reas
     p.check!("urn:pulumi:s::p::hadr:index:Nope::x", {}, {}),
     /unknown resource type hadr:index:Nope/,
   );
-  captureProgress();
-  console.log("[x] outside any call goes to stderr, not to a resource");
-  assert.deepEqual(lines, []);
+  assert.deepEqual(lines, [], "validation logs nothing");
 });

@@ -1,16 +1,49 @@
 /**
- * The `hadr` Pulumi package schema, generated: each kind's inputs from its engine's zod schema (names,
- * required, kinds, enums), descriptions and object type names from the public TypeScript types
- * (provider/resources/*.ts), outputs from the engine's output key list typed by the class's `declare
- * readonly` properties, secret marks from the class module's `<X>_SECRET_INPUTS`. `npm run schema` writes
- * schema.json; test/unit/native/schema.test.ts fails when it is stale or when the sources disagree.
+ * The `hadr` Pulumi package schema, generated: every engine of the runtime's engine map is a resource
+ * `hadr:index:<kind.type>`; its inputs from the engine's zod schema (names, required, kinds, enums),
+ * descriptions and object type names from the public TypeScript types (provider/resources/*.ts), outputs
+ * from the engine's output key list typed by the class's `declare readonly` properties, secret marks from
+ * the engine's `kind.secretInputs`. `npm run schema` writes schema.json; test/unit/schema.test.ts fails when
+ * it is stale or when the sources disagree.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { KINDS, PACKAGE, typeToken } from "./kinds";
+import { recoveryPolicyInputSchema } from "../engines/kingbase/schema";
+import { drRelationshipSchema } from "../engines/opengauss/schema";
+import { type AnyEngine, engines } from "../runtime";
 import { disagreements, fromJsonSchema, merge, type Prop, type Shape } from "./shapes";
 import { readTsResources, type TsResource } from "./tsShapes";
+
+/** The package name of the type tokens. */
+export const PACKAGE = "hadr";
+
+/** `hadr:index:<name>`. */
+export const typeToken = (name: string): string => `${PACKAGE}:index:${name}`;
+
+/** Each engine's zod input schema, by its kind's type (an engine missing here fails the generator). */
+const INPUT_SCHEMAS: Record<string, z.ZodType> = {
+  DrRelationship: drRelationshipSchema,
+  RecoveryPolicy: recoveryPolicyInputSchema,
+};
+
+/** One resource kind of the package. */
+export interface Kind {
+  /** The type token's last part, also the TypeScript class name. */
+  readonly name: string;
+  /** The engine. */
+  readonly engine: AnyEngine;
+  /** Its zod input schema. */
+  readonly input: z.ZodType;
+}
+
+/** Every engine of the runtime's map as a kind of the package, in map order. */
+export const KINDS: readonly Kind[] = Object.values(engines).map((e) => {
+  const engine = e as unknown as AnyEngine;
+  const input = INPUT_SCHEMAS[engine.kind.type];
+  if (!input) throw new Error(`provider/schema/generate.ts: no zod input schema for ${engine.kind.type}`);
+  return { name: engine.kind.type, engine, input };
+});
 
 /** A Pulumi schema type spec (the subset this package uses). */
 type TypeSpec = Record<string, unknown>;
@@ -102,7 +135,8 @@ export function schemaProblems(
     for (const o of Object.keys(t.outputs))
       if (!computed.includes(o) && !t.inputs.props[o])
         out.push(`${k.name} output ${o}: the class declares it, it is neither an input nor an engine output`);
-    for (const s of t.secrets) if (!t.inputs.props[s]) out.push(`${k.name} secret ${s}: is not an input`);
+    for (const s of k.engine.kind.secretInputs)
+      if (!t.inputs.props[s]) out.push(`${k.name} secret ${s}: is not an input`);
     return out;
   });
 }
@@ -120,10 +154,11 @@ export function packageSchema(
     const t = ts[k.name]!;
     const zod = fromJsonSchema(z.toJSONSchema(k.input, { io: "input", unrepresentable: "any" }) as never);
     const inputs = merge(zod, t.inputs) as Shape & { kind: "object" };
-    const ins = types.properties(inputs.props, k.name, t.secrets);
+    const secrets = k.engine.kind.secretInputs;
+    const ins = types.properties(inputs.props, k.name, secrets);
     const outputs: Record<string, Prop> = { ...inputs.props };
     for (const o of k.engine.keys.outputs) outputs[o] = { ...t.outputs[o]!, required: false };
-    const outs = types.properties(outputs, k.name, t.secrets);
+    const outs = types.properties(outputs, k.name, secrets);
     resources[typeToken(k.name)] = {
       description: t.description,
       inputProperties: ins.properties,

@@ -5,15 +5,16 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { test } from "node:test";
-import { KINDS, typeToken } from "../../../provider/native/kinds";
 import {
+  KINDS,
   packageVersion,
   resourceSources,
   SCHEMA_FILE,
   schemaProblems,
   schemaText,
-} from "../../../provider/native/schemaGen";
-import { readTsResources } from "../../../provider/native/tsShapes";
+  typeToken,
+} from "../../provider/schema/generate";
+import { readTsResources } from "../../provider/schema/tsShapes";
 
 const schema = () => JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8"));
 
@@ -26,7 +27,7 @@ test("the zod schemas, the TypeScript types and the engines' output lists agree"
 });
 
 test("every input and output of each engine is in the schema, secrets marked as the resource classes mark them", () => {
-  // DR_SECRET_INPUTS / POLICY_SECRET_INPUTS of provider/resources, which the dynamic classes mark secret
+  // the engines' kind.secretInputs, which the dynamic classes mark secret too
   const secrets: Record<string, readonly string[]> = {
     DrRelationship: ["sshKey", "clusterSshKeys", "drUser"],
     RecoveryPolicy: ["sshKey", "nodeSshKeys", "rootSshKey", "nodeRootSshKeys"],
@@ -78,8 +79,11 @@ test("the agreement check bites: a renamed, optional, retyped or unknown-secret 
     /acknowledgeDataLoss: zod says boolean, TypeScript says string/,
   );
   const secret = fresh();
-  secret["RecoveryPolicy"]!.secrets.push("password");
-  assert.deepEqual(schemaProblems(secret), ["RecoveryPolicy secret password: is not an input"]);
+  delete secret["RecoveryPolicy"]!.inputs.props["rootSshKey"];
+  assert.deepEqual(schemaProblems(secret), [
+    "RecoveryPolicy input rootSshKey: only the zod schema has it",
+    "RecoveryPolicy secret rootSshKey: is not an input",
+  ]);
   const output = fresh();
   delete output["DrRelationship"]!.outputs["health"];
   assert.deepEqual(schemaProblems(output), [

@@ -1,8 +1,8 @@
 /**
  * Reads the public TypeScript types of the resources (provider/resources/*.ts and the interfaces they name)
  * as {@link Shape}s, syntactically with the TypeScript compiler's parser: each `<Resource>Args` interface
- * (inputs, with their doc comments), each resource class's `declare readonly` outputs, and the
- * `<X>_SECRET_INPUTS` lists. Used by the schema generator and its test only (TypeScript is a dev tool).
+ * (inputs, with their doc comments) and each resource class's `declare readonly` outputs. Used by the schema
+ * generator and its test only (TypeScript is a dev tool).
  */
 import * as fs from "node:fs";
 import type * as TS from "typescript";
@@ -16,8 +16,6 @@ export interface TsResource {
   outputs: Record<string, Prop>;
   /** The class's doc comment. */
   description: string;
-  /** Inputs the class stores as secrets (`<X>_SECRET_INPUTS` of its module). */
-  secrets: string[];
 }
 
 /** Reads the resources declared in `files` (classes extending a Resource, with their Args interfaces). */
@@ -28,23 +26,10 @@ export function readTsResources(files: string[]): Record<string, TsResource> {
   );
   const interfaces = new Map<string, TS.InterfaceDeclaration>();
   const classes: TS.ClassDeclaration[] = [];
-  const secretLists = new Map<TS.SourceFile, string[]>();
   for (const sf of sources) {
     for (const st of sf.statements) {
       if (ts.isInterfaceDeclaration(st)) interfaces.set(st.name.text, st);
       if (ts.isClassDeclaration(st) && st.name) classes.push(st);
-      if (ts.isVariableStatement(st)) {
-        for (const d of st.declarationList.declarations) {
-          if (!ts.isIdentifier(d.name) || !/_SECRET_INPUTS$/.test(d.name.text) || !d.initializer) continue;
-          let init: TS.Expression = d.initializer;
-          if (ts.isAsExpression(init)) init = init.expression;
-          if (ts.isArrayLiteralExpression(init))
-            secretLists.set(
-              sf,
-              init.elements.filter(ts.isStringLiteral).map((e) => e.text),
-            );
-        }
-      }
     }
   }
 
@@ -119,7 +104,6 @@ export function readTsResources(files: string[]): Record<string, TsResource> {
       inputs: { kind: "object", props: members(args.members, false) },
       outputs: members(c.members, true),
       description: docOf(c) ?? "",
-      secrets: secretLists.get(c.getSourceFile()) ?? [],
     };
   }
   return out;
