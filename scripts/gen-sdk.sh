@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Generates the native provider's SDKs from schema.json with `pulumi package gen-sdk` (the CLI
-# scripts/install-pulumi.sh placed): dist/sdk/{nodejs,python,go}. Generated at build, never committed
-# (docs/decisions.md D-native-2). Arguments name the languages (default: nodejs python go).
+# Generates the native provider's SDKs from schema.json: dist/sdk/{nodejs,python,go}. Generated at build,
+# never committed (docs/decisions.md D-native-2). `pulumi package gen-sdk` would ask each language host, but
+# the Node.js and Python hosts this machine can build offline (sdk/v3@v3.68.0) predate GeneratePackage, so
+# scripts/sdkgen (the CLI's own code generators, pkg/v3/codegen at the CLI's version) writes them; it is built
+# once into .tools/sdkgen from the Go module cache the CLI build filled. Arguments name the languages
+# (default: nodejs python go).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CLI=.tools/pulumi/$(node -p 'require("./scripts/pulumi-versions.json").current')/bin/pulumi
-[ -x "$CLI" ] || { echo "[gen-sdk] $CLI is missing: run npm run pulumi:install" >&2; exit 1; }
-langs=("$@")
-[ ${#langs[@]} -gt 0 ] || langs=(nodejs python go)
-export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-export PULUMI_HOME=${PULUMI_HOME:-$PWD/.tools/pulumi-home}
-for l in "${langs[@]}"; do
-  rm -rf "dist/sdk/$l"
-  "$CLI" package gen-sdk schema.json --language "$l" --out dist/sdk >/dev/null
-  echo "[gen-sdk] dist/sdk/$l"
-done
+ROOT=$PWD
+BIN=$ROOT/.tools/sdkgen
+if [ ! -x "$BIN" ] || [ scripts/sdkgen/main.go -nt "$BIN" ] || [ scripts/sdkgen/go.mod -nt "$BIN" ]; then
+  export GOMODCACHE=${GOMODCACHE:-$ROOT/.tools/gopath/pkg/mod} GOCACHE=${GOCACHE:-$ROOT/.tools/gocache}
+  export GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
+  (cd scripts/sdkgen && go build -trimpath -tags osusergo,grpcnotrace -o "$BIN" .)
+  echo "[gen-sdk] built .tools/sdkgen"
+fi
+"$BIN" schema.json dist/sdk "$@"

@@ -59,11 +59,21 @@ build_go() {
   fi
 }
 
+# Also places the host beside the current CLI (.tools/pulumi/<current>/bin, when installed): the CLI expects
+# its bundled language hosts next to itself and warns ("using … from $PATH") when PATH finds them elsewhere.
+beside_cli() {
+  local cli
+  cli=$ROOT_DIR/.tools/pulumi/$(versions current)/bin
+  if [ -d "$cli" ]; then for f in "$@"; do place "$f" "$cli/$(basename "$f")"; done; fi
+}
+
 install_yaml() {
-  local V
+  local V dir
   V=$(versions yamlHost)
-  build_go "$ROOT_DIR/.tools/language-hosts/yaml/$V" "github.com/pulumi/pulumi-yaml@v$V" \
+  dir=$ROOT_DIR/.tools/language-hosts/yaml/$V
+  build_go "$dir" "github.com/pulumi/pulumi-yaml@v$V" \
     github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml "github.com/pulumi/pulumi-yaml/pkg/version.Version=v$V"
+  beside_cli "$dir/pulumi-language-yaml"
 }
 
 install_python() {
@@ -82,6 +92,7 @@ install_python() {
     [ -f "$src" ] || (cd "$ROOT_DIR/.tools" && GOFLAGS=-mod=mod go mod download "github.com/pulumi/pulumi/sdk/v3@v$V")
     install -m 0755 "$src" "$dir/pulumi-language-python-exec"
   fi
+  beside_cli "$dir/pulumi-language-python" "$dir/pulumi-language-python-exec"
   venv=$ROOT_DIR/.tools/python-venv/$SDK
   if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import pulumi" 2>/dev/null; then
     python3 -m venv "$venv"

@@ -181,8 +181,16 @@ export function packageSchema(
     types: Object.fromEntries(Object.entries(types.types).sort(([a], [b]) => a.localeCompare(b))),
     resources,
     language: {
-      nodejs: { packageName: "@pulumi-hadr/hadr", dependencies: { "@pulumi/pulumi": "^3.0.0" } },
-      python: { packageName: "pulumi_hadr", requires: { pulumi: ">=3.0.0,<4.0.0" } },
+      nodejs: {
+        packageName: "@pulumi-hadr/hadr",
+        dependencies: { "@pulumi/pulumi": "^3.0.0" },
+        respectSchemaVersion: true,
+      },
+      python: {
+        packageName: "pulumi_hadr",
+        requires: { pulumi: ">=3.0.0,<4.0.0" },
+        respectSchemaVersion: true,
+      },
       go: {
         importBasePath: "github.com/pulumi-hadr/pulumi-hadr/sdk/go/hadr",
         generateResourceContainerTypes: false,

@@ -8,25 +8,19 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { LabInfo } from "pulumi-hadr-lab";
-import { PulumiWorld, REPO_ROOT } from "../support/pulumi";
+import { cliBinDir, PulumiWorld, REPO_ROOT } from "../support/pulumi";
 import { DR_PASSWORD, drSpec } from "./dr-support";
 import { policySpec } from "./policy-support";
 
 /** The directory holding the `pulumi-resource-hadr` executable of this checkout. */
 export const PLUGIN_DIR = path.join(REPO_ROOT, "plugin");
 
-/** The directory of a language host placed by scripts/install-language-hosts.sh (`yaml`, `python`). */
+/**
+ * The directory of the CLI, holding a language host scripts/install-language-hosts.sh placed beside it
+ * (`yaml`, `python`); throws saying how to install it when it is not there.
+ */
 export function languageHostDir(lang: "yaml" | "python"): string {
-  const versions = JSON.parse(
-    fs.readFileSync(path.join(REPO_ROOT, "scripts", "pulumi-versions.json"), "utf8"),
-  );
-  const dir = path.join(
-    REPO_ROOT,
-    ".tools",
-    "language-hosts",
-    lang,
-    lang === "yaml" ? versions.yamlHost : versions.pythonHost,
-  );
+  const dir = cliBinDir();
   if (!fs.existsSync(path.join(dir, `pulumi-language-${lang}`)))
     throw new Error(
       `${dir}/pulumi-language-${lang} is missing: run \`bash scripts/install-language-hosts.sh ${lang}\``,
@@ -122,16 +116,36 @@ export function yamlProgram(name: string, resources: Record<string, unknown>): s
 /** The DR password of the lab tests. */
 export { DR_PASSWORD };
 
-/** One engine event of `--event-log` (the fields the tests read). */
-export interface EngineEvent {
-  diagnosticEvent?: { urn?: string; message: string; severity: string };
+/** One diagnostic of `pulumi up|preview --json` (the fields the tests read). */
+export interface Diagnostic {
+  urn?: string;
+  message: string;
+  severity: string;
 }
 
-/** The events of an `--event-log` file. */
-export function readEvents(file: string): EngineEvent[] {
-  return fs
-    .readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as EngineEvent);
+/** The top-level JSON values printed one after another (`--json` streams engine events as JSON lines). */
+export function jsonValues(text: string): unknown[] {
+  const out: unknown[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"' && depth > 0) inString = true;
+    else if (c === "{") {
+      if (depth++ === 0) start = i;
+    } else if (c === "}" && depth > 0 && --depth === 0) out.push(JSON.parse(text.slice(start, i + 1)));
+  }
+  return out;
+}
+
+/** The diagnostics of a `--json` run: its engine events' `diagnosticEvent`s, or a summary's `diagnostics`. */
+export function diagnostics(stdout: string): Diagnostic[] {
+  return jsonValues(stdout).flatMap((v) => {
+    const e = v as { diagnosticEvent?: Diagnostic; diagnostics?: Diagnostic[] };
+    return [...(e.diagnosticEvent ? [e.diagnosticEvent] : []), ...(e.diagnostics ?? [])];
+  });
 }

@@ -13,11 +13,11 @@ import { sshExec } from "pulumi-hadr-lab";
 import { keyPieces } from "../support/keys";
 import { DR_PASSWORD, DrHarness } from "./dr-support";
 import {
+  diagnostics,
   languageHostDir,
   NativeProject,
   nativeDrInputs,
   nativePolicyInputs,
-  readEvents,
   yamlProgram,
 } from "./native-support";
 
@@ -36,11 +36,16 @@ const program = (primary: string, mode = "manual") =>
     kb: { type: POLICY, properties: nativePolicyInputs(h.lab, mode) },
   });
 
-/** repmgr.conf of every V8R6 node, with its checksum source: the bytes. */
+/** `<ip> <sha256> <mtime>` of repmgr.conf on every V8R6 node, one line each. */
 async function policyFiles(): Promise<string> {
   const out: string[] = [];
   for (const host of h.lab.clusters["kbv8r6"]!.hosts) {
-    const r = await sshExec(h.lab, host.ip, "kingbase", `sha256sum ${V8R6_CONF}; stat -c %Y ${V8R6_CONF}`);
+    const r = await sshExec(
+      h.lab,
+      host.ip,
+      "kingbase",
+      `echo $(sha256sum ${V8R6_CONF} | cut -d" " -f1) $(stat -c %Y ${V8R6_CONF})`,
+    );
     assert.equal(r.code, 0, r.stderr);
     out.push(`${host.ip} ${r.stdout.trim()}`);
   }
@@ -107,10 +112,10 @@ describe("native provider: a YAML program", { timeout: 40 * 60_000 }, () => {
   });
 
   test("up establishes the pair and applies the policy; progress on the resource, state without provider code or plaintext secret", async () => {
-    const log = path.join(p.world.dir, "up-events.json");
-    await run(["up", "--yes", "--skip-preview", "--event-log", log]);
+    const r = await p.world.ok(["up", "--yes", "--skip-preview", "--json"], { timeoutMs: 900_000 });
+    printed.push(r.stdout, r.stderr);
     assert.deepEqual(await h.stats(), { A: "archive", B: "recovery" });
-    const diags = readEvents(log).flatMap((e) => (e.diagnosticEvent ? [e.diagnosticEvent] : []));
+    const diags = diagnostics(r.stdout);
     const onDr = diags.filter((d) => d.urn?.endsWith(`::${DR}::dr`));
     assert.ok(
       onDr.some((d) => /plan: operation: start A->B/.test(d.message)),
@@ -181,6 +186,8 @@ describe("native provider: a YAML program", { timeout: 40 * 60_000 }, () => {
     );
     const files0 = await h.ourFiles();
     await run(["stack", "init", "refused"]);
+    await p.config("sshKey", h.key, true);
+    await p.config("drPassword", DR_PASSWORD, true);
     try {
       const r = await p.world.run(["import", DR, "dr", file, "--yes"], { timeoutMs: 600_000 });
       assert.notEqual(r.code, 0);
@@ -207,7 +214,7 @@ describe("native provider: a YAML program", { timeout: 40 * 60_000 }, () => {
       `both independent: ${JSON.stringify(stats)}`,
     );
     const now = await policyFiles();
-    const sums = (s: string) => s.split("\n").map((l) => l.split(" ").slice(0, 2).join(" "));
+    const sums = (s: string) => s.split("\n").map((l) => l.split(" ").slice(0, 2).join(" ")); // ip, sha256
     assert.deepEqual(sums(now), sums(pristine), "repmgr.conf restored byte for byte");
   });
 });
