@@ -96,7 +96,7 @@ install_python() {
   venv=$ROOT_DIR/.tools/python-venv/$SDK
   if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import pulumi" 2>/dev/null; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "pulumi==$SDK"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "pulumi==$SDK" setuptools wheel
     stage "venv with pulumi $SDK from PyPI"
   else
     stage "cached venv with pulumi $SDK"

@@ -2,8 +2,10 @@
  * The native provider through the real CLI and the YAML language host, on one established pair: a YAML
  * program declares the DR pair A↔B and a V8R6 policy; preview shows the full per-node plan, `up` establishes
  * (progress lines on the resource's URN in the event log, no provider code and no plaintext secret in the
- * state), `pulumi import` of the running pair and policy into a second stack runs nothing and changes no file,
- * changing `primary` switches over, `destroy` dissolves and restores the policy's file byte for byte.
+ * state), `pulumi import` of the running pair and policy into a second stack runs nothing and changes no file
+ * (and one the adopt guard refuses fails), changing `primary` switches over — first with customTimeouts
+ * shorter than gs_sdr (a deadline error naming node and output file; gs_sdr left running; the next `up`
+ * resumes) —, `destroy` dissolves and restores the policy's file byte for byte.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -29,10 +31,10 @@ let h: DrHarness;
 let p: NativeProject;
 let pristine: string;
 
-/** The program with `primary` as the DR pair's primary and the policy in `mode`. */
-const program = (primary: string, mode = "manual") =>
+/** The program with `primary` as the DR pair's primary, the policy in `mode`, and the pair's resource options. */
+const program = (primary: string, mode = "manual", options?: Record<string, unknown>) =>
   yamlProgram("nativeyaml", {
-    dr: { type: DR, properties: nativeDrInputs(h.lab, primary) },
+    dr: { type: DR, properties: nativeDrInputs(h.lab, primary), ...(options ? { options } : {}) },
     kb: { type: POLICY, properties: nativePolicyInputs(h.lab, mode) },
   });
 
@@ -199,10 +201,29 @@ describe("native provider: a YAML program", { timeout: 40 * 60_000 }, () => {
     }
   });
 
-  test("changing primary to B switches over", async () => {
+  test("changing primary switches over; customTimeouts shorter than gs_sdr: a deadline error naming node and output file, the next up resumes", async () => {
+    p.write({ "Pulumi.yaml": program("B", "manual", { customTimeouts: { update: "25s" } }) });
+    const cut = await p.world.run(["up", "--yes"], { timeoutMs: 900_000 });
+    const said = cut.stdout + cut.stderr;
+    printed.push(said);
+    assert.notEqual(cut.code, 0, "the update passed its deadline");
+    assert.match(said, /switchover A->B/);
+    assert.match(said, /passed our deadline and was left running \(never killed\)/);
+    assert.match(said, /output continues in ~\/\.pulumi-hadr\/\S+\.out on 127\./);
     p.write({ "Pulumi.yaml": program("B") });
-    const out = await run(["up", "--yes"]);
-    assert.match(out, /switchover/);
+    const end = Date.now() + 600_000;
+    for (;;) {
+      const r = await p.world.run(["up", "--yes"], { timeoutMs: 900_000 });
+      printed.push(r.stdout, r.stderr);
+      if (r.code === 0) break;
+      assert.match(
+        r.stdout + r.stderr,
+        /wait|running|lock|state changed since preview/i,
+        "only waits for the running gs_sdr",
+      );
+      assert.ok(Date.now() < end, "up converged within 10 minutes");
+      await new Promise((res) => setTimeout(res, 10_000));
+    }
     assert.deepEqual(await h.stats(), { A: "recovery", B: "archive" });
   });
 
