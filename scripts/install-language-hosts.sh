@@ -20,13 +20,8 @@ stage() { local now; now=$(date +%s); printf '[install-language-hosts] %-46s %4s
 # A real file at $2 with the bytes of $1: a hard link where possible, else a copy.
 place() { rm -f "$2"; ln "$1" "$2" 2>/dev/null || cp -f "$1" "$2"; }
 
-go_env() {
-  export GOPATH=$ROOT_DIR/.tools/gopath GOMODCACHE=$ROOT_DIR/.tools/gopath/pkg/mod GOCACHE=$ROOT_DIR/.tools/gocache
-  export GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
-  if [ -n "${PULUMI_HADR_GO_CACHE:-}" ] && [ -d "$PULUMI_HADR_GO_CACHE" ]; then
-    export GOMODCACHE=$PULUMI_HADR_GO_CACHE/mod GOCACHE=$PULUMI_HADR_GO_CACHE/build
-  fi
-}
+# shellcheck source=go-env.sh
+. "$ROOT_DIR/scripts/go-env.sh"
 
 # Builds Go package $3 of module $2 into directory $1 (binary named after the package's last element);
 # $4 is the -X flag setting the version. Reuses the machine cache; fills it after a build.

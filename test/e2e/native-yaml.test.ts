@@ -65,6 +65,13 @@ function assertNoLeak(printed: string[]): void {
   assert.equal(leaks, 0, "no piece of the SSH key or the DR password anywhere");
 }
 
+/** Writes the import file of the pair with `primary` as its primary: no secret, the key by its file. */
+function writeDrImport(file: string, primary: string): void {
+  const { sshKey: _k, drUser, ...dr } = nativeDrInputs(h.lab, primary);
+  const name = (drUser as { name: string }).name;
+  fs.writeFileSync(file, JSON.stringify({ ...dr, drUser: { name }, sshKeyFile: h.lab.clientKeyPath }));
+}
+
 describe("native provider: a YAML program", { timeout: 40 * 60_000 }, () => {
   const printed: string[] = [];
   const run = async (args: string[]) => {
@@ -139,15 +146,7 @@ describe("native provider: a YAML program", { timeout: 40 * 60_000 }, () => {
   test("pulumi import of the running pair and policy into a new stack runs nothing; its next up neither", async () => {
     const drFile = path.join(p.dir, "dr-import.json");
     const kbFile = path.join(p.dir, "kb-import.json");
-    const { sshKey: _k, drUser, ...dr } = nativeDrInputs(h.lab, "A");
-    fs.writeFileSync(
-      drFile,
-      JSON.stringify({
-        ...dr,
-        drUser: { name: (drUser as { name: string }).name },
-        sshKeyFile: h.lab.clientKeyPath,
-      }),
-    );
+    writeDrImport(drFile, "A");
     const { sshKey: _k2, ...kb } = nativePolicyInputs(h.lab, "manual");
     fs.writeFileSync(kbFile, JSON.stringify({ ...kb, sshKeyFile: h.lab.clientKeyPath }));
     const files0 = await h.ourFiles();
@@ -177,15 +176,7 @@ describe("native provider: a YAML program", { timeout: 40 * 60_000 }, () => {
 
   test("an import the adopt guard refuses (wrong primary) fails and runs nothing", async () => {
     const file = path.join(p.dir, "dr-wrong.json");
-    const { sshKey: _k, drUser, ...dr } = nativeDrInputs(h.lab, "B");
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        ...dr,
-        drUser: { name: (drUser as { name: string }).name },
-        sshKeyFile: h.lab.clientKeyPath,
-      }),
-    );
+    writeDrImport(file, "B");
     const files0 = await h.ourFiles();
     await run(["stack", "init", "refused"]);
     await p.config("sshKey", h.key, true);
