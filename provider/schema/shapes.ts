@@ -60,6 +60,7 @@ export function fromJsonSchema(s: Json): Shape {
 /** `a` and `b` are the same kind of value (a zod union accepting `ts`'s kind counts; `any` matches all). */
 function compatible(zod: Shape, ts: Shape): boolean {
   if (zod.kind === "any" || ts.kind === "any") return true;
+  if (ts.kind === "union") return ts.members.every((m) => compatible(zod, m));
   if (zod.kind === "union") return zod.members.some((m) => compatible(m, ts));
   if (zod.kind === "integer" || zod.kind === "number") return ts.kind === "number";
   return zod.kind === ts.kind;
