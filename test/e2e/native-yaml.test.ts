@@ -1,5 +1,6 @@
 /**
- * The native provider through the real CLI and the YAML language host, on one established pair: a YAML
+ * The native provider through the real CLI and the YAML language host, on one established pair (after a
+ * failing check that must name the property and print no piece of the key or DR password): a YAML
  * program declares the DR pair A↔B and a V8R6 policy; preview shows the full per-node plan, `up` establishes
  * (progress lines on the resource's URN in the event log, no provider code and no plaintext secret in the
  * state), `pulumi import` of the running pair and policy into a second stack runs nothing and changes no file
@@ -104,6 +105,23 @@ describe("native provider: a YAML program", { timeout: 40 * 60_000 }, () => {
     },
     { timeout: 1_200_000 },
   );
+
+  test("a failing check (root next to the key) names the property and prints no piece of a secret", async () => {
+    const bad = nativeDrInputs(h.lab, "A") as { clusters: Record<string, { ssh: Record<string, unknown> }> };
+    bad.clusters["A"]!.ssh["user"] = "root";
+    p.write({ "Pulumi.yaml": yamlProgram("nativeyaml", { dr: { type: DR, properties: bad } }) });
+    for (const args of [
+      ["preview", "--diff"],
+      ["up", "--yes"],
+    ]) {
+      const r = await p.world.run(args, { timeoutMs: 600_000 });
+      printed.push(r.stdout, r.stderr);
+      assert.notEqual(r.code, 0, `pulumi ${args[0]} must fail`);
+      assert.match(r.stdout + r.stderr, /clusters\.A\.ssh\.user/);
+    }
+    assertNoLeak(printed);
+    p.write({ "Pulumi.yaml": program("A") });
+  });
 
   test("preview shows the full per-node plan of both resources and runs nothing", async () => {
     const before0 = await h.ourFiles();
