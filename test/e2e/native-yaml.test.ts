@@ -2,7 +2,7 @@
  * The native provider through the real CLI and the YAML language host, on one established pair (after a
  * failing check that must name the property and print no piece of the key or DR password): a YAML
  * program declares the DR pair A↔B and a V8R6 policy; preview shows the full per-node plan, `up` establishes
- * (progress lines on the resource's URN in the event log, no provider code and no plaintext secret in the
+ * (progress lines as diagnostics of the resource in `up --json`, no provider code and no plaintext secret in the
  * state), `pulumi import` of the running pair and policy into a second stack runs nothing and changes no file
  * (and one the adopt guard refuses fails), changing `primary` switches over — first with customTimeouts
  * shorter than gs_sdr (a deadline error naming node and output file; gs_sdr left running; the next `up`
