@@ -9,10 +9,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BIN=$ROOT/.tools/sdkgen
-if [ ! -x "$BIN" ] || [ scripts/sdkgen/main.go -nt "$BIN" ] || [ scripts/sdkgen/go.mod -nt "$BIN" ]; then
+# rebuilt when its sources' content changes (not their mtimes: a checkout or rebase touches those)
+SUM=$(cat scripts/sdkgen/main.go scripts/sdkgen/go.mod scripts/sdkgen/go.sum | sha256sum | cut -d" " -f1)
+if [ ! -x "$BIN" ] || [ "$(cat "$BIN.sum" 2>/dev/null)" != "$SUM" ]; then
   export GOMODCACHE=${GOMODCACHE:-$ROOT/.tools/gopath/pkg/mod} GOCACHE=${GOCACHE:-$ROOT/.tools/gocache}
   export GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
   (cd scripts/sdkgen && go build -trimpath -tags osusergo,grpcnotrace -o "$BIN" .)
+  echo "$SUM" >"$BIN.sum"
   echo "[gen-sdk] built .tools/sdkgen"
 fi
 "$BIN" schema.json dist/sdk "$@"
