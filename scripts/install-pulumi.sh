@@ -38,14 +38,8 @@ place_plugin() {
   done
 }
 
-go_env() {
-  export GOPATH=$ROOT_DIR/.tools/gopath GOMODCACHE=$ROOT_DIR/.tools/gopath/pkg/mod GOCACHE=$ROOT_DIR/.tools/gocache
-  export GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
-  # Reuse a warm module cache from a previous checkout on this machine when one exists (never required).
-  if [ -n "${PULUMI_HADR_GO_CACHE:-}" ] && [ -d "$PULUMI_HADR_GO_CACHE" ]; then
-    export GOMODCACHE=$PULUMI_HADR_GO_CACHE/mod GOCACHE=$PULUMI_HADR_GO_CACHE/build
-  fi
-}
+# shellcheck source=go-env.sh
+. "$ROOT_DIR/scripts/go-env.sh"
 
 # The checksum database is not reachable from every machine that reaches the module proxy; there,
 # integrity rests on the proxy and on the version check (set GOSUMDB=off yourself to skip the try).

@@ -20,7 +20,8 @@
  *
  * `--quick`: one run each; `--runs N` (default 3); `--cold`: include a lab up from nothing; `--sizes 2,4`:
  * the node counts to measure (the lab is put back to 2 nodes at the end); `--pairs 2`: add the pairs section;
- * `--only LIST`: run only these sections (comma list of plan, sizes, pairs; `--only pairs` implies `--pairs 2`).
+ * `--only LIST`: run only these sections (comma list of plan, sizes, pairs, native; `--only pairs` implies
+ * `--pairs 2`). `native`: the native provider (a YAML program) next to the dynamic one, preview and up create.
  */
 
 import * as fs from "node:fs";
@@ -36,7 +37,9 @@ import { readCluster } from "../../provider/engines/opengauss/reads";
 import { drContext } from "../../provider/engines/opengauss/remote";
 import { validateDrRelationship } from "../../provider/engines/opengauss/schema";
 import { DR_PASSWORD, DrHarness, drSpec, until } from "../e2e/dr-support";
+import { NativeProject, nativeDrInputs, yamlProgram } from "../e2e/native-support";
 import { TestProject } from "../support/project";
+import type { PulumiWorld } from "../support/pulumi";
 import {
   heading,
   interleave,
@@ -53,7 +56,7 @@ import {
 import { RssSampler, SshLogCounter, sleep, Writer } from "./probes";
 
 /** Sections `--only` can select. */
-const SECTIONS = ["plan", "sizes", "pairs"] as const;
+const SECTIONS = ["plan", "sizes", "pairs", "native"] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** Command-line options. */
@@ -227,7 +230,7 @@ function hookSeconds(text: string): number {
  * can look at its output (a failure is noted in the series, never thrown).
  */
 async function measuredCli(
-  p: TestProject,
+  p: { world: PulumiWorld },
   args: string[],
   s: Series,
   counter: SshLogCounter,
@@ -408,6 +411,79 @@ async function previewSection(h: DrHarness, opts: Options, withPolicy: boolean, 
   ];
   if (policy)
     out.push(ratio(`[${tag}] RecoveryPolicy preview / engine baseline`, sKb.seconds, sEmpty.seconds));
+  for (const r of out) printRatio(r);
+  ratios.push(...out);
+}
+
+/**
+ * Section: the native provider (`hadr:index:DrRelationship` from a YAML program) next to the dynamic one (the
+ * JavaScript program): preview of a create and `up` create of the same pair, with the do-nothing baselines of
+ * both (a program declaring nothing in each language, and one do-nothing dynamic resource).
+ */
+async function nativeSection(opts: Options): Promise<void> {
+  const h = await DrHarness.setup("benchnative");
+  cleanups.push(() => h.dispose());
+  const counter = SshLogCounter.forLab(h.lab);
+  const empty = await project("benchnativeempty", EMPTY_PROGRAM);
+  await empty.config("sshKey", h.key, true);
+  await empty.config("dr", JSON.stringify(h.spec()));
+  const noop = await project("benchnativenoop", NOOP_DYNAMIC_PROGRAM);
+  const yamlEmpty = await NativeProject.create("benchyamlempty", {
+    "Pulumi.yaml": yamlProgram("benchyamlempty", {}),
+  });
+  const native = await NativeProject.create("benchyaml", {
+    "Pulumi.yaml": yamlProgram("benchyaml", {
+      dr: { type: "hadr:index:DrRelationship", properties: nativeDrInputs(h.lab) },
+    }),
+  });
+  cleanups.push(
+    () => yamlEmpty.dispose(),
+    () => native.dispose(),
+  );
+  for (const p of [yamlEmpty, native]) {
+    await p.config("sshKey", h.key, true);
+    await p.config("drPassword", DR_PASSWORD, true);
+  }
+  const sEmpty = series("pulumi preview, JavaScript program declaring nothing (engine baseline)");
+  const sNoop = series("pulumi preview, one do-nothing dynamic resource (dynamic baseline)");
+  const sYaml = series("pulumi preview, YAML program declaring nothing (YAML baseline)");
+  const sDyn = series("pulumi preview, DrRelationship create, dynamic (JavaScript)");
+  const sNat = series("pulumi preview, DrRelationship create, native (YAML)");
+  const uDyn = series("pulumi up create, dynamic");
+  const uNat = series("pulumi up create, native");
+  const destroyNative = async (notes: string[]) => {
+    const d = await native.world.run(["destroy", "--yes", "--skip-preview"], { timeoutMs: 900_000 });
+    if (d.code !== 0) notes.push(`native destroy failed (exit ${d.code}): ${lastLines(d.stdout + d.stderr)}`);
+  };
+  await dissolve(h, sDyn.notes);
+  for (const w of [empty.world, noop.world, yamlEmpty.world, native.world]) await w.run(["preview"]); // warm-up
+  await interleave(opts.runs, [
+    async () => void (await measuredCli(empty, ["preview"], sEmpty, counter)),
+    async () => void (await measuredCli(noop, ["preview"], sNoop, counter)),
+    async () => void (await measuredCli(yamlEmpty, ["preview"], sYaml, counter)),
+    async () => void (await measuredCli(h.project, ["preview"], sDyn, counter)),
+    async () => void (await measuredCli(native, ["preview"], sNat, counter)),
+  ]);
+  await interleave(opts.runs, [
+    async () => {
+      await measuredCli(h.project, ["up", "--yes", "--skip-preview"], uDyn, counter);
+      await settleTo(h, "pair established", healthy, uDyn.notes);
+      await dissolve(h, uDyn.notes);
+    },
+    async () => {
+      await measuredCli(native, ["up", "--yes", "--skip-preview"], uNat, counter);
+      await settleTo(h, "pair established", healthy, uNat.notes);
+      await destroyNative(uNat.notes);
+      await dissolve(h, uNat.notes);
+    },
+  ]);
+  heading("native provider vs dynamic provider");
+  for (const s of [sEmpty, sNoop, sYaml, sDyn, sNat, uDyn, uNat]) printSeries(s);
+  const out = [
+    ratio("native preview (create) / dynamic preview (create)", sNat.seconds, sDyn.seconds, 1.0),
+    ratio("native up create / dynamic up create", uNat.seconds, uDyn.seconds, 1.0),
+    ratio("YAML baseline / engine baseline", sYaml.seconds, sEmpty.seconds),
+  ];
   for (const r of out) printRatio(r);
   ratios.push(...out);
 }
@@ -742,6 +818,7 @@ async function main(): Promise<void> {
   const byNodes = new Map<number, Awaited<ReturnType<typeof topologySection>>>();
   try {
     if (run("sizes")) for (const nodes of opts.sizes) byNodes.set(nodes, await topologySection(nodes, opts));
+    if (run("native")) await nativeSection(opts);
     if (run("pairs") && opts.pairs === 2) await pairsSection(opts);
     else if (run("pairs")) row("two DR pairs in one stack", "not measured: run with --pairs 2");
   } finally {

@@ -47,6 +47,7 @@ const ALLOWED: Record<string, string[]> = {
   index: ["errors", "resources"],
   cli: ["errors", "core", "dynamic", "runtime", "engines/*"],
   policy: [],
+  schema: ["core", "runtime", "engines/*"],
 };
 
 /** The rule name a layer falls under. */
