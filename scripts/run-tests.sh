@@ -62,10 +62,12 @@ fi
 # Minutes a file takes on a quiet machine (measured; a file not listed counts 5): the deal is longest first.
 weight() {
   case "$1" in
-    *e2e/dr-releases*) echo 12 ;; *e2e/dr-interrupted*) echo 7 ;; *e2e/dr-relationship*) echo 7 ;;
-    *e2e/native*) echo 8 ;; *e2e/policy-recovery*) echo 9 ;; *e2e/dr-disasters*) echo 6 ;;
-    *e2e/dr-drill*) echo 6 ;; *e2e/dr-jump*) echo 5 ;; *e2e/policy-pack*) echo 4 ;; *e2e/dr-fencing*) echo 8 ;; *e2e/new-user*) echo 5 ;;
-    *canary/* | *integration/*) echo 1 ;; *) echo 4 ;;
+    *e2e/dr-releases*) echo 14 ;; *e2e/dr-relationship*) echo 11 ;; *e2e/dr-disasters*) echo 7 ;;
+    *e2e/dr-interrupted*) echo 7 ;; *e2e/dr-drill*) echo 6 ;; *e2e/user-toolchain*) echo 5 ;;
+    *e2e/dr-fencing*) echo 5 ;; *e2e/native-yaml*) echo 4 ;; *e2e/native-sdk*) echo 4 ;;
+    *e2e/dr-adopt*) echo 4 ;; *e2e/dr-jump*) echo 3 ;; *e2e/dr-import*) echo 3 ;;
+    *e2e/policy-pack*) echo 3 ;; *e2e/policy-recovery*) echo 3 ;; *e2e/recovery-policy*) echo 3 ;;
+    *canary/* | *integration/*) echo 1 ;; *) echo 2 ;;
   esac
 }
 base_net=${HADR_LAB_NET:-0}
