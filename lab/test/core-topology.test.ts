@@ -29,7 +29,7 @@ test("default topology: clusters, names and 127.<net>.x.y addresses", { timeout:
       ["A", "opengauss", ["oga1@127.20.1.1", "oga2@127.20.1.2", "oga3@127.20.1.3"]],
       ["B", "opengauss", ["ogb1@127.20.2.1", "ogb2@127.20.2.2", "ogb3@127.20.2.3"]],
       ["kbv8r3", "kingbase-v8r3", ["kb3n1@127.20.3.1", "kb3n2@127.20.3.2"]],
-      ["kbv8r6", "kingbase-v8r6", ["kb6n1@127.20.4.1", "kb6n2@127.20.4.2"]],
+      ["kbv8r6", "kingbase-v8r6", ["kb6n1@127.20.4.1", "kb6n2@127.20.4.2", "kb6n3@127.20.4.3"]],
     ],
   );
   assert.equal(c[0]!.hosts[0]!.fsRoot, "/r/hosts/127.20.1.1/fs");
@@ -67,7 +67,7 @@ test("--pairs 2 adds clusters C and D on their own octets; every address is uniq
       ["C", "opengauss", ["ogc1@127.7.5.1/127.7.15.1", "ogc2@127.7.5.2/127.7.15.2"]],
       ["D", "opengauss", ["ogd1@127.7.6.1/127.7.16.1", "ogd2@127.7.6.2/127.7.16.2"]],
       ["kbv8r3", "kingbase-v8r3", ["kb3n1@127.7.3.1/-", "kb3n2@127.7.3.2/-"]],
-      ["kbv8r6", "kingbase-v8r6", ["kb6n1@127.7.4.1/-", "kb6n2@127.7.4.2/-"]],
+      ["kbv8r6", "kingbase-v8r6", ["kb6n1@127.7.4.1/-", "kb6n2@127.7.4.2/-", "kb6n3@127.7.4.3/-"]],
     ],
   );
   const max = topology({ root: "/r", net: 7, nodes: 8, pairs: 2, sshPort: 22 }).flatMap((x) => x.hosts);

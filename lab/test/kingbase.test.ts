@@ -505,7 +505,7 @@ test("V8R6 recovery='standby': a failed standby comes back streaming; a returnin
 
 test("V8R6 recovery='automatic': the old primary is rewound and rejoins; rows written on the new primary reach it", {
   skip,
-  timeout: 300_000,
+  timeout: 480_000,
 }, async () => {
   try {
     const [n1, n2, n3] = r6 as [string, string, string];
@@ -518,7 +518,7 @@ test("V8R6 recovery='automatic': the old primary is rewound and rejoins; rows wr
     const primary = await waitPrimary([n2, n3], 60_000);
     await sql(primary, "insert into lab_rows values (2)");
     await labCli(["fault", "host-up", n1]);
-    const log = await waitHamgr(n1, /NODE REJOIN successful|auto-recovery of .* failed/, 90_000);
+    const log = await waitHamgr(n1, /NODE REJOIN successful|auto-recovery of .* failed/, 240_000);
     assert.match(log, /\[NOTICE\] \[thread pid: \d+\] NODE REJOIN successful/);
     assert.equal(await waitSql(n1, "select pg_is_in_recovery()", "t"), "t");
     assert.equal(await waitSql(n1, "select string_agg(x::text, ',' order by x) from lab_rows", "1,2"), "1,2");

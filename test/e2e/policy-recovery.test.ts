@@ -118,7 +118,7 @@ describe("V8R6: each recovery mode on a real failover", { timeout: 1_200_000 }, 
     const primary = await newPrimary([n2, n3]);
     assert.equal(await sql(primary, "insert into probe values (2); select count(*) from probe"), "2");
     await hostPower("up", n1);
-    await waitFor("the old primary streaming again", 120_000, async () =>
+    await waitFor("the old primary streaming again", 240_000, async () =>
       (await sql(n1, "select pg_is_in_recovery()")) === "t" ? true : null,
     );
     await waitFor("row 2 on the rejoined node", 30_000, async () =>

@@ -63,6 +63,9 @@ export function repmgrConf(node: V8R6NodeSpec): string {
     "location='default'",
     "priority=100",
     "use_scmd=0",
+    // lab-tuned (vendor default 60 s): how long `repmgr node rejoin` waits for the rewound node to attach; a
+    // loaded test machine (CI runs labs side by side on 2 cores) can take longer than the default
+    "standby_reconnect_timeout=180",
   ];
   return `${lines.join("\n")}\n`;
 }
