@@ -40,7 +40,7 @@ test("default topology: clusters, names and 127.<net>.x.y addresses", { timeout:
       ["127.20.11.1", "127.20.11.2", "127.20.11.3"],
       ["127.20.12.1", "127.20.12.2", "127.20.12.3"],
       ["-", "-"],
-      ["-", "-"],
+      ["-", "-", "-"],
     ],
   );
   assert.equal(streamIpFor("127.20.3.1"), undefined);
