@@ -70,8 +70,10 @@ weight() {
     *canary/* | *integration/*) echo 1 ;; *) echo 2 ;;
   esac
 }
+# Lane 0 uses the caller's lab (the one the lab self-tests used and the teardown takes down); lane i > 0 the
+# net after it and a root of its own (the lab's default root is /var/tmp/pulumi-hadr-lab).
 base_net=${HADR_LAB_NET:-0}
-base_root=${HADR_LAB_ROOT:-/var/tmp/hadr-lab}
+base_root=${HADR_LAB_ROOT:-/var/tmp/pulumi-hadr-lab}
 declare -a load files_of
 for ((i = 0; i < lanes; i++)); do load[i]=0; files_of[i]=""; done
 while read -r w f; do
@@ -86,7 +88,7 @@ pids=()
 for ((i = 0; i < lanes; i++)); do
   [ -n "${files_of[i]}" ] || continue
   (
-    export HADR_LAB_NET=$((base_net + i)) HADR_LAB_ROOT="$base_root$([ "$i" -gt 0 ] && echo "-lane$i")"
+    if [ "$i" -gt 0 ]; then export HADR_LAB_NET=$((base_net + i)) HADR_LAB_ROOT="$base_root-lane$i"; fi
     rc=0
     # shellcheck disable=SC2086
     node --test --test-concurrency=1 --test-timeout=2700000 --test-reporter=spec ${files_of[i]} || rc=$?
