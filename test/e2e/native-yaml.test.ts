@@ -211,7 +211,7 @@ describe("native provider: a YAML program", { timeout: 40 * 60_000 }, () => {
   });
 
   test("changing primary switches over; customTimeouts shorter than gs_sdr: a deadline error naming node and output file, the next up resumes", async () => {
-    p.write({ "Pulumi.yaml": program("B", "manual", { customTimeouts: { update: "25s" } }) });
+    p.write({ "Pulumi.yaml": program("B", "manual", { customTimeouts: { update: "5s" } }) });
     const cut = await p.world.run(["up", "--yes"], { timeoutMs: 900_000 });
     const said = cut.stdout + cut.stderr;
     printed.push(said);
