@@ -102,9 +102,11 @@ for p in "${pids[@]}"; do wait "$p" || rc=1; done
 # A lane's exit status is its `node --test` status (pipefail): sum the counts for one closing line.
 pass=0 fail=0
 for l in "$logs"/lane*.log; do
-  grep -q "ℹ fail [1-9]" "$l" && rc=1
+  grep -qE "ℹ (fail|cancelled) [1-9]" "$l" && rc=1
   pass=$((pass + $(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$l" | tail -1 | grep . || echo 0)))
   fail=$((fail + $(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$l" | tail -1 | grep . || echo 0)))
+  # a test cancelled by a failed hook did not pass either
+  fail=$((fail + $(sed -n 's/^ℹ cancelled \([0-9]*\)$/\1/p' "$l" | tail -1 | grep . || echo 0)))
 done
 rm -rf "$logs"
 echo "lanes: $pass passed, $fail failed"
