@@ -2,6 +2,9 @@ import { z } from "zod";
 import type { PropertyFailure } from "../errors";
 import { propertyPath } from "./issues";
 
+/** The armour line a PEM or OpenSSH private key starts with (RSA, EC, OPENSSH, PKCS#8, …). */
+const PRIVATE_KEY_HEADER = /-{5}BEGIN [A-Z ]*PRIVATE KEY-{5}/;
+
 /** `SHA256:<base64 without padding>` as `ssh-keygen -lf` prints an ed25519/ecdsa/rsa host key fingerprint. */
 export const HOST_KEY_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
@@ -21,7 +24,7 @@ export const sshKeySchema = z
     privateKey: z
       .string()
       .min(1, "must be the private key text (not a path)")
-      .refine((k) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k), "must be a PEM/OpenSSH private key text"),
+      .refine((k) => PRIVATE_KEY_HEADER.test(k), "must be a PEM/OpenSSH private key text"),
     /** Passphrase of the private key, if any (secret). */
     passphrase: z.string().optional(),
   })
@@ -107,7 +110,7 @@ export type SshLogin = z.infer<typeof sshLoginSchema>;
  * parser's own message is never used, so no byte of the key can reach a failure.
  */
 export function privateKeyProblem(key: string, passphrase: string | undefined): string | null {
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) return null; // reported by the schema itself
+  if (!PRIVATE_KEY_HEADER.test(key)) return null; // reported by the schema itself
   const { utils } = require("ssh2") as typeof import("ssh2");
   let parsed: ReturnType<typeof utils.parseKey>;
   try {

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { unusableKey } from "../support/pem";
 import { TestProject } from "../support/project";
 import { DR_PASSWORD, DrHarness } from "./dr-support";
 
@@ -78,11 +79,7 @@ describe("bad input never reaches a host", { timeout: 20 * 60_000 }, () => {
     timeout: 300_000,
   }, async () => {
     const body = "Q2FyZWxlc3NVc2VyR2FyYmFnZUtleU1hdGVyaWFs";
-    await h.project.config(
-      "sshKey",
-      `-----BEGIN ${"OPENSSH"} PRIVATE KEY-----\n${body}\n-----END ${"OPENSSH"} PRIVATE KEY-----\n`,
-      true,
-    );
+    await h.project.config("sshKey", unusableKey(body), true);
     const pre = await h.pulumiRun(["preview"]);
     assert.notEqual(pre.code, 0);
     assert.match(pre.out, /sshKey\.privateKey.*not a usable private key/);

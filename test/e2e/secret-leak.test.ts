@@ -17,6 +17,7 @@ import { gunzipSync } from "node:zlib";
 import type { LabInfo } from "pulumi-hadr-lab";
 import { ensureLab } from "pulumi-hadr-lab";
 import { keyPieces, testPrivateKey } from "../support/keys";
+import { unusableKey } from "../support/pem";
 import { TestProject } from "../support/project";
 import { type CliChoice, cliVersion } from "../support/pulumi";
 import { DR_PASSWORD, drSpec } from "./dr-support";
@@ -48,7 +49,7 @@ function garbageKey(): string {
     .toString("base64")
     .match(/.{1,70}/g)!
     .join("\n");
-  return `-----BEGIN ${"OPENSSH"} PRIVATE KEY-----\n${body}\n-----END ${"OPENSSH"} PRIVATE KEY-----\n`;
+  return unusableKey(body);
 }
 
 /** Every file under `dir` as text (gzip-compressed ones unpacked). */

@@ -21,6 +21,7 @@ import { type Fleet, fleetOf } from "../../provider/transport/fleet";
 import { Redactor, SECRET_MASK, shellQuote } from "../../provider/transport/redact";
 import { readRemoteFiles, sha256Of, writeRemoteFile } from "../../provider/transport/remoteFiles";
 import { SshSession, type SshTarget } from "../../provider/transport/ssh";
+import { unusableKey } from "../support/pem";
 
 let lab: LabInfo;
 let key: string;
@@ -83,10 +84,7 @@ test("a refused key is SshAuthError, a closed port SshConnectError (retryable)",
   const other = fs.readFileSync(path.join(dir, "k"), "utf8");
   fs.rmSync(dir, { recursive: true });
   await assert.rejects(
-    SshSession.open(
-      target(0, { privateKey: `-----BEGIN ${"OPENSSH"} PRIVATE KEY-----\nnot a key\n` }),
-      new Redactor([]),
-    ),
+    SshSession.open(target(0, { privateKey: unusableKey("not a key", false) }), new Redactor([])),
     (e: unknown) => {
       assert.ok(e instanceof SshAuthError);
       assert.match(e.message, /cannot use the private key/);

@@ -14,6 +14,7 @@ import { validateRecoveryPolicy } from "../../provider/engines/kingbase/schema";
 import { validateDrRelationship } from "../../provider/engines/opengauss/schema";
 import { fleetOf } from "../../provider/transport/fleet";
 import { keyPieces, testPrivateKey } from "../support/keys";
+import { unusableKey } from "../support/pem";
 import { fixture } from "./opengauss/fixtures";
 
 const KEY = testPrivateKey();
@@ -123,7 +124,7 @@ test("DrRelationship: a bad jump host is reported on its narrowest path; proxySs
         {
           sshKey: { privateKey: KEY },
           proxySshKey: {
-            privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAnotakey\n-----END OPENSSH PRIVATE KEY-----",
+            privateKey: unusableKey("AAAAnotakey"),
           },
         },
       ),
@@ -187,8 +188,8 @@ function policy(ssh: Record<string, unknown>, extra: Record<string, unknown> = {
     engine: "kingbase-v8r6",
     mode: "standby",
     nodes: [
-      { host: "10.0.0.1", ssh: { hostKeys: { "10.0.0.1": FP }, ...ssh } },
-      { host: "10.0.0.2", ssh: { hostKeys: { "10.0.0.2": FP } } },
+      { host: "127.0.9.1", ssh: { hostKeys: { "127.0.9.1": FP }, ...ssh } },
+      { host: "127.0.9.2", ssh: { hostKeys: { "127.0.9.2": FP } } },
     ],
     ...extra,
   };
@@ -204,7 +205,7 @@ test("RecoveryPolicy: nodes[i].ssh.proxy and agent, with the same rules and path
 
   process.env.SSH_AUTH_SOCK = socket;
   const agent = validateRecoveryPolicy(
-    policy({ agent: true }, { nodeSshKeys: { "10.0.0.2": { privateKey: KEY } } }),
+    policy({ agent: true }, { nodeSshKeys: { "127.0.9.2": { privateKey: KEY } } }),
   );
   assert.ok(agent.ok);
   assert.equal(agent.args.nodes[0]!.ssh.agentSocket, socket);
@@ -231,7 +232,7 @@ test("a fleet masks the jump host's key material in everything it reports", () =
   const f = fleetOf(
     [
       {
-        host: "10.0.0.1",
+        host: "127.0.9.1",
         port: 22,
         username: "omm",
         privateKey: KEY,

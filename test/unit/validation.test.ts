@@ -9,6 +9,7 @@ import { parseOmStatus } from "../../provider/engines/opengauss/parsers/omStatus
 import { validateDrRelationship } from "../../provider/engines/opengauss/schema";
 import { topologyMismatches } from "../../provider/engines/opengauss/topology";
 import { keyBodyLines, testPrivateKey } from "../support/keys";
+import { unusableKey } from "../support/pem";
 import { fingerprint, fixture } from "./opengauss/fixtures";
 
 function substrings(s: string, n: number): string[] {
@@ -31,7 +32,7 @@ test("a garbage key inside valid PEM headers is refused at check, and no 4-chara
 });
 
 test("the key problem is reported at clusterSshKeys.<name>.privateKey / sshKey.privateKey, the key never quoted", () => {
-  const bad = `-----BEGIN ${"OPENSSH"} PRIVATE KEY-----\nZm9vYmFyYmF6cXV4cXV1eA==\n-----END ${"OPENSSH"} PRIVATE KEY-----\n`;
+  const bad = unusableKey("Zm9vYmFyYmF6cXV4cXV1eA==");
   const base = {
     clusters: {
       A: { xml: fixture("cluster-A.xml"), ssh: { insecure: true } },
