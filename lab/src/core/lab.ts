@@ -292,6 +292,187 @@ async function removeHosts(root: string, hosts: LabHost[]): Promise<void> {
   if (left.length) throw new Error(`removed hosts left traces: ${left.join("; ")}`);
 }
 
+/** What `up` settles on before it touches a host: the topology, each openGauss cluster's OM release. */
+interface UpPlan {
+  nodes: number;
+  pairs: number;
+  portBase: number;
+  engines: LabEngine[];
+  sshPort: number;
+  clusters: LabClusterSpec[];
+  hosts: LabHost[];
+  omReleases: Record<string, string>;
+}
+
+/** Fails when an existing lab was brought up on another net or with other privileges. */
+function assertCompatible(root: string, prev: LabState | undefined, net: number, asRoot: boolean): void {
+  if (prev && prev.net !== net) {
+    throw new Error(
+      `the lab at ${root} uses HADR_LAB_NET=${prev.net}; run \`lab down\` first or set HADR_LAB_NET`,
+    );
+  }
+  if (prev && prev.asRoot !== asRoot) {
+    throw new Error(
+      `the lab at ${root} was brought up ${prev.asRoot ? "as root" : "without root"}; run lab down first`,
+    );
+  }
+}
+
+/** The options of this `up` over what the previous one kept (an option left out keeps its old value). */
+function planUp(env: LabEnv, prev: LabState | undefined, opts: UpOptions): UpPlan {
+  const { root, net, asRoot } = env;
+  const nodes = opts.nodes ?? prev?.nodes ?? DEFAULT_NODES;
+  const pairs = opts.pairs ?? prev?.pairs ?? DEFAULT_PAIRS;
+  const portBase = opts.portBase ?? prev?.portBase ?? DEFAULT_PORT_BASE;
+  if (!Number.isInteger(portBase) || portBase < 1024 || portBase > 65000) {
+    throw new Error(`--port-base must be an integer 1024..65000, got ${portBase}`);
+  }
+  const sshPort = sshPortFor(asRoot);
+  const clusters = topology({ root, net, nodes, pairs, sshPort });
+  const ogNames = clusters.filter((c) => c.engine === "opengauss").map((c) => c.name);
+  const omReleases: Record<string, string> = {};
+  for (const c of ogNames) omReleases[c] = prev?.outputs[c]?.omVersion ?? DEFAULT_OM_RELEASE;
+  if (opts.omVersion !== undefined) Object.assign(omReleases, parseOmVersionOption(opts.omVersion, ogNames));
+  const engines = opts.engines ?? [...ALL_ENGINES];
+  return { nodes, pairs, portBase, engines, sshPort, clusters, hosts: allHosts(clusters), omReleases };
+}
+
+/** Runs the provisioners' `down` on clusters, reporting (not throwing) each failure. */
+async function provisionersDown(
+  ctx: LabContext,
+  clusters: LabClusterSpec[],
+  onError: (message: string) => void,
+): Promise<void> {
+  for (const c of clusters) {
+    try {
+      await PROVISIONERS[c.engine].down(ctx, c);
+    } catch (e) {
+      onError(`${c.name}: provisioner down failed: ${(e as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Tears down what the new topology no longer has: every engine when the node count or port base changed (hosts
+ * the new topology lacks are removed), only the dropped pairs' clusters when the pair count changed. Returns the
+ * provisioners' outputs that still hold.
+ */
+async function reshape(
+  env: LabEnv,
+  prev: LabState,
+  plan: UpPlan,
+  stage: (name: string) => void,
+): Promise<LabState["outputs"]> {
+  const { root, log } = env;
+  if (prev.nodes !== plan.nodes || prev.portBase !== plan.portBase) {
+    log(
+      `topology changed (nodes ${prev.nodes}→${plan.nodes}, portBase ${prev.portBase}→${plan.portBase}): rebuilding engines`,
+    );
+    await provisionersDown(makeContext(prev, log), clustersOf(prev), log);
+    const keep = new Set(plan.hosts.map((h) => h.ip));
+    await removeHosts(
+      root,
+      allHosts(clustersOf(prev)).filter((h) => !keep.has(h.ip)),
+    );
+    stage("topology change");
+    return {};
+  }
+  if (prev.pairs === plan.pairs) return prev.outputs;
+  // only the clusters of the dropped pairs go (the others keep their engines and any DR state)
+  const names = new Set(plan.clusters.map((c) => c.name));
+  const gone = clustersOf(prev).filter((c) => !names.has(c.name));
+  log(
+    `pairs changed (${prev.pairs}→${plan.pairs})${gone.length ? `: removing clusters ${gone.map((c) => c.name).join(", ")}` : ""}`,
+  );
+  await provisionersDown(makeContext(prev, log), gone, log);
+  const outputs = { ...prev.outputs };
+  for (const c of gone) delete outputs[c.name];
+  await removeHosts(root, allHosts(gone));
+  stage("pairs change");
+  return outputs;
+}
+
+/** The lab's OS users (created as root; the current user stands in for them otherwise). */
+async function labUsers(env: LabEnv): Promise<{ users: LabState["users"]; clusterGid: number | undefined }> {
+  if (env.asRoot) {
+    const users = await ensureUsers();
+    const clusterGid = groupId(LAB_GROUP);
+    await ensureSudoers();
+    ensureRunSshd();
+    registerLab(env.root);
+    return { users, clusterGid };
+  }
+  const users = currentUserAsLabUsers();
+  env.log(
+    `unprivileged lab: sshd on port 2222, ${users.omm.name} stands in for omm and kingbase, hosts share the ` +
+      "machine's /home, /etc/cron.d and /dev/shm (each host's HOME is <root>/hosts/<ip>/fs/home/<user>; " +
+      "ssh between hosts needs `ssh -F $HOME/.ssh/config`), no root login, no sudo. " +
+      "For the full lab run it as root: sudo -E npm run lab -- up",
+  );
+  return { users, clusterGid: undefined };
+}
+
+/** Every host's file tree, authorized keys, namespace (as root) and sshd, started or reloaded when changed. */
+async function startHosts(
+  state: LabState,
+  plan: UpPlan,
+  keys: { client: string; cluster: string },
+): Promise<void> {
+  const { root, asRoot, users } = state;
+  const client = readPublicKey(`${keys.client}.pub`);
+  const cluster = readPublicKey(`${keys.cluster}.pub`);
+  const clientLine = `${client.type} ${client.blob} pulumi-hadr-lab-client`;
+  const clusterLine = `${cluster.type} ${cluster.blob} pulumi-hadr-lab-cluster`;
+  const sshCfg = sshClientConfig(state);
+  await Promise.all(
+    plan.hosts.map(async (h) => {
+      prepareHostFs(state, h, sshCfg);
+      const logins = loginUsers(state, plan.clusters, h);
+      const ak: Record<string, string[]> = {};
+      for (const u of logins) ak[u] = u === "root" ? [clientLine] : [clientLine, clusterLine];
+      writeAuthorizedKeys(root, h.ip, ak);
+      const changed = writeSshdConfig({
+        root,
+        host: h,
+        allowUsers: logins,
+        rootLogin: logins.includes("root"),
+        home: asRoot ? undefined : path.join(hostFsDirs(h.fsRoot).home, users.omm.name),
+      });
+      if (asRoot) {
+        const holderWasUp = holderPid(root, h.ip) !== undefined;
+        if (!holderWasUp) await stopSshd(root, h.ip); // an sshd in a lost namespace would see the wrong /home
+        await ensureNamespace(root, h);
+      }
+      const s = await startSshd(root, h, asRoot);
+      if (!s.started && changed) await reloadSshd(root, h);
+    }),
+  );
+}
+
+/**
+ * Runs the selected engines' provisioners (engines side by side, an engine's clusters in turn) and records each
+ * cluster's outputs in state; returns the failures, one line per cluster.
+ */
+async function provision(state: LabState, plan: UpPlan, log: (m: string) => void): Promise<string[]> {
+  const ctx = { ...makeContext(state, log), omReleases: plan.omReleases };
+  const errors: string[] = [];
+  await Promise.all(
+    plan.engines.map(async (engine) => {
+      for (const c of plan.clusters.filter((x) => x.engine === engine)) {
+        const t0 = Date.now();
+        try {
+          state.outputs[c.name] = await PROVISIONERS[engine].up(ctx, c);
+          log(`provisioner ${engine} cluster ${c.name}: ${((Date.now() - t0) / 1000).toFixed(2)}s`);
+        } catch (e) {
+          delete state.outputs[c.name];
+          errors.push(`${engine} (cluster ${c.name}): ${(e as Error).message}`);
+        }
+      }
+    }),
+  );
+  return errors;
+}
+
 /**
  * Brings the lab up (idempotent): packages, users, keys, per-host namespaces and sshd, tools copy, then the
  * selected engines' provisioners. Writes state.json and lab.json and returns the LabInfo.
@@ -308,91 +489,13 @@ export async function labUp(env: LabEnv, opts: UpOptions = {}): Promise<{ info: 
     t.stage("packages");
 
     const prev = readState(root);
-    if (prev && prev.net !== net) {
-      throw new Error(
-        `the lab at ${root} uses HADR_LAB_NET=${prev.net}; run \`lab down\` first or set HADR_LAB_NET`,
-      );
-    }
-    if (prev && prev.asRoot !== asRoot) {
-      throw new Error(
-        `the lab at ${root} was brought up ${prev.asRoot ? "as root" : "without root"}; run lab down first`,
-      );
-    }
-    const nodes = opts.nodes ?? prev?.nodes ?? DEFAULT_NODES;
-    const pairs = opts.pairs ?? prev?.pairs ?? DEFAULT_PAIRS;
-    const portBase = opts.portBase ?? prev?.portBase ?? DEFAULT_PORT_BASE;
-    if (!Number.isInteger(portBase) || portBase < 1024 || portBase > 65000) {
-      throw new Error(`--port-base must be an integer 1024..65000, got ${portBase}`);
-    }
-    const engines = opts.engines ?? [...ALL_ENGINES];
-    const sshPort = sshPortFor(asRoot);
-    const clusters = topology({ root, net, nodes, pairs, sshPort });
-    const hosts = allHosts(clusters);
+    assertCompatible(root, prev, net, asRoot);
+    const plan = planUp(env, prev, opts);
     if (prev) for (const l of await restoreAllSites(root, net, clustersOf(prev))) log(l);
+    const outputs = prev ? await reshape(env, prev, plan, t.stage) : {};
 
-    const ogNames = clusters.filter((c) => c.engine === "opengauss").map((c) => c.name);
-    const omReleases: Record<string, string> = {};
-    for (const c of ogNames) omReleases[c] = prev?.outputs[c]?.omVersion ?? DEFAULT_OM_RELEASE;
-    if (opts.omVersion !== undefined)
-      Object.assign(omReleases, parseOmVersionOption(opts.omVersion, ogNames));
-    let outputs = prev?.outputs ?? {};
-    if (prev && (prev.nodes !== nodes || prev.portBase !== portBase)) {
-      log(
-        `topology changed (nodes ${prev.nodes}→${nodes}, portBase ${prev.portBase}→${portBase}): rebuilding engines`,
-      );
-      const pctx = makeContext(prev, log);
-      for (const c of clustersOf(prev)) {
-        try {
-          await PROVISIONERS[c.engine].down(pctx, c);
-        } catch (e) {
-          log(`${c.name}: provisioner down failed: ${(e as Error).message}`);
-        }
-      }
-      outputs = {};
-      const keep = new Set(hosts.map((h) => h.ip));
-      await removeHosts(
-        root,
-        allHosts(clustersOf(prev)).filter((h) => !keep.has(h.ip)),
-      );
-      t.stage("topology change");
-    } else if (prev && prev.pairs !== pairs) {
-      // only the clusters of the dropped pairs go (the others keep their engines and any DR state)
-      const names = new Set(clusters.map((c) => c.name));
-      const gone = clustersOf(prev).filter((c) => !names.has(c.name));
-      log(
-        `pairs changed (${prev.pairs}→${pairs})${gone.length ? `: removing clusters ${gone.map((c) => c.name).join(", ")}` : ""}`,
-      );
-      const pctx = makeContext(prev, log);
-      outputs = { ...outputs };
-      for (const c of gone) {
-        try {
-          await PROVISIONERS[c.engine].down(pctx, c);
-        } catch (e) {
-          log(`${c.name}: provisioner down failed: ${(e as Error).message}`);
-        }
-        delete outputs[c.name];
-      }
-      await removeHosts(root, allHosts(gone));
-      t.stage("pairs change");
-    }
-
-    let users: LabState["users"];
-    let clusterGid: number | undefined;
-    if (asRoot) {
-      users = await ensureUsers();
-      clusterGid = groupId(LAB_GROUP);
-      await ensureSudoers();
-      ensureRunSshd();
-      registerLab(root);
-    } else {
-      users = currentUserAsLabUsers();
-      log(
-        `unprivileged lab: sshd on port 2222, ${users.omm.name} stands in for omm and kingbase, hosts share the ` +
-          "machine's /home, /etc/cron.d and /dev/shm (each host's HOME is <root>/hosts/<ip>/fs/home/<user>; " +
-          "ssh between hosts needs `ssh -F $HOME/.ssh/config`), no root login, no sudo. " +
-          "For the full lab run it as root: sudo -E npm run lab -- up",
-      );
-    }
+    const { users, clusterGid } = await labUsers(env);
+    const { nodes, pairs, portBase, sshPort } = plan;
     const state: LabState = {
       version: 1,
       root,
@@ -409,64 +512,22 @@ export async function labUp(env: LabEnv, opts: UpOptions = {}): Promise<{ info: 
     t.stage("users");
 
     const k = await ensureLabKeys(root, clusterGid);
-    const hostPubs = await Promise.all(hosts.map((h) => ensureHostKey(root, h)));
+    const hostPubs = await Promise.all(plan.hosts.map((h) => ensureHostKey(root, h)));
     writeKnownHosts(
       k.knownHosts,
-      hosts.map((host, i) => ({ host, publicKey: hostPubs[i]! })),
+      plan.hosts.map((host, i) => ({ host, publicKey: hostPubs[i]! })),
     );
     t.stage("keys");
 
-    const client = readPublicKey(`${k.client}.pub`);
-    const cluster = readPublicKey(`${k.cluster}.pub`);
-    const clientLine = `${client.type} ${client.blob} pulumi-hadr-lab-client`;
-    const clusterLine = `${cluster.type} ${cluster.blob} pulumi-hadr-lab-cluster`;
-    const sshCfg = sshClientConfig(state);
-    await Promise.all(
-      hosts.map(async (h) => {
-        prepareHostFs(state, h, sshCfg);
-        const logins = loginUsers(state, clusters, h);
-        const ak: Record<string, string[]> = {};
-        for (const u of logins) ak[u] = u === "root" ? [clientLine] : [clientLine, clusterLine];
-        writeAuthorizedKeys(root, h.ip, ak);
-        const changed = writeSshdConfig({
-          root,
-          host: h,
-          allowUsers: logins,
-          rootLogin: logins.includes("root"),
-          home: asRoot ? undefined : path.join(hostFsDirs(h.fsRoot).home, users.omm.name),
-        });
-        if (asRoot) {
-          const holderWasUp = holderPid(root, h.ip) !== undefined;
-          if (!holderWasUp) await stopSshd(root, h.ip); // an sshd in a lost namespace would see the wrong /home
-          await ensureNamespace(root, h);
-        }
-        const s = await startSshd(root, h, asRoot);
-        if (!s.started && changed) await reloadSshd(root, h);
-      }),
-    );
-    t.stage(`hosts+sshd (${hosts.length})`);
+    await startHosts(state, plan, k);
+    t.stage(`hosts+sshd (${plan.hosts.length})`);
 
     copyTools(root);
     t.stage("tools");
 
-    const ctx = { ...makeContext(state, log), omReleases };
-    const errors: string[] = [];
-    await Promise.all(
-      engines.map(async (engine) => {
-        for (const c of clusters.filter((x) => x.engine === engine)) {
-          const t0 = Date.now();
-          try {
-            state.outputs[c.name] = await PROVISIONERS[engine].up(ctx, c);
-            log(`provisioner ${engine} cluster ${c.name}: ${((Date.now() - t0) / 1000).toFixed(2)}s`);
-          } catch (e) {
-            delete state.outputs[c.name];
-            errors.push(`${engine} (cluster ${c.name}): ${(e as Error).message}`);
-          }
-        }
-      }),
-    );
+    const errors = await provision(state, plan, log);
     writeState(state);
-    const info = buildLabInfo(state, clusters, {
+    const info = buildLabInfo(state, plan.clusters, {
       clientKeyPath: k.client,
       clusterKeyPath: k.cluster,
       knownHostsPath: k.knownHosts,
@@ -502,14 +563,7 @@ export async function labDown(env: LabEnv): Promise<string[]> {
       if (state) {
         for (const l of await restoreAllSites(root, state.net, clustersOf(state))) log(l);
         for (const l of await removeJump(state)) log(l);
-        const ctx = makeContext(state, log);
-        for (const c of clustersOf(state)) {
-          try {
-            await PROVISIONERS[c.engine].down(ctx, c);
-          } catch (e) {
-            notes.push(`${c.name}: provisioner down failed: ${(e as Error).message}`);
-          }
-        }
+        await provisionersDown(makeContext(state, log), clustersOf(state), (m) => notes.push(m));
         t.stage("provisioners down");
       }
       try {
