@@ -111,6 +111,20 @@ class Types {
   }
 }
 
+/** A kind's zod input schema as a shape. */
+const zodShape = (k: Kind): Shape =>
+  fromJsonSchema(z.toJSONSchema(k.input, { io: "input", unrepresentable: "any" }) as never);
+
+/**
+ * Every disagreement between a kind's zod input schema and its class's `<type>Args` (names at every level,
+ * required flags, kinds, enums), or that it has no such class.
+ */
+export function inputProblems(k: Kind, ts: Record<string, TsResource>): string[] {
+  const t = ts[k.name];
+  if (!t) return [`${k.name}: no class with a ${k.name}Args interface in provider/resources`];
+  return disagreements(zodShape(k), t.inputs).map((d) => `${k.name} input ${d}`);
+}
+
 /** Every disagreement between the zod schemas, the TypeScript types and the engines' output lists. */
 export function schemaProblems(
   ts: Record<string, TsResource> = readTsResources(resourceSources()),
@@ -118,9 +132,8 @@ export function schemaProblems(
 ): string[] {
   return kinds.flatMap((k) => {
     const t = ts[k.name];
-    if (!t) return [`${k.name}: no class with a ${k.name}Args interface in provider/resources`];
-    const zod = fromJsonSchema(z.toJSONSchema(k.input, { io: "input", unrepresentable: "any" }) as never);
-    const out = disagreements(zod, t.inputs).map((d) => `${k.name} input ${d}`);
+    const out = inputProblems(k, ts);
+    if (!t) return out;
     const computed = k.engine.keys.outputs;
     for (const o of computed)
       if (!t.outputs[o])
@@ -146,8 +159,7 @@ export function packageSchema(
   const resources: Record<string, unknown> = {};
   for (const k of kinds) {
     const t = ts[k.name]!;
-    const zod = fromJsonSchema(z.toJSONSchema(k.input, { io: "input", unrepresentable: "any" }) as never);
-    const inputs = merge(zod, t.inputs) as Shape & { kind: "object" };
+    const inputs = merge(zodShape(k), t.inputs) as Shape & { kind: "object" };
     const secrets = k.engine.kind.secretInputs;
     const ins = types.properties(inputs.props, k.name, secrets);
     const outputs: Record<string, Prop> = { ...inputs.props };
