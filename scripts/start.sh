@@ -19,7 +19,7 @@ if [ "${1:-}" = down ]; then
   exec node lab/dist/src/cli.js down
 fi
 lab_json=$(node lab/dist/src/cli.js up | tail -n 1)
-node lab/dist/src/stack-config.js "$lab_json" "$stack"
+node dist/program/labStack.js "$lab_json" "$stack"
 pulumi up --yes --stack "$stack"
 echo
-node lab/dist/src/stack-config.js summary "$stack"
+node dist/program/labStack.js summary "$stack"
