@@ -43,8 +43,8 @@ const usage = (rt: Runtime) => `usage:
 ${DRILL_REPORT_USAGE.replace(/^usage: /, "  ").replace(/\n {2}/g, "\n      ")}
   pulumi-hadr --version | --help
 
-inputs.json: the DrRelationship's inputs as your program passes them, without any secret (the password and
-keys are not needed; xmlFile is read relative to inputs.json), e.g.
+inputs.json: the resource's inputs as your program passes them, without any secret (keys and passwords are
+not needed; a cluster's xmlFile is read relative to inputs.json), e.g. for a DR pair
   { "primary": "siteA",
     "drUser": { "name": "druser" },
     "clusters": {
@@ -53,7 +53,7 @@ keys are not needed; xmlFile is read relative to inputs.json), e.g.
                           "hostKeys": { "siteA-db1": "SHA256:...", "siteA-db2": "SHA256:..." } } },
       "siteB": { "xmlFile": "siteB.xml",
                  "ssh": { "hostKeys": { "siteB-db1": "SHA256:...", "siteB-db2": "SHA256:..." } } } } }
-  (import-spec recovery-policy: the RecoveryPolicy's inputs: engine, mode, nodes, paths, ...)
+  (for a recovery policy: engine, mode, nodes, paths, ...)
 
 --ssh-key-file <path> is the key of every login, <cluster-or-host>=<path> an override. A key passphrase, if
 any, is read from HADR_SSH_KEY_PASSPHRASE (never from the command line).`;
@@ -121,7 +121,7 @@ function parseStatus(argv: string[]): { o: Options; json: boolean } {
   const [, inputs, ...rest] = argv;
   if (!inputs || inputs.startsWith("-")) throw new UsageError("status needs the inputs file (inputs.json)");
   const json = rest.includes("--json");
-  const o: Options = { kind: "dr-relationship", name: "status", inputs, keys: [], out: "" };
+  const o: Options = { kind: "", name: "status", inputs, keys: [], out: "" };
   parseFlags(
     rest.filter((a) => a !== "--json"),
     o,
@@ -189,9 +189,9 @@ function fail(failures: Array<{ property: string; reason: string }>): number {
 }
 
 /** `status`: reads the pair, prints it (or JSON); 1 when the inputs are not valid or the read failed. */
-async function status(o: Options, json: boolean, rt: Runtime): Promise<number> {
-  const { readStatus, renderStatus } = await import("./status");
-  const raw = props(o, rt.byCommand(o.kind)!.engine.kind.imports);
+async function status(o: Options, json: boolean): Promise<number> {
+  const { readStatus, renderStatus, STATUS_KIND } = await import("./status");
+  const raw = props({ ...o, kind: STATUS_KIND.command }, STATUS_KIND.imports);
   const r = await readStatus(raw);
   if ("failures" in r) {
     for (const f of r.failures) console.error(`${f.property}: ${f.reason}`);
@@ -216,7 +216,7 @@ export async function main(argv: string[], rt?: Runtime): Promise<number> {
   try {
     if (argv[0] === "status") {
       const { o, json } = parseStatus(argv);
-      return await status(o, json, runtime).catch((e) => {
+      return await status(o, json).catch((e) => {
         console.error(describeError(e));
         return 1;
       });
