@@ -159,6 +159,27 @@ test("the native plugin serves it as hadr:index:ToyDr, its secret input conceale
   assert.ok(isSecret(r.inputs?.["sshKey"]), "sshKey is returned as a secret");
 });
 
+test("the native plugin imports it from an inputs file: the toy's adopt decision guards, then read", async () => {
+  const p = nativeProvider("0.0.0", "{}", { log: async () => {} }, rt);
+  const file = path.join(dir, "native-import.json");
+  fs.writeFileSync(path.join(dir, "native-key"), "TOY-NATIVE-KEY");
+  fs.writeFileSync(file, JSON.stringify({ size: 6, sshKeyFile: "native-key" }));
+  const urn = "urn:pulumi:s::p::hadr:index:ToyDr::t";
+  world.size = 5;
+  world.applied = 0;
+  await assert.rejects(
+    p.read!(file, urn, {}),
+    /import refused \(the adopt guard[^)]*\): size: the live size is 5/,
+  );
+  world.size = 6;
+  const r = await p.read!(file, urn, {});
+  assert.equal(r.id, "toy:6");
+  assert.equal(r.props?.["state"], "size 6");
+  assert.deepEqual(r.inputs, { size: 6 });
+  assert.doesNotMatch(JSON.stringify(r), /TOY-NATIVE-KEY/);
+  assert.equal(world.applied, 0, "an import applies nothing");
+});
+
 test("the package schema has it, and the other kinds exactly as schema.json has them", () => {
   const schema = packageSchema("0.0.0", tsWithToy(), kindsOf(rt)) as {
     resources: Record<string, { inputProperties: Record<string, { secret?: boolean }>; properties: object }>;
