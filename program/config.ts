@@ -18,6 +18,15 @@ import { drClusterSchema, drRelationshipSchema, drUserSchema } from "../provider
 /** The config namespace. */
 export const NS = "hadr";
 
+/** The config keys (namespace {@link NS}) that declare resources: name → the resource's config. */
+export const CONFIG_KEYS = {
+  drRelationships: "drRelationships",
+  recoveryPolicies: "recoveryPolicies",
+} as const;
+
+/** The secret config keys used when a config names no other (`privateKeyConfig`, `drUser.passwordConfig`). */
+export const SECRET_KEYS = { sshPrivateKey: "sshPrivateKey", drPassword: "drPassword" } as const;
+
 /** A config key naming another (secret) config value: `name` (namespace `hadr`) or `namespace:name`. */
 const configKeyName = z
   .string()
@@ -86,6 +95,9 @@ export const drRelationshipConfig = drRelationshipSchema
     adopt: z.boolean().optional(),
   });
 
+/** One `hadr:drRelationships` entry as written in stack config (before `xmlFile` is read). */
+export type DrRelationshipConfigInput = z.input<typeof drRelationshipConfig>;
+
 /** One node of a recovery policy: the engine's node, with config logins. */
 const policyNodeConfig = policyNodeSchema.extend({
   host: z.string().min(1),
@@ -102,6 +114,9 @@ export const recoveryPolicyConfig = recoveryPolicyInputSchema
     acknowledgeDataLoss: z.boolean().optional(),
     adopt: z.boolean().optional(),
   });
+
+/** One `hadr:recoveryPolicies` entry as written in stack config. */
+export type RecoveryPolicyConfigInput = z.input<typeof recoveryPolicyConfig>;
 
 const SECRET_PROPS: Record<string, string> = {
   privateKey:

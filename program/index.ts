@@ -20,7 +20,16 @@ import {
   type SshArgs,
   type SshKeyArgs,
 } from "../provider";
-import { drRelationshipConfig, NS, pathOf, readObject, recoveryPolicyConfig, type SshConfig } from "./config";
+import {
+  CONFIG_KEYS,
+  drRelationshipConfig,
+  NS,
+  pathOf,
+  readObject,
+  recoveryPolicyConfig,
+  SECRET_KEYS,
+  type SshConfig,
+} from "./config";
 
 function configError(problems: string[]): pulumi.RunError {
   return new pulumi.RunError(`Invalid stack config:\n  ${problems.join("\n  ")}`);
@@ -40,7 +49,7 @@ function secretConfig(name: string, usedBy: string): pulumi.Output<string> {
 }
 
 /** The default key of every login: `hadr:sshPrivateKey`, read only when some login uses it. */
-const DEFAULT_KEY = "sshPrivateKey";
+const DEFAULT_KEY = SECRET_KEYS.sshPrivateKey;
 
 /**
  * A login's settings (no key) and its key: `undefined` when it uses the default key (the resource's
@@ -86,8 +95,8 @@ function policyOutputs(p: RecoveryPolicy) {
  */
 function main(): Record<string, unknown> {
   const cfg = new pulumi.Config(NS);
-  const drCfg = readObject(cfg, "drRelationships", z.record(z.string(), drRelationshipConfig));
-  const policyCfg = readObject(cfg, "recoveryPolicies", z.record(z.string(), recoveryPolicyConfig));
+  const drCfg = readObject(cfg, CONFIG_KEYS.drRelationships, z.record(z.string(), drRelationshipConfig));
+  const policyCfg = readObject(cfg, CONFIG_KEYS.recoveryPolicies, z.record(z.string(), recoveryPolicyConfig));
   const problems = [...drCfg.problems, ...policyCfg.problems];
   if (problems.length > 0) throw configError(problems);
   const drs = drCfg.value ?? {};
@@ -101,12 +110,12 @@ function main(): Record<string, unknown> {
   const outputs: Record<string, unknown> = {};
   const drOut: Record<string, ReturnType<typeof drOutputs>> = {};
   for (const [name, d] of Object.entries(drs)) {
-    const where = pathOf("drRelationships", [name]);
+    const where = pathOf(CONFIG_KEYS.drRelationships, [name]);
     const clusters: DrRelationshipArgs["clusters"] = {};
     const clusterSshKeys: Record<string, SshKeyArgs> = {};
     let usesDefault: string | undefined;
     for (const [cname, c] of Object.entries(d.clusters)) {
-      const cw = `${pathOf("drRelationships", [name, "clusters", cname])}.ssh`;
+      const cw = `${pathOf(CONFIG_KEYS.drRelationships, [name, "clusters", cname])}.ssh`;
       const { login, key } = toSsh(c.ssh, cw);
       clusters[cname] = { ...c, ssh: login };
       if (key) clusterSshKeys[cname] = key;
@@ -118,7 +127,10 @@ function main(): Record<string, unknown> {
       clusters,
       ...defaultKey(usesDefault),
       ...(Object.keys(clusterSshKeys).length > 0 ? { clusterSshKeys } : {}),
-      drUser: { name: userName, password: secretConfig(passwordConfig ?? "drPassword", `${where}.drUser`) },
+      drUser: {
+        name: userName,
+        password: secretConfig(passwordConfig ?? SECRET_KEYS.drPassword, `${where}.drUser`),
+      },
     });
     drOut[name] = drOutputs(dr);
   }
@@ -138,7 +150,7 @@ function main(): Record<string, unknown> {
     const nodeRootSshKeys: Record<string, SshKeyArgs> = {};
     let usesDefault: string | undefined;
     const nodes: RecoveryPolicyArgs["nodes"] = p.nodes.map((n, i) => {
-      const nw = pathOf("recoveryPolicies", [name, "nodes", i]);
+      const nw = pathOf(CONFIG_KEYS.recoveryPolicies, [name, "nodes", i]);
       const { ssh, rootSsh, ...rest } = n;
       const user = toSsh(ssh, `${nw}.ssh`);
       if (user.key) nodeSshKeys[n.host] = user.key;

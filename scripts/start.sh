@@ -13,13 +13,13 @@ mkdir -p .pulumi-state
 pulumi() { node scripts/pulumi-cli/pulumi.js "$@" --non-interactive; }
 
 npm run -s build
-bash scripts/install-pulumi.sh >/dev/null
+bash scripts/install-pulumi.sh current >/dev/null  # the CLI scripts/pulumi-cli runs; not the lockfile one
 if [ "${1:-}" = down ]; then
   if pulumi stack select "$stack" >/dev/null 2>&1; then pulumi destroy --yes --skip-preview --stack "$stack"; fi
   exec node lab/dist/src/cli.js down
 fi
 lab_json=$(node lab/dist/src/cli.js up | tail -n 1)
-node lab/dist/src/stack-config.js "$lab_json" "$stack"
+node dist/program/labStack.js "$lab_json" "$stack"
 pulumi up --yes --stack "$stack"
 echo
-node lab/dist/src/stack-config.js summary "$stack"
+node dist/program/labStack.js summary "$stack"

@@ -18,30 +18,33 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Engine, Session } from "../core/engine";
+import type { ImportRules } from "../core/engine";
+import { readForImport, withFiles, withPlaceholders } from "../core/importing";
+import { consoleSink } from "../core/progress";
 import { shim } from "../dynamic/shim";
-import { describeError, type PropertyFailure } from "../errors";
+import { describeError } from "../errors";
+import type { Runtime } from "../runtime";
 import { DRILL_REPORT_USAGE, drillReportMain } from "./drillReport";
-import {
-  IMPORT_TYPES,
-  type ImportKind,
-  importFile,
-  importProblems,
-  READ_ONLY_DR_PASSWORD,
-} from "./importSpec";
+import { importFile, importType } from "./importSpec";
 
-const USAGE = `usage:
+/** The package's runtime (engine map), loaded when a command needs it (`--version` and drill-report do not). */
+const packageRuntime = (): Runtime => (require("../runtime") as typeof import("../runtime")).runtime;
+
+/** `a|b|…`: the CLI words of the runtime's kinds. */
+const commandsOf = (rt: Runtime): string => rt.entries.map((x) => x.engine.kind.command).join("|");
+
+const usage = (rt: Runtime) => `usage:
   pulumi-hadr status <inputs.json> --ssh-key-file [<cluster>=]<path> ... [--json]
       Reads a DR pair and prints health, primary, RPO/RTO and per cluster hadr_cluster_stat, cluster_state,
       running gs_sdr, locks and step files. Read-only: runs nothing that changes a host; needs no stack.
-  pulumi-hadr import-spec <dr-relationship|recovery-policy> <name> --inputs <inputs.json>
+  pulumi-hadr import-spec <${commandsOf(rt)}> <name> --inputs <inputs.json>
          --ssh-key-file [<cluster-or-host>=]<path> ... [--root-ssh-key-file <path>] [--out <import.json>]
       Writes the file for \`pulumi import --file <import.json> --generate-code=false\` (Pulumi CLI >= 3.254).
 ${DRILL_REPORT_USAGE.replace(/^usage: /, "  ").replace(/\n {2}/g, "\n      ")}
   pulumi-hadr --version | --help
 
-inputs.json: the DrRelationship's inputs as your program passes them, without any secret (the password and
-keys are not needed; xmlFile is read relative to inputs.json), e.g.
+inputs.json: the resource's inputs as your program passes them, without any secret (keys and passwords are
+not needed; a cluster's xmlFile is read relative to inputs.json), e.g. for a DR pair
   { "primary": "siteA",
     "drUser": { "name": "druser" },
     "clusters": {
@@ -50,7 +53,7 @@ keys are not needed; xmlFile is read relative to inputs.json), e.g.
                           "hostKeys": { "siteA-db1": "SHA256:...", "siteA-db2": "SHA256:..." } } },
       "siteB": { "xmlFile": "siteB.xml",
                  "ssh": { "hostKeys": { "siteB-db1": "SHA256:...", "siteB-db2": "SHA256:..." } } } } }
-  (import-spec recovery-policy: the RecoveryPolicy's inputs: engine, mode, nodes, paths, ...)
+  (for a recovery policy: engine, mode, nodes, paths, ...)
 
 --ssh-key-file <path> is the key of every login, <cluster-or-host>=<path> an override. A key passphrase, if
 any, is read from HADR_SSH_KEY_PASSPHRASE (never from the command line).`;
@@ -63,7 +66,8 @@ export function packageVersion(): string {
 
 /** Parsed command line. */
 interface Options {
-  kind: ImportKind;
+  /** The kind's CLI word (`kind.command`). */
+  kind: string;
   name: string;
   inputs: string;
   keys: Array<{ target?: string; file: string }>;
@@ -96,14 +100,14 @@ function parseFlags(
   if (o.keys.length === 0) throw new UsageError("--ssh-key-file is required");
 }
 
-function parseImportSpec(argv: string[]): Options {
+function parseImportSpec(argv: string[], rt: Runtime): Options {
   const [, kind, name, ...rest] = argv;
-  if (!kind || !(kind in IMPORT_TYPES))
-    throw new UsageError("the kind must be dr-relationship or recovery-policy");
+  if (!kind || !rt.byCommand(kind))
+    throw new UsageError(`the kind must be one of ${commandsOf(rt).replace(/\|/g, ", ")}`);
   if (!name || name.startsWith("-"))
     throw new UsageError("the resource name (as in your program) is missing");
   const o: Partial<Options> & { keys: Options["keys"] } = {
-    kind: kind as ImportKind,
+    kind,
     name,
     keys: [],
     out: "import.json",
@@ -117,7 +121,7 @@ function parseStatus(argv: string[]): { o: Options; json: boolean } {
   const [, inputs, ...rest] = argv;
   if (!inputs || inputs.startsWith("-")) throw new UsageError("status needs the inputs file (inputs.json)");
   const json = rest.includes("--json");
-  const o: Options = { kind: "dr-relationship", name: "status", inputs, keys: [], out: "" };
+  const o: Options = { kind: "", name: "status", inputs, keys: [], out: "" };
   parseFlags(
     rest.filter((a) => a !== "--json"),
     o,
@@ -131,81 +135,44 @@ function key(file: string, withPassphrase: boolean): { privateKey: string; passp
   return { privateKey: fs.readFileSync(file, "utf8"), ...(withPassphrase && pp ? { passphrase: pp } : {}) };
 }
 
-/** The resource's full props for the read: the inputs file, xmlFile resolved, keys and placeholder added. */
-function props(o: Options): Record<string, unknown> {
+/**
+ * The resource's props for the read: the inputs file with the files it names read (relative to it), the
+ * placeholders of the secrets reads never use, and the keys given by flags, all where `rules` say.
+ */
+function props(o: Options, rules: ImportRules): Record<string, unknown> {
   const raw = JSON.parse(fs.readFileSync(o.inputs, "utf8")) as Record<string, unknown>;
   const base = path.dirname(path.resolve(o.inputs));
+  const read = (file: string) => fs.readFileSync(path.resolve(base, file), "utf8");
+  const out = withPlaceholders(rules, withFiles(rules, raw, read));
   const defaultKey = o.keys.find((k) => k.target === undefined);
   const overrides = Object.fromEntries(
     o.keys.filter((k) => k.target !== undefined).map((k) => [k.target!, key(k.file, false)]),
   );
-  const out: Record<string, unknown> = { ...raw, __hadrName: o.name };
-  if (defaultKey) out["sshKey"] = key(defaultKey.file, true);
-  if (o.kind === "dr-relationship") {
-    const clusters = (raw["clusters"] ?? {}) as Record<string, Record<string, unknown>>;
-    out["clusters"] = Object.fromEntries(
-      Object.entries(clusters).map(([n, c]) => {
-        const { xmlFile, ...rest } = c;
-        return [
-          n,
-          typeof xmlFile === "string"
-            ? { ...rest, xml: fs.readFileSync(path.resolve(base, xmlFile), "utf8") }
-            : c,
-        ];
-      }),
-    );
-    out["drUser"] = { ...(raw["drUser"] as object), password: READ_ONLY_DR_PASSWORD };
-    if (Object.keys(overrides).length > 0) out["clusterSshKeys"] = overrides;
-  } else {
-    if (Object.keys(overrides).length > 0) out["nodeSshKeys"] = overrides;
-    if (o.rootKey) out["rootSshKey"] = key(o.rootKey, false);
+  const { all, perTarget, root } = rules.keyInputs;
+  if (defaultKey) out[all] = key(defaultKey.file, true);
+  if (Object.keys(overrides).length > 0) out[perTarget] = overrides;
+  if (o.rootKey) {
+    if (!root) throw new UsageError(`--root-ssh-key-file: a ${o.kind} has no root logins`);
+    out[root] = key(o.rootKey, false);
   }
   return out;
 }
 
-/** The id an engine gives the resource these inputs describe, or why they are not valid. */
-function idFrom<S>(
-  engine: Pick<Engine<S, Session, unknown, unknown>, "validate" | "idOf">,
-  raw: Record<string, unknown>,
-): { id: string } | { failures: PropertyFailure[] } {
-  const v = engine.validate(raw);
-  if (v.failures.length > 0 || v.spec === undefined) return { failures: v.failures };
-  return { id: engine.idOf(v.spec) };
-}
-
-async function importSpec(o: Options): Promise<number> {
-  // Loaded here so `--help` and usage errors need no provider code.
+async function importSpec(o: Options, rt: Runtime): Promise<number> {
+  // Loaded here so `--help` and usage errors need no Pulumi SDK.
   const pulumi = await import("@pulumi/pulumi");
-  const { controllers, engines } = await import("../runtime");
-  const all = props(o);
-  const which = o.kind === "dr-relationship" ? "drRelationship" : "recoveryPolicy";
-  const raw = Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith("__")));
-  const v =
-    which === "drRelationship" ? idFrom(engines.drRelationship, raw) : idFrom(engines.recoveryPolicy, raw);
-  if ("failures" in v) return fail(v.failures);
-  const id = v.id;
-  const controller = controllers[which];
-  const read = await controller.read!(id, all);
-  const live = (read.props ?? {}) as Record<string, unknown>;
-  const problems = importProblems(o.kind, all, live);
-  if (problems.length > 0) return fail(problems);
-  const outputs: Record<string, unknown> = { ...live, plan: [] };
-  if (o.kind === "dr-relationship")
-    outputs["lastOperation"] = {
-      kind: "adopt",
-      status: "succeeded",
-      at: new Date().toISOString(),
-      traceIds: {},
-      nodes: {},
-    };
-  else outputs["previous"] = { engine: all["engine"], nodes: [] };
-  const inputs = { ...((read.inputs ?? all) as Record<string, unknown>), plan: [] };
-  const provider = shim(which);
+  const entry = rt.byCommand(o.kind)!;
+  const { kind } = entry.engine;
+  const login = props(o, kind.imports);
+  const r = await readForImport(entry.engine, entry.core, login, { name: o.name, log: consoleSink(o.name) });
+  if ("failures" in r) return fail(r.failures);
+  const provider = shim(entry.name);
   const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-  const spec = importFile(o.kind, o.name, id, inputs, outputs, sf.text);
+  const inputs = r.inputs ?? login;
+  const spec = importFile(kind, o.name, r.id, inputs, r.props, sf.text, new Date().toISOString());
   fs.writeFileSync(o.out, `${JSON.stringify(spec, null, 2)}\n`);
   console.log(
-    `wrote ${o.out}: ${IMPORT_TYPES[o.kind]} "${o.name}" (id ${id}), read from the live clusters; no secret is in it.`,
+    `wrote ${o.out}: ${importType(kind)} "${o.name}" (id ${r.id}), read from the live clusters; no secret is in it.`,
   );
   console.log(`next: pulumi import --file ${o.out} --generate-code=false --yes   (Pulumi CLI >= 3.254)`);
   console.log(
@@ -223,8 +190,8 @@ function fail(failures: Array<{ property: string; reason: string }>): number {
 
 /** `status`: reads the pair, prints it (or JSON); 1 when the inputs are not valid or the read failed. */
 async function status(o: Options, json: boolean): Promise<number> {
-  const { readStatus, renderStatus } = await import("./status");
-  const raw = Object.fromEntries(Object.entries(props(o)).filter(([k]) => !k.startsWith("__")));
+  const { readStatus, renderStatus, STATUS_KIND } = await import("./status");
+  const raw = props({ ...o, kind: STATUS_KIND.command }, STATUS_KIND.imports);
   const r = await readStatus(raw);
   if ("failures" in r) {
     for (const f of r.failures) console.error(`${f.property}: ${f.reason}`);
@@ -234,16 +201,17 @@ async function status(o: Options, json: boolean): Promise<number> {
   return 0;
 }
 
-/** Runs the command line; resolves to the exit code. */
-export async function main(argv: string[]): Promise<number> {
+/** Runs the command line over `rt` (the package's engine map by default); resolves to the exit code. */
+export async function main(argv: string[], rt?: Runtime): Promise<number> {
   if (argv[0] === "drill-report") return drillReportMain(argv.slice(1));
-  if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) {
-    console.log(USAGE);
-    return argv.length === 0 ? 2 : 0;
-  }
   if (argv[0] === "--version" || argv[0] === "-v") {
     console.log(packageVersion());
     return 0;
+  }
+  const runtime = rt ?? packageRuntime();
+  if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) {
+    console.log(usage(runtime));
+    return argv.length === 0 ? 2 : 0;
   }
   try {
     if (argv[0] === "status") {
@@ -254,15 +222,15 @@ export async function main(argv: string[]): Promise<number> {
       });
     }
     if (argv[0] !== "import-spec") throw new UsageError(`unknown command "${argv[0]}"`);
-    const o = parseImportSpec(argv);
-    return await importSpec(o).catch((e) => {
+    const o = parseImportSpec(argv, runtime);
+    return await importSpec(o, runtime).catch((e) => {
       console.error(describeError(e));
       console.error("nothing was written");
       return 1;
     });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`${e.message}\n${USAGE}`);
+    console.error(`${e.message}\n${usage(runtime)}`);
     return 2;
   }
 }

@@ -4,13 +4,18 @@
  * step files, running gs_sdr) and its outputs (real primary, RPO/RTO, health); runs nothing that changes a
  * host. The rendering is pure; main.ts handles files and the process.
  */
+import type { EngineKind } from "../core/engine";
 import type { ClusterView } from "../engines/opengauss/decide";
 import { rpoText } from "../engines/opengauss/decide";
+import { drEngine } from "../engines/opengauss/engine";
 import { observe } from "../engines/opengauss/observe";
 import { type Observed, outputsOf } from "../engines/opengauss/outputs";
 import { drContext, runNode } from "../engines/opengauss/remote";
 import { validateDrRelationship } from "../engines/opengauss/schema";
 import type { PropertyFailure } from "../errors";
+
+/** The kind status reads (its inputs file, keys and placeholders follow that kind's import rules). */
+export const STATUS_KIND: EngineKind = drEngine.kind;
 
 /** What status reports: the resource's outputs as refresh computes them, and each cluster's view. */
 export interface PairStatus {

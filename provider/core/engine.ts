@@ -13,6 +13,7 @@
  * Adding an engine: implement this interface in `provider/engines/<name>/`, add one line to
  * `provider/runtime.ts` (see docs/adding-an-engine.md).
  */
+import type { z } from "zod";
 import type { PropertyFailure } from "../errors";
 import type { Fleet } from "../transport/fleet";
 import type { Props } from "./props";
@@ -82,6 +83,41 @@ export interface EngineKind {
   readonly command: string;
   /** Top-level inputs that hold secrets: stored encrypted (`additionalSecretOutputs`, secret in the schema). */
   readonly secretInputs: readonly string[];
+  /**
+   * The zod schema of its inputs as a program writes them: the package schema's inputs (`provider/schema/`)
+   * and the shapes test compare it with the resource class's `<type>Args`.
+   */
+  readonly inputSchema: z.ZodType;
+  /** How an existing resource of this kind is imported (`pulumi-hadr import-spec`, native `pulumi import`). */
+  readonly imports: ImportRules;
+}
+
+/**
+ * What an import needs to know of a kind besides its hooks. An import reads with the inputs a program
+ * declares minus every secret, the keys given separately; whether it may import is the engine's own
+ * `adopt: true` decision (check() of a resource being created), never a second rule.
+ */
+export interface ImportRules {
+  /**
+   * Secrets inside a secret input object, by dotted path (`drUser.password`) → a placeholder that passes
+   * validation: the import's reads never use them, so the import file keeps the object without them and the
+   * read is given the placeholder (never stored: the program's first `up` stores the real value).
+   */
+  readonly nestedSecrets: Readonly<Record<string, string>>;
+  /**
+   * The inputs holding login keys: the key of every login (`all`), the per-target overrides (`perTarget`:
+   * target → key, a target being what that input is keyed by, e.g. a cluster or a host) and the key of the
+   * root logins (`root`), when the kind has them.
+   */
+  readonly keyInputs: { readonly all: string; readonly perTarget: string; readonly root?: string };
+  /**
+   * Objects of the inputs, by dotted path (`*` matches every entry of a map), where an inputs file may name a
+   * file (`<key>File`, relative to the inputs file) instead of giving the content of `<key>`: e.g.
+   * `clusters.*` with `xml` lets a cluster say `xmlFile`.
+   */
+  readonly fileInputs: Readonly<Record<string, string>>;
+  /** Pure: the outputs an imported resource records besides the live ones (e.g. an `adopt` last operation). */
+  recorded(inputs: Props, at: string): Props;
 }
 
 /** An engine: one kind of resource on one kind of cluster. */

@@ -13,23 +13,23 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as provider from "@pulumi/pulumi/provider";
-import type { HookContext, Hooks } from "../core/controller";
-import { ValidationError } from "../errors";
-import type { AnyEngine } from "../runtime";
+import type { HookContext } from "../core/controller";
+import { importFailure, readForImport, withPlaceholders } from "../core/importing";
+import type { Entry } from "../runtime";
 import { conceal } from "./secrets";
 
 type Props = Record<string, unknown>;
-
-/** A DR password that passes validation; the import's reads never use it and it is never returned. */
-const READ_ONLY_PASSWORD = "import-reads-only-0";
 
 /** True when a Read has no state to work from: an import (refresh always passes the stored properties). */
 export function isImport(props: Props | undefined): boolean {
   return Object.keys(props ?? {}).filter((k) => !k.startsWith("__")).length === 0;
 }
 
-/** The inputs the import file `id` holds (relative to the project directory), without `sshKeyFile`. */
-export function importFile(id: string): { declared: Props; login: Props } {
+/**
+ * The inputs the import file `id` holds (relative to the project directory), without `sshKeyFile`, and the
+ * inputs to log in with: the key read, the kind's placeholders for the secrets the reads never use.
+ */
+export function importFile(id: string, entry: Pick<Entry, "engine">): { declared: Props; login: Props } {
   const file = path.resolve(id);
   let text: string;
   try {
@@ -48,45 +48,31 @@ export function importFile(id: string): { declared: Props; login: Props } {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
     throw new Error(`import: ${file} must hold one object: the resource's inputs`);
   const { sshKeyFile, ...declared } = parsed as Props;
-  const login: Props = { ...declared };
+  const login: Props = withPlaceholders(entry.engine.kind.imports, declared);
   if (typeof sshKeyFile === "string") {
     const keyFile = path.resolve(path.dirname(file), sshKeyFile);
     try {
-      login["sshKey"] = { privateKey: fs.readFileSync(keyFile, "utf8") };
+      login[entry.engine.kind.imports.keyInputs.all] = { privateKey: fs.readFileSync(keyFile, "utf8") };
     } catch {
       throw new Error(`import: sshKeyFile: cannot read ${keyFile}`);
     }
   }
-  const drUser = login["drUser"];
-  if (drUser && typeof drUser === "object" && !("password" in drUser))
-    login["drUser"] = { ...drUser, password: READ_ONLY_PASSWORD };
   return { declared, login };
 }
 
 /** Read for an import: the adopt guard, then the live outputs; the file's inputs as the resource's inputs. */
 export async function importRead(
-  hooks: Hooks,
-  engine: AnyEngine,
+  entry: Pick<Entry, "engine" | "core">,
   id: string,
   ctx: HookContext,
   secrets: readonly string[],
 ): Promise<provider.ReadResult> {
-  const { declared, login } = importFile(id);
-  const v = engine.validate(engine.lift(login));
-  if (v.failures.length > 0 || v.spec === undefined)
-    throw new Error(new ValidationError(v.failures).describe());
-  const guard = await hooks.check({}, { ...login, adopt: true }, ctx);
-  if (guard.failures && guard.failures.length > 0) {
-    const why = guard.failures.map((f) => (f.property ? `${f.property}: ${f.reason}` : f.reason)).join("; ");
-    throw new Error(`import refused (the adopt guard: nothing was run or written): ${why}`);
-  }
-  const realId = engine.idOf(v.spec);
-  const r = await hooks.read(realId, login, ctx);
-  const live: Props = {};
-  for (const k of engine.keys.outputs) if (r.props[k] !== undefined) live[k] = r.props[k];
+  const { declared, login } = importFile(id, entry);
+  const r = await readForImport(entry.engine, entry.core, login, ctx);
+  if ("failures" in r) throw importFailure(r);
   return {
-    id: realId,
-    props: conceal({ ...declared, ...live }, secrets),
+    id: r.id,
+    props: conceal({ ...declared, ...r.live }, secrets),
     inputs: conceal(declared, secrets),
   };
 }

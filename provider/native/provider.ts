@@ -8,8 +8,8 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type * as provider from "@pulumi/pulumi/provider";
-import type { HookContext, Hooks } from "../core/controller";
-import { type AnyEngine, cores, type EngineName, engines } from "../runtime";
+import type { HookContext } from "../core/controller";
+import { type AnyEngine, type Entry, type Runtime, runtime } from "../runtime";
 import type { EngineLog } from "./engineLog";
 import { importRead, isImport } from "./importing";
 import { conceal, reveal, secretKeysOf } from "./secrets";
@@ -32,20 +32,9 @@ export function typeOf(urn: string): string {
 /** The package's type token of an engine. */
 export const tokenOf = (e: AnyEngine): string => `hadr:index:${e.kind.type}`;
 
-/** One kind the plugin serves: its engine and its controller core. */
-export interface Served {
-  readonly engine: AnyEngine;
-  readonly hooks: Hooks;
-}
-
-/** Every kind of the runtime's engine map, by type token. */
-export function served(): Map<string, Served> {
-  return new Map(
-    (Object.keys(engines) as EngineName[]).map((n) => {
-      const engine = engines[n] as unknown as AnyEngine;
-      return [tokenOf(engine), { engine, hooks: cores[n] }];
-    }),
-  );
+/** Every kind of a runtime's engine map (the package's by default), by type token. */
+export function served(rt: Runtime = runtime): Map<string, Entry> {
+  return new Map(rt.entries.map((x) => [tokenOf(x.engine), x]));
 }
 
 /** The props the core sees: secrets revealed. */
@@ -64,15 +53,20 @@ function translateError(e: unknown, secrets: readonly string[]): unknown {
   return e;
 }
 
-/** The native provider of `version` serving `schema`, logging through `log`. */
-export function nativeProvider(version: string, schema: string, log: EngineLog): provider.Provider {
-  const kinds = served();
+/** The native provider of `version` serving `schema` for the kinds of `rt`, logging through `log`. */
+export function nativeProvider(
+  version: string,
+  schema: string,
+  log: EngineLog,
+  rt: Runtime = runtime,
+): provider.Provider {
+  const kinds = served(rt);
 
   /** Runs one hook of the kind the URN names, its progress on the URN and flushed before it returns. */
   const hook = async <T>(
     urn: string,
     given: Props[],
-    fn: (s: Served, ctx: HookContext, secrets: string[]) => Promise<T>,
+    fn: (s: Entry, ctx: HookContext, secrets: string[]) => Promise<T>,
   ): Promise<T> => {
     const token = typeOf(urn);
     const kind = kinds.get(token);
@@ -105,32 +99,32 @@ export function nativeProvider(version: string, schema: string, log: EngineLog):
     schema,
 
     check: (urn, olds, news) =>
-      hook(urn, [olds, news], async ({ hooks }, ctx, secrets) => {
-        const r = await hooks.check(inbound(olds), inbound(news), ctx);
+      hook(urn, [olds, news], async ({ core }, ctx, secrets) => {
+        const r = await core.check(inbound(olds), inbound(news), ctx);
         return {
           inputs: r.inputs === undefined ? undefined : outbound(r.inputs, secrets),
           ...(r.failures ? { failures: r.failures } : {}),
         };
       }),
 
-    diff: (id, urn, olds, news) => hook(urn, [], ({ hooks }) => hooks.diff(id, inbound(olds), inbound(news))),
+    diff: (id, urn, olds, news) => hook(urn, [], ({ core }) => core.diff(id, inbound(olds), inbound(news))),
 
     create: (urn, inputs) =>
-      hook(urn, [inputs], async ({ hooks }, ctx, secrets) => {
-        const r = await hooks.create(inbound(inputs), ctx);
+      hook(urn, [inputs], async ({ core }, ctx, secrets) => {
+        const r = await core.create(inbound(inputs), ctx);
         return { id: r.id, outs: outbound(r.outs, secrets) };
       }),
 
     update: (id, urn, olds, news) =>
-      hook(urn, [olds, news], async ({ hooks }, ctx, secrets) => {
-        const r = await hooks.update(id, inbound(olds), inbound(news), ctx);
+      hook(urn, [olds, news], async ({ core }, ctx, secrets) => {
+        const r = await core.update(id, inbound(olds), inbound(news), ctx);
         return { outs: outbound(r.outs, secrets) };
       }),
 
     read: (id, urn, props) =>
       hook(urn, [props ?? {}], async (kind, ctx, secrets) => {
-        if (isImport(props)) return importRead(kind.hooks, kind.engine, id, ctx, secrets);
-        const r = await kind.hooks.read(id, inbound(props), ctx);
+        if (isImport(props)) return importRead(kind, id, ctx, secrets);
+        const r = await kind.core.read(id, inbound(props), ctx);
         return {
           id: r.id,
           props: outbound(r.props, secrets),
@@ -139,8 +133,8 @@ export function nativeProvider(version: string, schema: string, log: EngineLog):
       }),
 
     delete: (id, urn, props) =>
-      hook(urn, [], async ({ hooks }, ctx) => {
-        await hooks.delete(id, inbound(props), ctx);
+      hook(urn, [], async ({ core }, ctx) => {
+        await core.delete(id, inbound(props), ctx);
       }),
   };
 }

@@ -9,9 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { recoveryPolicyInputSchema } from "../engines/kingbase/schema";
-import { drRelationshipSchema } from "../engines/opengauss/schema";
-import { type AnyEngine, engines } from "../runtime";
+import { type AnyEngine, type Runtime, runtime } from "../runtime";
 import { disagreements, fromJsonSchema, merge, type Prop, type Shape } from "./shapes";
 import { readTsResources, type TsResource } from "./tsShapes";
 
@@ -21,29 +19,23 @@ export const PACKAGE = "hadr";
 /** `hadr:index:<name>`. */
 export const typeToken = (name: string): string => `${PACKAGE}:index:${name}`;
 
-/** Each engine's zod input schema, by its kind's type (an engine missing here fails the generator). */
-const INPUT_SCHEMAS: Record<string, z.ZodType> = {
-  DrRelationship: drRelationshipSchema,
-  RecoveryPolicy: recoveryPolicyInputSchema,
-};
-
 /** One resource kind of the package. */
 export interface Kind {
   /** The type token's last part, also the TypeScript class name. */
   readonly name: string;
   /** The engine. */
   readonly engine: AnyEngine;
-  /** Its zod input schema. */
+  /** Its zod input schema (`kind.inputSchema`). */
   readonly input: z.ZodType;
 }
 
-/** Every engine of the runtime's map as a kind of the package, in map order. */
-export const KINDS: readonly Kind[] = Object.values(engines).map((e) => {
-  const engine = e as unknown as AnyEngine;
-  const input = INPUT_SCHEMAS[engine.kind.type];
-  if (!input) throw new Error(`provider/schema/generate.ts: no zod input schema for ${engine.kind.type}`);
-  return { name: engine.kind.type, engine, input };
-});
+/** Every engine of a runtime's map (the package's by default) as a kind of the package, in map order. */
+export function kindsOf(rt: Runtime = runtime): readonly Kind[] {
+  return rt.entries.map(({ engine }) => ({ name: engine.kind.type, engine, input: engine.kind.inputSchema }));
+}
+
+/** The package's kinds. */
+export const KINDS: readonly Kind[] = kindsOf();
 
 /** A Pulumi schema type spec (the subset this package uses). */
 type TypeSpec = Record<string, unknown>;
@@ -119,15 +111,29 @@ class Types {
   }
 }
 
+/** A kind's zod input schema as a shape. */
+const zodShape = (k: Kind): Shape =>
+  fromJsonSchema(z.toJSONSchema(k.input, { io: "input", unrepresentable: "any" }) as never);
+
+/**
+ * Every disagreement between a kind's zod input schema and its class's `<type>Args` (names at every level,
+ * required flags, kinds, enums), or that it has no such class.
+ */
+export function inputProblems(k: Kind, ts: Record<string, TsResource>): string[] {
+  const t = ts[k.name];
+  if (!t) return [`${k.name}: no class with a ${k.name}Args interface in provider/resources`];
+  return disagreements(zodShape(k), t.inputs).map((d) => `${k.name} input ${d}`);
+}
+
 /** Every disagreement between the zod schemas, the TypeScript types and the engines' output lists. */
 export function schemaProblems(
   ts: Record<string, TsResource> = readTsResources(resourceSources()),
+  kinds: readonly Kind[] = KINDS,
 ): string[] {
-  return KINDS.flatMap((k) => {
+  return kinds.flatMap((k) => {
     const t = ts[k.name];
-    if (!t) return [`${k.name}: no class with a ${k.name}Args interface in provider/resources`];
-    const zod = fromJsonSchema(z.toJSONSchema(k.input, { io: "input", unrepresentable: "any" }) as never);
-    const out = disagreements(zod, t.inputs).map((d) => `${k.name} input ${d}`);
+    const out = inputProblems(k, ts);
+    if (!t) return out;
     const computed = k.engine.keys.outputs;
     for (const o of computed)
       if (!t.outputs[o])
@@ -145,15 +151,15 @@ export function schemaProblems(
 export function packageSchema(
   version: string,
   ts = readTsResources(resourceSources()),
+  kinds: readonly Kind[] = KINDS,
 ): Record<string, unknown> {
-  const problems = schemaProblems(ts);
+  const problems = schemaProblems(ts, kinds);
   if (problems.length > 0) throw new Error(`the schema sources disagree:\n${problems.join("\n")}`);
   const types = new Types();
   const resources: Record<string, unknown> = {};
-  for (const k of KINDS) {
+  for (const k of kinds) {
     const t = ts[k.name]!;
-    const zod = fromJsonSchema(z.toJSONSchema(k.input, { io: "input", unrepresentable: "any" }) as never);
-    const inputs = merge(zod, t.inputs) as Shape & { kind: "object" };
+    const inputs = merge(zodShape(k), t.inputs) as Shape & { kind: "object" };
     const secrets = k.engine.kind.secretInputs;
     const ins = types.properties(inputs.props, k.name, secrets);
     const outputs: Record<string, Prop> = { ...inputs.props };

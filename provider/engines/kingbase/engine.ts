@@ -25,6 +25,7 @@ import {
   liftLegacyPolicyKeys,
   POLICY_SECRET_INPUTS,
   type PolicySpec,
+  recoveryPolicyInputSchema,
   validateRecoveryPolicy,
 } from "./schema";
 import { clusterState, type NodeSnapshot } from "./snapshot";
@@ -69,7 +70,19 @@ export function policyIdOf(args: PolicySpec): string {
 
 /** The RecoveryPolicy engine. */
 export const policyEngine: Engine<PolicySpec, PolicyFleet, NodeSnapshot[], PolicyDecision, PolicyState> = {
-  kind: { type: "RecoveryPolicy", command: "recovery-policy", secretInputs: POLICY_SECRET_INPUTS },
+  kind: {
+    type: "RecoveryPolicy",
+    command: "recovery-policy",
+    secretInputs: POLICY_SECRET_INPUTS,
+    inputSchema: recoveryPolicyInputSchema,
+    imports: {
+      nestedSecrets: {},
+      keyInputs: { all: "sshKey", perTarget: "nodeSshKeys", root: "rootSshKey" },
+      fileInputs: {},
+      // Nothing to restore on delete: an imported policy edited nothing.
+      recorded: (inputs) => ({ previous: { engine: inputs["engine"], nodes: [] } }),
+    },
+  },
 
   keys: {
     outputs: RECOVERY_POLICY_OUTPUTS,

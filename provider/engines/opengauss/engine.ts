@@ -35,7 +35,13 @@ import {
 } from "./outputs";
 import { planOf } from "./preview";
 import { type DrContext, drContext } from "./remote";
-import { DR_SECRET_INPUTS, type DrSpec, liftLegacyKeys, validateDrRelationship } from "./schema";
+import {
+  DR_SECRET_INPUTS,
+  type DrSpec,
+  drRelationshipSchema,
+  liftLegacyKeys,
+  validateDrRelationship,
+} from "./schema";
 import { ownerTag } from "./tasks";
 import { topologyMismatches } from "./topology";
 
@@ -188,7 +194,19 @@ export function idOf(args: DrSpec): string {
 
 /** The DrRelationship engine. */
 export const drEngine: Engine<ValidatedDr, DrContext, Observed, DrDecision, DrState> = {
-  kind: { type: "DrRelationship", command: "dr-relationship", secretInputs: DR_SECRET_INPUTS },
+  kind: {
+    type: "DrRelationship",
+    command: "dr-relationship",
+    secretInputs: DR_SECRET_INPUTS,
+    inputSchema: drRelationshipSchema,
+    imports: {
+      // The reads log in over SSH and run `gs_sdr -t query`: the DR password is never used.
+      nestedSecrets: { "drUser.password": "unused-by-read-0" },
+      keyInputs: { all: "sshKey", perTarget: "clusterSshKeys" },
+      fileInputs: { "clusters.*": "xml" },
+      recorded: (_inputs, at) => ({ lastOperation: { ...operation("adopt", "succeeded", []), at } }),
+    },
+  },
 
   keys: {
     outputs: DR_OUTPUTS,

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { z } from "zod";
 import { controllerOf, type HookContext } from "../../../provider/core/controller";
 import type { Engine, Session } from "../../../provider/core/engine";
 import { Incomplete } from "../../../provider/core/partial";
@@ -27,7 +28,18 @@ function fakeEngine(opts: { applyFails?: "incomplete" | "typed"; reuse?: boolean
   const opened: Array<number | undefined> = [];
   const states: Props[] = [];
   const engine: Engine<Spec, Session, { version: number }, string, Props> = {
-    kind: { type: "Fake", command: "fake", secretInputs: ["secret"] },
+    kind: {
+      type: "Fake",
+      command: "fake",
+      secretInputs: ["secret"],
+      inputSchema: z.object({ size: z.number(), secret: z.string() }),
+      imports: {
+        nestedSecrets: {},
+        keyInputs: { all: "secret", perTarget: "secrets" },
+        fileInputs: {},
+        recorded: () => ({}),
+      },
+    },
     stateOf: (stored) => {
       states.push(stored);
       return stored;

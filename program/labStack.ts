@@ -1,9 +1,10 @@
 /**
- * `npm start`'s middle step: writes the root program's `lab` stack config from the lab's lab.json and makes sure
- * the DR user exists on cluster A's primary. Run by scripts/start.sh after `lab up`:
+ * `npm start`'s middle step, next to the root program it configures: writes the root program's `lab` stack
+ * config from the lab's lab.json and makes sure the DR user exists on cluster A's primary. Run by
+ * scripts/start.sh after `lab up`:
  *
- *   node lab/dist/src/stack-config.js <lab.json> [stack]     write the config, ensure the DR user
- *   node lab/dist/src/stack-config.js summary [stack]        print RPO/RTO and policy modes from the outputs
+ *   node dist/program/labStack.js <lab.json> [stack]     write the config, ensure the DR user
+ *   node dist/program/labStack.js summary [stack]        print RPO/RTO and policy modes from the outputs
  *
  * `HADR_LAB_DR=off` leaves the DR relationship (and the DR user) out: RecoveryPolicies only. Removing it from a
  * stack that holds one means the next `up` dissolves it, as Pulumi does for any removed resource.
@@ -13,16 +14,25 @@
  * re-encrypted); the DR password is generated once and then read back from the stack.
  *
  * Secrets (client key, DR password) reach the CLI only on stdin and the lab host only on gsql's stdin; they are
- * never in argv and never printed. It neither imports nor loads provider code (the lab package depends on nothing
- * of pulumi-hadr, decisions D5): whether the config is valid is for the root program to say (`pulumi up`).
+ * never in argv and never printed. The config it writes is typed by the root program's own config schemas
+ * (`./config`: `LabConfig`), so a renamed or retyped field fails the build; the lab is used only through its
+ * fixture API (`pulumi-hadr-lab`: lab.json's types, SSH to its hosts, its openGauss pairs) and knows nothing of
+ * this program.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { sshExec } from "./fixture";
-import { labPairs } from "./og-dr";
-import type { LabInfo } from "./types";
+import { type LabInfo, labPairs, sshExec } from "pulumi-hadr-lab";
+import { ENGINES } from "../provider/engines/kingbase/schema";
+import { drEngine } from "../provider/engines/opengauss/engine";
+import {
+  CONFIG_KEYS,
+  type DrRelationshipConfigInput,
+  NS,
+  type RecoveryPolicyConfigInput,
+  SECRET_KEYS,
+} from "./config";
 
 /**
  * Directory of the Pulumi program whose stack is written: the caller's working directory (start.sh runs from
@@ -103,7 +113,7 @@ export function generateDrPassword(length = 24): string {
 
 type Cluster = LabInfo["clusters"][string];
 
-function sshOf(c: Cluster, user: string): Record<string, unknown> {
+function sshOf(c: Cluster, user: string): { user: string; port: number; hostKeys: Record<string, string> } {
   const ports = new Set(c.hosts.map((h) => h.sshPort));
   if (ports.size !== 1)
     throw new Error(`the lab's hosts of one cluster use different ssh ports: ${[...ports]}`);
@@ -119,10 +129,21 @@ function drUserOf(lab: LabInfo, cluster: string): string {
   return (lab.clusters[cluster]?.extra?.["drUser"] as { name?: string } | undefined)?.name ?? "druser";
 }
 
-/** The non-secret `hadr:*` config of the lab stack, as objects (what `pulumi config --json` calls objectValue). */
-export function labStackConfig(lab: LabInfo, opts: { withDr: boolean }): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const drs: Record<string, unknown> = {};
+/** A `hadr:*` config key of the root program. */
+const cfgKey = (k: keyof typeof CONFIG_KEYS) => `${NS}:${CONFIG_KEYS[k]}`;
+
+/** The non-secret `hadr:*` config of the lab stack, typed by the root program's config schemas. */
+export interface LabConfig {
+  /** `hadr:drRelationships`, when the lab has a provisioned pair and DR is on. */
+  drRelationships?: Record<string, DrRelationshipConfigInput>;
+  /** `hadr:recoveryPolicies`, when the lab has a provisioned KingbaseES cluster. */
+  recoveryPolicies?: Record<string, RecoveryPolicyConfigInput>;
+}
+
+/** The lab stack's config as the program reads it (see {@link labStackConfig} for the keys it is set under). */
+export function labConfig(lab: LabInfo, opts: { withDr: boolean }): LabConfig {
+  const out: LabConfig = {};
+  const drs: Record<string, DrRelationshipConfigInput> = {};
   for (const [i, [p, q]] of labPairs(lab).entries()) {
     const a = lab.clusters[p];
     const b = lab.clusters[q];
@@ -136,25 +157,38 @@ export function labStackConfig(lab: LabInfo, opts: { withDr: boolean }): Record<
       drUser: { name: drUserOf(lab, p) },
     };
   }
-  if (Object.keys(drs).length > 0) out["hadr:drRelationships"] = drs;
-  const policies: Record<string, unknown> = {};
+  if (Object.keys(drs).length > 0) out.drRelationships = drs;
+  const policies: Record<string, RecoveryPolicyConfigInput> = {};
   for (const name of ["kbv8r3", "kbv8r6"]) {
     const c = lab.clusters[name];
     if (!c?.provisioned) continue;
+    const engine = ENGINES.find((e) => e === c.engine);
+    if (!engine)
+      throw new Error(`lab cluster ${name}: engine ${c.engine} is not one of ${ENGINES.join(", ")}`);
     policies[name] = {
-      engine: c.engine,
+      engine,
       // The vendor default the lab is installed with: the first `npm start` changes no file. Edit the mode in
       // Pulumi.lab.yaml (or here) and run `npm start` again to see a plan and apply it.
       mode: "standby",
       nodes: c.hosts.map((h) => ({
         host: h.ip,
         ssh: { user: lab.users.kingbase.name, port: h.sshPort, hostKeys: { [h.ip]: h.hostKey } },
-        ...(c.engine === "kingbase-v8r3" ? { rootAccess: "sudo" } : {}),
+        ...(engine === "kingbase-v8r3" ? { rootAccess: "sudo" as const } : {}),
       })),
     };
   }
-  if (Object.keys(policies).length > 0) out["hadr:recoveryPolicies"] = policies;
+  if (Object.keys(policies).length > 0) out.recoveryPolicies = policies;
   return out;
+}
+
+/** The non-secret `hadr:*` config of the lab stack by config key (what `pulumi config --json` calls objectValue). */
+export function labStackConfig(lab: LabInfo, opts: { withDr: boolean }): Record<string, unknown> {
+  const cfg = labConfig(lab, opts);
+  return Object.fromEntries(
+    (Object.keys(CONFIG_KEYS) as Array<keyof typeof CONFIG_KEYS>)
+      .filter((k) => cfg[k] !== undefined)
+      .map((k) => [cfgKey(k), cfg[k]]),
+  );
 }
 
 /** Runs SQL read from stdin with gsql as the cluster user on a node (nothing of `sql` is in argv). */
@@ -218,7 +252,8 @@ async function currentConfig(
 async function stackHasDr(stack: string): Promise<boolean> {
   const r = await pulumiOk(["stack", "export", "--stack", stack]);
   const resources = (JSON.parse(r.stdout).deployment?.resources ?? []) as Array<{ type?: string }>;
-  return resources.some((x) => x.type?.endsWith("hadr:DrRelationship"));
+  // The dynamic resource's type token (`pulumi-nodejs:dynamic/hadr:<type>`), the type from the engine itself.
+  return resources.some((x) => x.type?.endsWith(`/hadr:${drEngine.kind.type}`));
 }
 
 /** Creates/selects the stack and writes its config; returns progress lines. */
@@ -232,7 +267,7 @@ export async function writeLabStack(lab: LabInfo, stack: string): Promise<string
     await pulumiOk(["config", "set", "--secret", "--raw", "--stack", stack, key], value);
     log.push(`set ${key} (secret)`);
   };
-  await setSecret("hadr:sshPrivateKey", fs.readFileSync(lab.clientKeyPath, "utf8"));
+  await setSecret(`${NS}:${SECRET_KEYS.sshPrivateKey}`, fs.readFileSync(lab.clientKeyPath, "utf8"));
 
   const withDr = process.env["HADR_LAB_DR"] !== "off";
   const wanted = labStackConfig(lab, { withDr });
@@ -243,7 +278,7 @@ export async function writeLabStack(lab: LabInfo, stack: string): Promise<string
       changed[key] = { value: JSON.stringify(v), objectValue: v, secret: false };
     }
   }
-  for (const key of ["hadr:drRelationships", "hadr:recoveryPolicies"]) {
+  for (const key of (Object.keys(CONFIG_KEYS) as Array<keyof typeof CONFIG_KEYS>).map(cfgKey)) {
     if (current[key] !== undefined && wanted[key] === undefined) {
       await pulumiOk(["config", "rm", "--stack", stack, key]);
       log.push(`removed ${key}`);
@@ -257,10 +292,11 @@ export async function writeLabStack(lab: LabInfo, stack: string): Promise<string
 
   const drPairs = labPairs(lab).filter(([p]) => lab.clusters[p]?.provisioned);
   if (withDr && drPairs.length > 0) {
-    let password = current["hadr:drPassword"]?.value;
+    const drPasswordKey = `${NS}:${SECRET_KEYS.drPassword}`;
+    let password = current[drPasswordKey]?.value;
     if (!password) {
       password = generateDrPassword();
-      await setSecret("hadr:drPassword", password);
+      await setSecret(drPasswordKey, password);
     }
     const sync = !(await stackHasDr(stack));
     for (const pair of drPairs) {
@@ -309,11 +345,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const [labJson, stack = "lab"] = argv;
   if (!labJson) {
-    process.stderr.write("usage: node lab/dist/src/stack-config.js <lab.json> [stack] | summary [stack]\n");
+    process.stderr.write("usage: node dist/program/labStack.js <lab.json> [stack] | summary [stack]\n");
     return 2;
   }
   const lab = JSON.parse(fs.readFileSync(labJson, "utf8")) as LabInfo;
-  for (const line of await writeLabStack(lab, stack)) process.stderr.write(`stack-config: ${line}\n`);
+  for (const line of await writeLabStack(lab, stack)) process.stderr.write(`labStack: ${line}\n`);
   return 0;
 }
 
@@ -321,7 +357,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {
-      process.stderr.write(`stack-config: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(`labStack: ${e instanceof Error ? e.message : String(e)}\n`);
       process.exit(1);
     },
   );
