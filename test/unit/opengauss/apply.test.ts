@@ -9,7 +9,7 @@ import { Incomplete } from "../../../provider/core/partial";
 import { withProgress } from "../../../provider/core/progress";
 import { execute } from "../../../provider/engines/opengauss/apply";
 import type { Operation } from "../../../provider/engines/opengauss/decide";
-import { observe, type Ownership } from "../../../provider/engines/opengauss/observe";
+import { type Ownership, observe } from "../../../provider/engines/opengauss/observe";
 import type { DrOperation, Observed } from "../../../provider/engines/opengauss/outputs";
 import { LockedError, StateError, ToolError } from "../../../provider/errors";
 import { overlapped } from "../support/fakeRemote";
@@ -74,7 +74,10 @@ test("start: DR XML placed on both run nodes, then start -m primary on A and -m 
   );
   for (const p of placed) assert.ok(p.seq < pair.runs[0]!.record.seq, "XML placed before gs_sdr runs");
   assert.match(pair.xml["A"]!, /<PARAM name="localStreamIpmap1"/);
-  assert.match(pair.runs[0]!.line, /^gs_sdr -t start -m primary -X "\$HOME\/\.pulumi-hadr\/dr-A\.xml" -U dr_user --time-out=\d+$/);
+  assert.match(
+    pair.runs[0]!.line,
+    /^gs_sdr -t start -m primary -X "\$HOME\/\.pulumi-hadr\/dr-A\.xml" -U dr_user --time-out=\d+$/,
+  );
   assert.equal(r.op?.kind, "start");
   assert.equal(r.op?.status, "succeeded");
   assert.equal(r.op?.to, "A");
@@ -110,7 +113,10 @@ test("switchover A->B: demote (-m disaster_standby) on A and promote (-m primary
   pair.stat["A"] = "archive";
   pair.stat["B"] = "recovery";
   const r = await exec(pair, { kind: "switchover", from: "A", to: "B", resume: false, clearLocks: [] });
-  assert.deepEqual(pair.runLines(), ["A@127.0.1.1 switchover disaster_standby", "B@127.0.2.1 switchover primary"]);
+  assert.deepEqual(pair.runLines(), [
+    "A@127.0.1.1 switchover disaster_standby",
+    "B@127.0.2.1 switchover primary",
+  ]);
   const [demote, promote] = sdrRecords(pair);
   assert.ok(demote!.seq < promote!.seq && overlapped(demote!, promote!));
   assert.match(pair.runs[0]!.line, /^gs_sdr -t switchover -m disaster_standby --time-out=\d+$/);
@@ -146,7 +152,10 @@ test("a gs_sdr run past our deadline is left running (the channel hung up, never
   await assert.rejects(out, (e: unknown) => {
     partial(e, "switchover", "B");
     const failure = (e as Incomplete).failure as ToolError;
-    assert.match(failure.message, /on B \(127\.0\.2\.1\) passed our deadline and was left running \(never killed\)/);
+    assert.match(
+      failure.message,
+      /on B \(127\.0\.2\.1\) passed our deadline and was left running \(never killed\)/,
+    );
     assert.match(failure.hint ?? "", /\.pulumi-hadr\/runs\/\d+-switchover-[0-9a-f]+\.out on 127\.0\.2\.1/);
     assert.equal(failure.retryable, true);
     return true;
@@ -177,7 +186,10 @@ test("failover: the old primary is fenced first, then gs_sdr -t failover on the 
   assert.ok(fence[0]!.record.seq < pair.runs[0]!.record.seq, "fenced before anything is promoted");
   assert.equal(r.op?.status, "rebuild-needed");
   assert.equal(r.op?.to, "B");
-  assert.ok(r.lines.some((l) => l.startsWith("A: fenced — every DN read-only")), r.lines.join("\n"));
+  assert.ok(
+    r.lines.some((l) => l.startsWith("A: fenced — every DN read-only")),
+    r.lines.join("\n"),
+  );
 });
 
 test("failover with the old primary unreachable and B's run node down: not fenced (warned), run on B's other DN", async () => {
@@ -221,7 +233,10 @@ test("a fence that changes no DN setting stops the failover before anything is p
     fence: "A",
     clearLocks: [],
   });
-  await assert.rejects(out, (e: unknown) => e instanceof StateError && /nothing was promoted/.test(e.message));
+  await assert.rejects(
+    out,
+    (e: unknown) => e instanceof StateError && /nothing was promoted/.test(e.message),
+  );
   assert.deepEqual(pair.runs, []);
 });
 
@@ -272,7 +287,8 @@ test("rebuild: our stale lock and the start step go, XML placed, fence lifted, s
   const mutating = pair.remote.log
     .filter((x) => /rm -f|gs_guc reload -Z datanode|cat > "\$HOME|exec gs_sdr/.test(x.command))
     .map((x) => {
-      if (x.command.includes("exec gs_sdr")) return `${x.host} gs_sdr ${/-t (\w+(?: -m \w+)?)/.exec(x.command)![1]}`;
+      if (x.command.includes("exec gs_sdr"))
+        return `${x.host} gs_sdr ${/-t (\w+(?: -m \w+)?)/.exec(x.command)![1]}`;
       if (x.command.includes("streaming_lock_")) return `${x.host} rm lock`;
       if (x.command.includes(".streaming_start_primary.step")) return `${x.host} rm step`;
       if (x.command.includes("cat > ")) return `${x.host} place xml`;
@@ -305,7 +321,10 @@ test("rebuild: a failed stop is Incomplete and nothing starts", async () => {
   const { out } = await run(pair, { ...REBUILD, forgetStartSteps: [], unfence: [], clearLocks: [] });
   await assert.rejects(out, (e: unknown) => {
     partial(e, "rebuild", "B");
-    assert.match((e as Incomplete).failure instanceof ToolError ? String((e as Incomplete).failure) : "", /Stop failed/);
+    assert.match(
+      (e as Incomplete).failure instanceof ToolError ? String((e as Incomplete).failure) : "",
+      /Stop failed/,
+    );
     return true;
   });
   assert.deepEqual(pair.runLines(), ["A@127.0.1.1 stop"]);
@@ -314,10 +333,20 @@ test("rebuild: a failed stop is Incomplete and nothing starts", async () => {
 test("wait is a LockedError, blocked a StateError naming the property, noop only warns: nothing runs", async () => {
   const pair = new FakePair();
   const w = await run(pair, { kind: "wait", reason: "gs_sdr is running (start@127.0.1.1)" });
-  await assert.rejects(w.out, (e: unknown) => e instanceof LockedError && /gs_sdr is running/.test(e.message));
+  await assert.rejects(
+    w.out,
+    (e: unknown) => e instanceof LockedError && /gs_sdr is running/.test(e.message),
+  );
   const b = await run(pair, { kind: "blocked", reason: "why", hint: "do this", property: "clusters.B" });
-  await assert.rejects(b.out, (e: unknown) => e instanceof StateError && e.message === "clusters.B: why" && e.hint === "do this");
-  const n = await exec(pair, { kind: "noop", health: { state: "healthy", summary: "ok" } as never, warnings: ["w1"] });
+  await assert.rejects(
+    b.out,
+    (e: unknown) => e instanceof StateError && e.message === "clusters.B: why" && e.hint === "do this",
+  );
+  const n = await exec(pair, {
+    kind: "noop",
+    health: { state: "healthy", summary: "ok" } as never,
+    warnings: ["w1"],
+  });
   assert.equal(n.op, null);
   assert.deepEqual(n.lines, ["warning: w1"]);
   assert.deepEqual(pair.runs, []);

@@ -123,7 +123,12 @@ export class FakePair {
     return this.remote.log.map((r) => r.command);
   }
 
-  private async answer(cluster: string, host: string, cmd: string, ch: Channel): Promise<Reply | "hang" | undefined> {
+  private async answer(
+    cluster: string,
+    host: string,
+    cmd: string,
+    ch: Channel,
+  ): Promise<Reply | "hang" | undefined> {
     const body = cmd.replace(ENV_PREFIX, "");
     if (body.includes("exec gs_sdr ")) return this.gsSdr(cluster, host, body, ch);
     if (body.startsWith("echo @@HADR@@")) return { stdout: this.batch(cluster, host, body, ch.record) };
@@ -131,7 +136,8 @@ export class FakePair {
       this.xml[cluster] = await ch.stdin();
       return { code: 0 };
     }
-    if (/^echo "trace=[0-9a-f]{32}" >> "\$HOME\/\.pulumi-hadr\/runs\/[^"]+\.run"$/.test(body)) return { code: 0 };
+    if (/^echo "trace=[0-9a-f]{32}" >> "\$HOME\/\.pulumi-hadr\/runs\/[^"]+\.run"$/.test(body))
+      return { code: 0 };
     if (/^rm -f "\$HOME\/\.pulumi-hadr\/runs\/[^"]+\.run"$/.test(body)) return { code: 0 };
     return undefined;
   }
@@ -141,14 +147,15 @@ export class FakePair {
     for (const m of body.matchAll(SEGMENT)) {
       const [key, command] = [m[1]!, m[2]!];
       this.reads.push({ cluster, host, key, command, record });
-      const answer = this.read(cluster, host, key);
-      if (answer === undefined) throw new Error(`fake pair: no answer for read "${key}" on ${host}: ${command}`);
+      const answer = this.read(cluster, host, key, command);
+      if (answer === undefined)
+        throw new Error(`fake pair: no answer for read "${key}" on ${host}: ${command}`);
       out += `@@HADR@@${key}\n${answer}${answer && !answer.endsWith("\n") ? "\n" : ""}`;
     }
     return out;
   }
 
-  private read(cluster: string, host: string, key: string): string | undefined {
+  private read(cluster: string, host: string, key: string, command: string): string | undefined {
     const stat = this.stat[cluster]!;
     switch (key) {
       case "locks":
@@ -178,8 +185,11 @@ export class FakePair {
       case "dnReload":
       case "dn":
         return `rc=${this.gucRc[key] ?? 0}`;
-      case "rm":
-        return this.rmFails[host] ?? "";
+      case "rm": {
+        // `rm -rf ~/.pulumi-hadr` fails where staged; a command that asks for its exit code gets it
+        const failed = command.includes('rm -rf "$HOME/.pulumi-hadr"') ? this.rmFails[host] : undefined;
+        return `${failed ?? ""}${/; echo rc=\$\?$/.test(command) ? `rc=${failed ? 1 : 0}` : ""}`;
+      }
       case "hba":
         return this.hba[host] ?? "";
       case "maint":
