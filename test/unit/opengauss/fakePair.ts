@@ -3,14 +3,15 @@
  * (`../support/fakeRemote`): every node answers the observation's reads from the pair's state (recorded
  * `gs_om`/`gs_sdr query` outputs with the current `hadr_cluster_stat`), and the run nodes run gs_sdr as the
  * real one behaves to its caller: the password prompts on the PTY, a trace header, the state change on
- * success. Outcomes can be staged per run (an exit code with output, or a run that never ends).
+ * success; they answer the plan's full reads (GUCs, pg_hba, CM settings, versions) as a pair never set up for
+ * DR. Outcomes can be staged per run (an exit code with output, or a run that never ends).
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { type DrContext, drContext } from "../../../provider/engines/opengauss/remote";
 import { validateDrRelationship } from "../../../provider/engines/opengauss/schema";
 import { type Channel, type ExecRecord, FakeRemote, type Reply } from "../support/fakeRemote";
-import { fingerprint, fixture, PRIVATE_KEY } from "./fixtures";
+import { fingerprint, fixture, localReplConnInfo, PRIVATE_KEY } from "./fixtures";
 
 /** The DR user's password of the fixture pair. */
 export const PASSWORD = "Secret_2024#x";
@@ -44,6 +45,15 @@ export interface ReadSeen {
   record: ExecRecord;
 }
 
+/** The DN settings `gsql` shows on every node: a cluster never set up for DR. */
+const SQL: Record<string, string> = {
+  synchronous_commit: "remote_receive",
+  most_available_sync: "off",
+  wal_keep_segments: "128",
+  stream_cluster_run_mode: "",
+  enable_dcf: "off",
+};
+
 const ENV_PREFIX = /^\. \S+ >\/dev\/null 2>&1; /;
 const SEGMENT = /echo @@HADR@@(\w+); \{ ([\s\S]*?) ; \} 2>&1(?=; echo @@HADR@@|$)/g;
 
@@ -73,6 +83,10 @@ export class FakePair {
   readonly reads: ReadSeen[] = [];
   /** The DR XML placed on each run node, by cluster (the last one). */
   readonly xml: Record<string, string> = {};
+  /** The DR user as `select usename, userepl` prints it on the run nodes (null: no such user). */
+  drUser: string | null = "dr_user|t";
+  /** The build (version.cfg line 3) of each cluster. */
+  readonly commit: Record<string, string> = {};
   /** What `rm -rf "$HOME/.pulumi-hadr"` prints on each host (empty: it worked). */
   readonly rmFails: Record<string, string> = {};
 
@@ -191,7 +205,29 @@ export class FakePair {
         return `${failed ?? ""}${/; echo rc=\$\?$/.test(command) ? `rc=${failed ? 1 : 0}` : ""}`;
       }
       case "hba":
-        return this.hba[host] ?? "";
+        // the plan reads the whole file; the dissolve report greps its host lines
+        return command.startsWith("cat ")
+          ? fixture(cluster === "A" ? "pg_hba-oga1.txt" : "pg_hba-ogb1.txt")
+          : (this.hba[host] ?? "");
+      case "rc":
+        return `replconninfo1 = '${localReplConnInfo(host, HOSTS[cluster]!.find((h) => h !== host)!)}'`;
+      case "sql":
+        return [
+          ...Object.entries(SQL).flatMap(([g, v]) => [`@@${g}`, v]),
+          ...(command.includes("@@dr_user") && this.drUser !== null ? ["@@dr_user", this.drUser] : []),
+        ].join("\n");
+      case "cm":
+        return `agent_backup_open = ${stat.startsWith("recovery") ? 1 : 0}\nbackup_open = 0`;
+      case "version":
+        return this.commit[cluster] ?? "a1b2c3d";
+      case "release":
+        return "openGauss-6.0.0";
+      case "omMarkers":
+        return "1\n1\n1";
+      case "hostips":
+        return host;
+      case "facts":
+        return "pguser=omm\niptype=ipv4\nosuser=omm";
       case "maint":
         return this.maintenance.has(host) ? "present" : "";
       default:
