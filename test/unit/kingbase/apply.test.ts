@@ -57,6 +57,19 @@ test("apply writes the planned edit byte-exact and restarts repmgrd/kbha only on
   assert.ok(lines.includes("127.0.4.1: repmgrd and kbha restarted"), lines.join("\n"));
 });
 
+test("a node whose daemons loaded repmgr.conf before it changed is restarted without a write", async () => {
+  const remote = new FakeRemote();
+  const nodes = v8r6Nodes(remote, HOSTS, { "127.0.4.1": "manual", "127.0.4.2": "manual" });
+  const node2 = nodes.get("127.0.4.2")!;
+  node2.put(R6.conf, node2.text(R6.conf)!, { mtimeSec: 1_900_000_000 });
+  const { out } = await planAndApply(remote, "manual");
+  assert.deepEqual(writes(remote), []);
+  assert.deepEqual(nodes.get("127.0.4.1")!.events, [], "its daemons are current");
+  assert.deepEqual(node2.events, [`kill ${R6.kbha}`, "start kbha", `kill ${R6.repmgrd}`]);
+  assert.equal(node2.text(R6.conf), conf("127.0.4.2", "manual"));
+  assert.equal(out["pendingRestart"], false);
+});
+
 test("the new file text travels on stdin, never in the command line", async () => {
   const remote = new FakeRemote();
   v8r6Nodes(remote, HOSTS);

@@ -56,7 +56,9 @@ export class FakeNode {
 
   /** Puts a file (as the cluster user, 0644 unless given). */
   put(path: string, text: string, over: Partial<FakeFile> = {}): this {
-    this.files.set(path, { text, uid: 1000, gid: 1000, mode: "644", mtimeSec: 1_700_000_000, ...over });
+    const f = { text, uid: 1000, gid: 1000, mode: "644", mtimeSec: 1_700_000_000, ...over };
+    this.files.set(path, f);
+    this.clock = Math.max(this.clock, f.mtimeSec); // what happens later happens after this file changed
     return this;
   }
 

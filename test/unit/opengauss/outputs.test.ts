@@ -41,6 +41,13 @@ test("the primary output is the observed one, not the input: B archive, A recove
   assert.deepEqual(out["hadrClusterStat"], { A: "recovery", B: "archive" });
 });
 
+test("the DR side unreachable: the archive side is the primary, with its RPO", async () => {
+  const { out } = await outputs({ A: "archive" }, ["B"]);
+  assert.equal(out["primary"], "A");
+  assert.deepEqual(out["hadrClusterStat"], { A: "archive", B: "unreachable" });
+  assert.equal(out["rpoSeconds"], 3);
+});
+
 test("the primary side unreachable: it is still the primary; its stat says unreachable; RPO unknown", async () => {
   const { out, line } = await outputs({ B: "recovery" }, ["A"]);
   assert.equal(out["primary"], "A");
