@@ -9,16 +9,12 @@ import { Incomplete } from "../../../provider/core/partial";
 import { withProgress } from "../../../provider/core/progress";
 import { execute } from "../../../provider/engines/opengauss/apply";
 import type { Operation } from "../../../provider/engines/opengauss/decide";
-import { type Ownership, observe } from "../../../provider/engines/opengauss/observe";
+import { observe } from "../../../provider/engines/opengauss/observe";
 import type { DrOperation, Observed } from "../../../provider/engines/opengauss/outputs";
 import { LockedError, StateError, ToolError } from "../../../provider/errors";
 import { overlapped } from "../support/fakeRemote";
-import { FakePair, PASSWORD } from "./fakePair";
+import { FakePair, OPS, OUR_TRACE, OWN, PASSWORD } from "./fakePair";
 import { fixture } from "./fixtures";
-
-/** Our stale lock in the tests (a trace id of ours, recorded in state). */
-const OUR_TRACE = "ab".repeat(16);
-const OWN: Ownership = { traces: [OUR_TRACE], owner: "pulumi-hadr/dr/A/B" };
 
 /**
  * Observes the pair, then executes `op` (or the operation made from the observation, as decide() makes it)
@@ -39,14 +35,7 @@ async function exec(pair: FakePair, op: Operation | ((obs: Observed) => Operatio
   return { ...(await out), lines };
 }
 
-const START: Operation = {
-  kind: "start",
-  primary: "A",
-  standby: "B",
-  sides: ["primary", "standby"],
-  resume: false,
-  clearLocks: [],
-};
+const START: Operation = OPS.start;
 
 /** The records of the gs_sdr runs (their wrapped command lines). */
 const sdrRecords = (pair: FakePair) => pair.runs.map((r) => r.record);
@@ -167,16 +156,7 @@ test("failover: the old primary is fenced first, then gs_sdr -t failover on the 
   const pair = new FakePair();
   pair.stat["A"] = "archive";
   pair.stat["B"] = "recovery";
-  const r = await exec(pair, {
-    kind: "failover",
-    from: "A",
-    to: "B",
-    why: "test",
-    resume: false,
-    rpoSeconds: 3,
-    fence: "A",
-    clearLocks: [],
-  });
+  const r = await exec(pair, OPS.failover);
   const fence = pair.reads.filter((x) => ["save", "cms", "dnSet", "dnReload"].includes(x.key));
   assert.deepEqual(
     fence.map((x) => `${x.host} ${x.key}`),
@@ -197,17 +177,7 @@ test("failover with the old primary unreachable and B's run node down: not fence
   pair.stat["B"] = "recovery";
   pair.down("A");
   pair.down("B", ["127.0.2.1"]);
-  const r = await exec(pair, {
-    kind: "failover",
-    from: "A",
-    to: "B",
-    why: "A is gone",
-    resume: false,
-    rpoSeconds: null,
-    fence: null,
-    runOn: "127.0.2.2",
-    clearLocks: [],
-  });
+  const r = await exec(pair, { ...OPS.failover, rpoSeconds: null, fence: null, runOn: "127.0.2.2" });
   assert.deepEqual(pair.runLines(), ["B@127.0.2.2 failover"]);
   assert.deepEqual(
     pair.reads.filter((x) => x.key === "save"),
@@ -223,16 +193,7 @@ test("a fence that changes no DN setting stops the failover before anything is p
   pair.stat["B"] = "recovery";
   pair.gucRc["dnSet"] = 1;
   pair.gucRc["dnReload"] = 1;
-  const { out } = await run(pair, {
-    kind: "failover",
-    from: "A",
-    to: "B",
-    why: "test",
-    resume: false,
-    rpoSeconds: 3,
-    fence: "A",
-    clearLocks: [],
-  });
+  const { out } = await run(pair, OPS.failover);
   await assert.rejects(
     out,
     (e: unknown) => e instanceof StateError && /nothing was promoted/.test(e.message),
@@ -245,16 +206,7 @@ test("a failed failover is Incomplete with the failed record, resumable", async 
   pair.stat["B"] = "recovery";
   pair.down("A");
   pair.stage("B failover", { code: 1, stdout: "[GAUSS-51632] : Failed to do failover.\n" });
-  const { out } = await run(pair, {
-    kind: "failover",
-    from: "A",
-    to: "B",
-    why: "A is gone",
-    resume: false,
-    rpoSeconds: null,
-    fence: null,
-    clearLocks: [],
-  });
+  const { out } = await run(pair, { ...OPS.failover, rpoSeconds: null, fence: null });
   await assert.rejects(out, (e: unknown) => {
     partial(e, "failover", "B");
     assert.equal(((e as Incomplete).failure as ToolError).vendorCode, "GAUSS-51632");
@@ -262,15 +214,7 @@ test("a failed failover is Incomplete with the failed record, resumable", async 
   });
 });
 
-const REBUILD: Operation = {
-  kind: "rebuild",
-  stop: "A",
-  primary: "B",
-  standby: "A",
-  forgetStartSteps: ["start_primary"],
-  unfence: ["A"],
-  clearLocks: [],
-};
+const REBUILD: Operation = OPS.rebuild;
 
 test("rebuild: our stale lock and the start step go, XML placed, fence lifted, stop on A, then both start (B primary)", async () => {
   const pair = new FakePair();

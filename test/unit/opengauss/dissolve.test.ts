@@ -7,11 +7,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { withProgress } from "../../../provider/core/progress";
 import { dissolve } from "../../../provider/engines/opengauss/dissolve";
-import type { Ownership } from "../../../provider/engines/opengauss/observe";
 import { LockedError, StateError, ToolError } from "../../../provider/errors";
-import { FakePair, HOSTS } from "./fakePair";
-
-const OWN: Ownership = { traces: [], owner: "pulumi-hadr/dr/A/B" };
+import { FakePair, HOSTS, OWN } from "./fakePair";
 
 async function destroy(pair: FakePair): Promise<{ lines: string[]; error?: unknown }> {
   const lines: string[] = [];

@@ -8,6 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import type { Operation } from "../../../provider/engines/opengauss/decide";
+import type { Ownership } from "../../../provider/engines/opengauss/observe";
 import { type DrContext, drContext } from "../../../provider/engines/opengauss/remote";
 import { validateDrRelationship } from "../../../provider/engines/opengauss/schema";
 import { type Channel, type ExecRecord, FakeRemote, type Reply } from "../support/fakeRemote";
@@ -21,6 +23,43 @@ export const HOSTS: Record<string, string[]> = {
   A: ["127.0.1.1", "127.0.1.2"],
   B: ["127.0.2.1", "127.0.2.2"],
 };
+
+/** A gs_sdr lock trace id of ours (recorded in state) in the tests. */
+export const OUR_TRACE = "ab".repeat(16);
+
+/** What our runs are known by in the tests. */
+export const OWN: Ownership = { traces: [OUR_TRACE], owner: "pulumi-hadr/dr/A/B" };
+
+/** Sample operations on the pair, as decide() makes them (tests spread over them what differs). */
+export const OPS = {
+  start: {
+    kind: "start",
+    primary: "A",
+    standby: "B",
+    sides: ["primary", "standby"],
+    resume: false,
+    clearLocks: [],
+  },
+  failover: {
+    kind: "failover",
+    from: "A",
+    to: "B",
+    why: "A does not answer",
+    resume: false,
+    rpoSeconds: 3,
+    fence: "A",
+    clearLocks: [],
+  },
+  rebuild: {
+    kind: "rebuild",
+    stop: "A",
+    primary: "B",
+    standby: "A",
+    forgetStartSteps: ["start_primary"],
+    unfence: ["A"],
+    clearLocks: [],
+  },
+} satisfies Record<string, Operation>;
 
 /** One gs_sdr run as the fake saw it. */
 export interface SdrSeen {

@@ -5,13 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Ownership, observe } from "../../../provider/engines/opengauss/observe";
+import { observe } from "../../../provider/engines/opengauss/observe";
 import { operation, outputsOf, statsLine } from "../../../provider/engines/opengauss/outputs";
 import { summarizeSdrOutput } from "../../../provider/engines/opengauss/parsers/sdrOutput";
 import type { SdrRun } from "../../../provider/engines/opengauss/tasks";
-import { FakePair } from "./fakePair";
-
-const OWN: Ownership = { traces: [], owner: "pulumi-hadr/dr/A/B" };
+import { FakePair, OWN } from "./fakePair";
 
 /** The outputs of the pair as observed now (`stats` per cluster, `down` clusters not answering). */
 async function outputs(stats: Record<string, string>, down: string[] = [], fallback?: string) {

@@ -6,20 +6,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type Operation, operationKey } from "../../../provider/engines/opengauss/decide";
-import { type Ownership, observe } from "../../../provider/engines/opengauss/observe";
+import { observe } from "../../../provider/engines/opengauss/observe";
 import { OPERATION_PREFIX, planOf } from "../../../provider/engines/opengauss/preview";
-import { FakePair, HOSTS } from "./fakePair";
+import { FakePair, HOSTS, OPS, OWN } from "./fakePair";
 
-const OWN: Ownership = { traces: [], owner: "pulumi-hadr/dr/A/B" };
-
-const START: Operation = {
-  kind: "start",
-  primary: "A",
-  standby: "B",
-  sides: ["primary", "standby"],
-  resume: false,
-  clearLocks: [],
-};
+const START: Operation = OPS.start;
 
 /** Observes (with the plan's reads or not), then plans `op`; returns the plan and the commands planOf ran. */
 async function preview(pair: FakePair, op: Operation, withPlanReads = false) {
@@ -118,17 +109,7 @@ test("switchover: header, then per-node plan of demote on A and promote on B, ou
 test("failover: fence line, the node it runs on (not the down run node), the last known RPO; nothing read", async () => {
   const pair = new FakePair();
   pair.stat["B"] = "recovery";
-  const op: Operation = {
-    kind: "failover",
-    from: "A",
-    to: "B",
-    why: "A does not answer",
-    resume: false,
-    rpoSeconds: 7,
-    fence: null,
-    runOn: "127.0.2.2",
-    clearLocks: [],
-  };
+  const op: Operation = { ...OPS.failover, rpoSeconds: 7, fence: null, runOn: "127.0.2.2" };
   const obs = await observe(pair.ctx, OWN);
   const before = pair.remote.log.length;
   const p = await planOf(pair.ctx, op, obs);
@@ -150,15 +131,7 @@ test("failover: fence line, the node it runs on (not the down run node), the las
 test("rebuild: fence lifted first, stop on the old side first, leftover step forgotten, then the start plan", async () => {
   const pair = new FakePair();
   pair.stat["A"] = "archive";
-  const op: Operation = {
-    kind: "rebuild",
-    stop: "A",
-    primary: "B",
-    standby: "A",
-    forgetStartSteps: ["start_primary"],
-    unfence: ["A"],
-    clearLocks: [],
-  };
+  const op: Operation = OPS.rebuild;
   const p = await preview(pair, op);
   const i = (re: RegExp) => p.lines.findIndex((l) => re.test(l));
   assert.equal(p.lines[0], `${OPERATION_PREFIX}${operationKey(op)}`);
