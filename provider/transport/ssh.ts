@@ -207,12 +207,16 @@ export interface JumpChannels {
   channel(target: SshTarget): Promise<ClientChannel>;
 }
 
+/** What a session needs of a connected ssh2 client: start a command, hang up. */
+export type ExecClient = Pick<Client, "exec" | "end">;
+
 /** One SSH connection to one host, used for every command of one operation and then closed. */
 export class SshSession {
   private closed = false;
 
-  private constructor(
-    private readonly client: Client,
+  /** A session over a connected client ({@link SshSession.open} connects one and verifies its host key). */
+  constructor(
+    private readonly client: ExecClient,
     /** The target this session is connected to. */
     readonly target: SshTarget,
     private readonly redactor: Redactor,

@@ -32,10 +32,12 @@ async function afterDissolve(ctx: DrContext, obs: Observed, name: string): Promi
           {
             hba: `grep -E '^[[:space:]]*host[[:space:]]' ${JSON.stringify(`${d.dataDir}/pg_hba.conf`)} 2>/dev/null; true`,
             maint: '[ -e "$GAUSSHOME/bin/cluster_maintance" ] && echo present; true',
-            rm: 'rm -rf "$HOME/.pulumi-hadr"',
+            rm: 'rm -rf "$HOME/.pulumi-hadr"; echo rc=$?',
           },
           "after dissolve",
         );
+        const rm = /^([\s\S]*?)rc=(\d+)\s*$/.exec(out["rm"] ?? "");
+        if (rm?.[2] !== "0") kept.push(`${d.name} (${(rm?.[1] ?? out["rm"] ?? "").trim() || "rm failed"})`);
         const left = (out["hba"] ?? "").split("\n").filter((l) => peerIps.some((ip) => l.includes(`${ip}/`)));
         for (const l of left)
           progress(
