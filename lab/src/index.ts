@@ -19,5 +19,5 @@ export {
   setOmVersion,
   sshExec,
 } from "./fixture";
-export { dissolveDr, omm, sdrQuery, writeDrXml } from "./og-dr";
+export { dissolveDr, labPairs, omm, sdrQuery, writeDrXml } from "./og-dr";
 export type { LabClusterOutput, LabClusterSpec, LabHost, LabInfo, LabUser } from "./types";
