@@ -655,10 +655,10 @@ function keepOrSwitchOver(s: Situation): Operation {
 function finishSwitchover(s: Situation): Operation {
   const { input, desired, other } = s;
   if (switchoverTowardsOther(s)) {
-    return blocked(
-      "primary",
+    return finishTowardsOther(
+      other,
       `an unfinished switchover makes ${other.name} primary (${statsOf(input.views)}); it cannot be turned around half-way`,
-      `Set primary: ${other.name} and run \`pulumi up\` to finish it, then change primary again.`,
+      "then change primary again",
     );
   }
   if (!otherCanDemote(s)) {
@@ -676,10 +676,10 @@ function finishSwitchover(s: Situation): Operation {
 function finishStart(s: Situation): Operation {
   const { input, desired, other } = s;
   if (startTowardsOther(s)) {
-    return blocked(
-      "primary",
+    return finishTowardsOther(
+      other,
       `a start with ${other.name} as primary did not finish (${statsOf(input.views)})`,
-      `Set primary: ${other.name} and run \`pulumi up\` to finish it, or destroy the relationship.`,
+      "or destroy the relationship",
     );
   }
   const primaryDone = startSideDone(desired, "primary");
@@ -692,6 +692,15 @@ function finishStart(s: Situation): Operation {
   if (!primaryDone) sides.push("primary");
   if (!standbyDone) sides.push("standby");
   return startOr(s, sides, true);
+}
+
+/** An unfinished operation towards `other` is never turned around: `primary` must name `other` to finish it. */
+function finishTowardsOther(other: ClusterView, reason: string, afterwards: string): Operation {
+  return blocked(
+    "primary",
+    reason,
+    `Set primary: ${other.name} and run \`pulumi up\` to finish it, ${afterwards}.`,
+  );
 }
 
 /** The other cluster still acts as primary after a failover: rebuilt from the desired one, with allowDataLoss. */
