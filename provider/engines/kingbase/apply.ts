@@ -8,8 +8,9 @@ import { progress } from "../../core/progress";
 import type { Props } from "../../core/props";
 import { describeError, HadrError, StateError } from "../../errors";
 import { liveOutputs } from "./outputs";
-import { type FileWrite, type PlanResult, type PolicyPrevious, renderPolicyPlan } from "./plan";
+import type { FileWrite, PlanResult, PolicyPrevious } from "./plan";
 import { applyWrite, type PolicyFleet, readSnapshots, restartDaemons } from "./remote";
+import { renderPolicyPlan } from "./renderPlan";
 import type { PolicySpec } from "./schema";
 import { versionOf } from "./versions";
 

@@ -12,15 +12,12 @@ import { HadrError, StateError } from "../../errors";
 import { decidePolicyAdopt, type PolicyAdoptDecision } from "./adopt";
 import { applyPlan } from "./apply";
 import { liveOutputs, RECOVERY_POLICY_OUTPUTS } from "./outputs";
-import {
-  mergePrevious,
-  type PlanResult,
-  type PolicyPrevious,
-  planPolicy,
-  planRestore,
-  renderPolicyPlan,
-} from "./plan";
+import type { PlanResult, PolicyPrevious } from "./plan";
+import { planPolicy } from "./planApply";
+import { planRestore } from "./planRestore";
+import { mergePrevious } from "./previous";
 import { type PolicyFleet, policyFleet, readSnapshots } from "./remote";
+import { renderPolicyPlan } from "./renderPlan";
 import {
   liftLegacyPolicyKeys,
   POLICY_SECRET_INPUTS,

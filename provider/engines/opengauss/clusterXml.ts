@@ -195,23 +195,51 @@ function parsePort(v: string): number | undefined {
 
 const ABSOLUTE_PATH = /^\/[^\0\n]*$/;
 
-/**
- * Parses and checks an install XML. Never throws: every problem becomes a failure naming `property`
- * (for example `clusters.A.xml: DEVICE "ogb2" is named in dataNode1 but not in DEVICELIST`).
- */
-export function readClusterXml(xml: string, property = "xml"): ClusterXmlResult {
-  const failures: PropertyFailure[] = [];
-  const fail = (reason: string): void => {
-    failures.push({ property, reason });
-  };
+/** Reports one problem of the XML (the property is the caller's). */
+type Fail = (reason: string) => void;
+
+/** The two top-level elements every install XML has. */
+interface XmlSections {
+  /** The `<CLUSTER>` element. */
+  cluster: XmlNode;
+  /** The `<DEVICELIST>` element. */
+  deviceList: XmlNode;
+}
+
+/** What the `<CLUSTER>` element says. */
+interface ClusterParams {
+  name: string;
+  /** `nodeNames`, split. */
+  nodeNames: string[];
+  /** `backIp1s`, split. */
+  backIp1s: string[];
+  paths: ClusterPaths;
+}
+
+/** The DEVICEs of the DEVICELIST: the usable ones, and the PARAMs of every named one. */
+interface Devices {
+  /** Devices whose IPs are valid, in DEVICELIST order. */
+  usable: ClusterDevice[];
+  /** PARAMs of every named DEVICE (valid IPs or not), by name. */
+  params: Map<string, Map<string, string>>;
+}
+
+/** The DEVICE carrying `dataNode1`. */
+interface MasterDevice {
+  name: string;
+  params: Map<string, string>;
+}
+
+/** Phase 1: well-formed XML with one `<ROOT>` holding one `<CLUSTER>` and one `<DEVICELIST>`. */
+function readSections(xml: string, fail: Fail): XmlSections | null {
   if (typeof xml !== "string" || xml.trim() === "") {
     fail("must be the content of the cluster's install XML (not empty)");
-    return { failures };
+    return null;
   }
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     fail(`is not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
-    return { failures };
+    return null;
   }
   let doc: XmlNode;
   try {
@@ -225,20 +253,24 @@ export function readClusterXml(xml: string, property = "xml"): ClusterXmlResult 
     }).parse(xml) as XmlNode;
   } catch (e) {
     fail(`is not well-formed XML: ${e instanceof Error ? e.message : String(e)}`);
-    return { failures };
+    return null;
   }
   const root = doc["ROOT"];
   if (typeof root !== "object" || root === null || Array.isArray(root)) {
     fail("must have a single <ROOT> element");
-    return { failures };
+    return null;
   }
   const clusterEls = asArray((root as XmlNode)["CLUSTER"]);
   const listEls = asArray((root as XmlNode)["DEVICELIST"]);
   if (clusterEls.length !== 1) fail("<ROOT> must contain exactly one <CLUSTER> element");
   if (listEls.length !== 1) fail("<ROOT> must contain exactly one <DEVICELIST> element");
-  if (clusterEls.length !== 1 || listEls.length !== 1) return { failures };
+  if (clusterEls.length !== 1 || listEls.length !== 1) return null;
+  return { cluster: clusterEls[0]!, deviceList: listEls[0]! };
+}
 
-  const cluster = readParams(clusterEls[0]!, "<CLUSTER>", fail);
+/** Phase 2: the `<CLUSTER>` PARAMs: name, node and IP lists, install paths. */
+function readClusterParams(el: XmlNode, fail: Fail): ClusterParams {
+  const cluster = readParams(el, "<CLUSTER>", fail);
   const name = cluster.get("clusterName") ?? "";
   if (name === "") fail('<CLUSTER> needs PARAM "clusterName"');
   const nodeNames = splitList(cluster.get("nodeNames") ?? "");
@@ -249,218 +281,272 @@ export function readClusterXml(xml: string, property = "xml"): ClusterXmlResult 
   const appPath = cluster.get("gaussdbAppPath") ?? "";
   if (appPath === "") fail('<CLUSTER> needs PARAM "gaussdbAppPath"');
   const paths: ClusterPaths = { appPath };
-  const optionalPaths: Array<[keyof ClusterPaths, string]> = [
+  const pathParams: Array<[keyof ClusterPaths, string]> = [
     ["appPath", "gaussdbAppPath"],
     ["logPath", "gaussdbLogPath"],
     ["tmpPath", "tmpMppdbPath"],
     ["toolPath", "gaussdbToolPath"],
   ];
-  for (const [key, param] of optionalPaths) {
+  for (const [key, param] of pathParams) {
     const v = cluster.get(param);
     if (v === undefined || v === "") continue;
     if (!ABSOLUTE_PATH.test(v)) fail(`<CLUSTER> ${param} must be an absolute path`);
     paths[key] = v;
   }
+  return { name, nodeNames, backIp1s, paths };
+}
 
-  // DEVICELIST
-  const devices: ClusterDevice[] = [];
-  const deviceParams = new Map<string, Map<string, string>>();
+/** Phase 3: every DEVICE of the DEVICELIST, its name and IPs (no IP shared by two DEVICEs). */
+function readDevices(list: XmlNode, fail: Fail): Devices {
+  const usable: ClusterDevice[] = [];
+  const params = new Map<string, Map<string, string>>();
   const seenIps = new Map<string, string>();
-  for (const dev of asArray(listEls[0]!["DEVICE"])) {
+  for (const dev of asArray(list["DEVICE"])) {
     const sn = attr(dev, "sn");
-    const where = `DEVICE${sn ? ` "${sn}"` : ""}`;
-    const params = readParams(dev, where, fail);
-    const devName = params.get("name") || sn || "";
-    if (devName === "") {
+    const p = readParams(dev, `DEVICE${sn ? ` "${sn}"` : ""}`, fail);
+    const name = p.get("name") || sn || "";
+    if (name === "") {
       fail(`a DEVICE has neither a "name" PARAM nor an sn attribute`);
       continue;
     }
-    if (deviceParams.has(devName)) {
-      fail(`DEVICE "${devName}" appears more than once in DEVICELIST`);
+    if (params.has(name)) {
+      fail(`DEVICE "${name}" appears more than once in DEVICELIST`);
       continue;
     }
-    const backIp = params.get("backIp1") ?? "";
-    const sshIp = params.get("sshIp1") || backIp;
-    let ok = true;
-    if (!isIpv4(backIp)) {
-      fail(
-        `DEVICE "${devName}" needs PARAM "backIp1" with an IPv4 address${backIp ? ` (got "${backIp}")` : ""}`,
-      );
-      ok = false;
-    }
-    if (!isIpv4(sshIp)) {
-      fail(`DEVICE "${devName}" sshIp1 "${sshIp}" is not an IPv4 address`);
-      ok = false;
-    }
-    for (const ip of ok ? new Set([backIp, sshIp]) : []) {
+    const device = deviceIps(name, p, fail);
+    for (const ip of device ? new Set([device.backIp, device.sshIp]) : []) {
       const other = seenIps.get(ip);
-      if (other !== undefined && other !== devName)
-        fail(`DEVICE "${devName}" and DEVICE "${other}" both use ${ip}`);
-      seenIps.set(ip, devName);
+      if (other !== undefined && other !== name)
+        fail(`DEVICE "${name}" and DEVICE "${other}" both use ${ip}`);
+      seenIps.set(ip, name);
     }
-    for (const key of params.keys()) {
-      const m = /^(localStreamIpmap|remoteStreamIpmap|remotedataPortBase)(\d+)$/.exec(key);
-      if (m && m[2] !== "1") {
-        fail(
-          `DEVICE "${devName}": PARAM "${key}" is not accepted by gs_sdr (only ${DR_XML_PARAMS.join(", ")})`,
-        );
-      }
-    }
-    deviceParams.set(devName, params);
-    if (ok) devices.push({ name: devName, sshIp, backIp });
+    checkDrParamNames(name, p, fail);
+    params.set(name, p);
+    if (device) usable.push(device);
   }
-  if (deviceParams.size === 0) {
-    fail("<DEVICELIST> has no DEVICE");
-    return { failures };
-  }
+  return { usable, params };
+}
 
-  // nodeNames / backIp1s must agree with DEVICELIST
+/** A DEVICE's back-end and SSH IPs (`sshIp1` defaults to `backIp1`), or null when one is not IPv4. */
+function deviceIps(name: string, params: Map<string, string>, fail: Fail): ClusterDevice | null {
+  const backIp = params.get("backIp1") ?? "";
+  const sshIp = params.get("sshIp1") || backIp;
+  let ok = true;
+  if (!isIpv4(backIp)) {
+    fail(`DEVICE "${name}" needs PARAM "backIp1" with an IPv4 address${backIp ? ` (got "${backIp}")` : ""}`);
+    ok = false;
+  }
+  if (!isIpv4(sshIp)) {
+    fail(`DEVICE "${name}" sshIp1 "${sshIp}" is not an IPv4 address`);
+    ok = false;
+  }
+  return ok ? { name, sshIp, backIp } : null;
+}
+
+/** gs_sdr reads only the `…1` DR PARAMs: any other index is refused. */
+function checkDrParamNames(device: string, params: Map<string, string>, fail: Fail): void {
+  for (const key of params.keys()) {
+    const m = /^(localStreamIpmap|remoteStreamIpmap|remotedataPortBase)(\d+)$/.exec(key);
+    if (m && m[2] !== "1") {
+      fail(`DEVICE "${device}": PARAM "${key}" is not accepted by gs_sdr (only ${DR_XML_PARAMS.join(", ")})`);
+    }
+  }
+}
+
+/** Phase 4: `nodeNames` and `backIp1s` of `<CLUSTER>` agree with the DEVICELIST. */
+function checkNodeLists(cluster: ClusterParams, devices: Devices, fail: Fail): void {
+  const { nodeNames, backIp1s } = cluster;
   for (const n of nodeNames) {
-    if (!deviceParams.has(n)) fail(`nodeNames lists "${n}", which has no DEVICE in DEVICELIST`);
+    if (!devices.params.has(n)) fail(`nodeNames lists "${n}", which has no DEVICE in DEVICELIST`);
   }
   if (nodeNames.length > 0) {
-    for (const n of deviceParams.keys()) {
+    for (const n of devices.params.keys()) {
       if (!nodeNames.includes(n)) fail(`DEVICE "${n}" is not listed in nodeNames`);
     }
   }
   if (backIp1s.length > 0) {
-    for (const d of devices) {
+    for (const d of devices.usable) {
       if (!backIp1s.includes(d.backIp))
         fail(`backIp1 ${d.backIp} of DEVICE "${d.name}" is not listed in backIp1s`);
     }
     for (const ip of backIp1s) {
-      if (!devices.some((d) => d.backIp === ip)) fail(`backIp1s lists ${ip}, which no DEVICE has as backIp1`);
+      if (!devices.usable.some((d) => d.backIp === ip))
+        fail(`backIp1s lists ${ip}, which no DEVICE has as backIp1`);
     }
   }
+}
 
-  // The master DEVICE: the one carrying dataNode1.
-  const masters = [...deviceParams.entries()].filter(([, p]) => p.has("dataNode1"));
+/** Phase 5: the one DEVICE carrying `dataNode1`; the shard's PARAMs on no other DEVICE. */
+function findMaster(devices: Devices, fail: Fail): MasterDevice | null {
+  const masters = [...devices.params.entries()].filter(([, p]) => p.has("dataNode1"));
   if (masters.length === 0) {
     fail('no DEVICE carries "dataNode1" (the DN shard)');
-    return { failures };
+    return null;
   }
   if (masters.length > 1) {
     fail(`only one DEVICE may carry "dataNode1"; found ${masters.map(([n]) => `"${n}"`).join(", ")}`);
-    return { failures };
+    return null;
   }
-  const [masterName, mp] = masters[0]!;
-  for (const [devName, p] of deviceParams) {
-    if (devName === masterName) continue;
+  const [name, params] = masters[0]!;
+  for (const [devName, p] of devices.params) {
+    if (devName === name) continue;
     for (const k of ["dataNum", "dataPortBase", ...DR_XML_PARAMS]) {
       if (p.has(k))
-        fail(
-          `DEVICE "${devName}" sets "${k}", which belongs on the DEVICE carrying dataNode1 ("${masterName}")`,
-        );
+        fail(`DEVICE "${devName}" sets "${k}", which belongs on the DEVICE carrying dataNode1 ("${name}")`);
     }
   }
+  return { name, params };
+}
+
+/** Phase 6: the DN shard: one shard, its base port, and its instances in `dataNode1` order. */
+function readShard(
+  master: MasterDevice,
+  devices: Devices,
+  fail: Fail,
+): { dataPortBase: number; dataNodes: DataNode[] } {
+  const mp = master.params;
   const dataNum = mp.get("dataNum");
   if (dataNum !== undefined && dataNum !== "1") {
-    fail(`DEVICE "${masterName}" dataNum must be 1 (gs_sdr supports one DN shard), got "${dataNum}"`);
+    fail(`DEVICE "${master.name}" dataNum must be 1 (gs_sdr supports one DN shard), got "${dataNum}"`);
   }
   for (const k of mp.keys()) {
     if (/^dataNode([2-9]|\d\d+)$/.test(k))
-      fail(`DEVICE "${masterName}" sets "${k}": only one DN shard (dataNode1) is supported`);
+      fail(`DEVICE "${master.name}" sets "${k}": only one DN shard (dataNode1) is supported`);
   }
   let dataPortBase = MASTER_BASEPORT_DATA;
   const portText = mp.get("dataPortBase");
   if (portText !== undefined) {
     const p = parsePort(portText);
     if (p === undefined)
-      fail(`DEVICE "${masterName}" dataPortBase must be a port 1..65530, got "${portText}"`);
+      fail(`DEVICE "${master.name}" dataPortBase must be a port 1..65530, got "${portText}"`);
     else dataPortBase = p;
   }
-  const dn = splitList(mp.get("dataNode1") ?? "");
-  const dataNodes: DataNode[] = [];
-  if (dn.length === 0 || dn.length % 2 === 0) {
-    fail(`DEVICE "${masterName}" dataNode1 must be "<dir>,<standbyName>,<dir>,…" (got ${dn.length} items)`);
-  } else {
-    const entries: Array<[string, string]> = [[masterName, dn[0]!]];
-    for (let i = 1; i < dn.length; i += 2) entries.push([dn[i]!, dn[i + 1]!]);
-    const seen = new Set<string>();
-    entries.forEach(([nodeName, dir], i) => {
-      if (seen.has(nodeName)) {
-        fail(`DEVICE "${nodeName}" is named more than once in dataNode1`);
-        return;
-      }
-      seen.add(nodeName);
-      if (!ABSOLUTE_PATH.test(dir))
-        fail(`dataNode1: data directory "${dir}" of "${nodeName}" must be an absolute path`);
-      const dev = devices.find((d) => d.name === nodeName);
-      if (!deviceParams.has(nodeName)) {
-        fail(`DEVICE "${nodeName}" is named in dataNode1 but not in DEVICELIST`);
-        return;
-      }
-      if (!dev) return; // its own failure was already reported
-      dataNodes.push({ ...dev, dataDir: dir, isMaster: i === 0, instanceId: FIRST_DN_INSTANCE_ID + i });
-    });
-  }
+  return { dataPortBase, dataNodes: readDataNodes(master, devices, fail) };
+}
 
-  // CM
-  const cm: CmSettings = { serverNodes: [...deviceParams.keys()] };
+/** The DN instances of `dataNode1` (`<dir>,<standbyName>,<dir>,…`): master first, then the standbys. */
+function readDataNodes(master: MasterDevice, devices: Devices, fail: Fail): DataNode[] {
+  const dn = splitList(master.params.get("dataNode1") ?? "");
+  if (dn.length === 0 || dn.length % 2 === 0) {
+    fail(`DEVICE "${master.name}" dataNode1 must be "<dir>,<standbyName>,<dir>,…" (got ${dn.length} items)`);
+    return [];
+  }
+  const entries: Array<[string, string]> = [[master.name, dn[0]!]];
+  for (let i = 1; i < dn.length; i += 2) entries.push([dn[i]!, dn[i + 1]!]);
+  const dataNodes: DataNode[] = [];
+  const seen = new Set<string>();
+  entries.forEach(([nodeName, dir], i) => {
+    if (seen.has(nodeName)) {
+      fail(`DEVICE "${nodeName}" is named more than once in dataNode1`);
+      return;
+    }
+    seen.add(nodeName);
+    if (!ABSOLUTE_PATH.test(dir))
+      fail(`dataNode1: data directory "${dir}" of "${nodeName}" must be an absolute path`);
+    if (!devices.params.has(nodeName)) {
+      fail(`DEVICE "${nodeName}" is named in dataNode1 but not in DEVICELIST`);
+      return;
+    }
+    const dev = devices.usable.find((d) => d.name === nodeName);
+    if (!dev) return; // its own failure was already reported
+    dataNodes.push({ ...dev, dataDir: dir, isMaster: i === 0, instanceId: FIRST_DN_INSTANCE_ID + i });
+  });
+  return dataNodes;
+}
+
+/** Phase 7: CM settings of the master DEVICE (cm_server on every DEVICE unless `cmServerRelation` says). */
+function readCm(master: MasterDevice, devices: Devices, fail: Fail): CmSettings {
+  const mp = master.params;
+  const cm: CmSettings = { serverNodes: [...devices.params.keys()] };
   const cmDir = mp.get("cmDir");
   if (cmDir) cm.cmDir = cmDir;
   const cmPort = mp.get("cmServerPortBase");
   if (cmPort !== undefined) {
     const p = parsePort(cmPort);
-    if (p === undefined) fail(`DEVICE "${masterName}" cmServerPortBase must be a port, got "${cmPort}"`);
+    if (p === undefined) fail(`DEVICE "${master.name}" cmServerPortBase must be a port, got "${cmPort}"`);
     else cm.serverPortBase = p;
   }
   const relation = splitList(mp.get("cmServerRelation") ?? "");
   if (relation.length > 0) {
     for (const n of relation) {
-      if (!deviceParams.has(n)) fail(`cmServerRelation names "${n}", which has no DEVICE in DEVICELIST`);
+      if (!devices.params.has(n)) fail(`cmServerRelation names "${n}", which has no DEVICE in DEVICELIST`);
     }
-    cm.serverNodes = relation.filter((n) => deviceParams.has(n));
+    cm.serverNodes = relation.filter((n) => devices.params.has(n));
   }
+  return cm;
+}
 
-  // Optional DR params (§2.1 rules).
-  let drParams: XmlDrParams | undefined;
-  const localText = mp.get("localStreamIpmap1");
-  const remoteText = mp.get("remoteStreamIpmap1");
-  const remotePortText = mp.get("remotedataPortBase");
-  if (localText !== undefined) {
-    const local = parseStreamIpmap(localText);
-    const remote = remoteText === undefined ? undefined : parseStreamIpmap(remoteText);
-    const rport = remotePortText === undefined ? undefined : parsePort(remotePortText);
-    if ("error" in local)
-      fail(`localStreamIpmap1 ${local.error} (gs_sdr: check localStreamIpmap is correct)`);
-    if (remote === undefined)
+/** Phase 8: the optional DR PARAMs of the master DEVICE: all three or none (§2.1 rules). */
+function readDrParams(master: MasterDevice, fail: Fail): XmlDrParams | undefined {
+  const localText = master.params.get("localStreamIpmap1");
+  const remoteText = master.params.get("remoteStreamIpmap1");
+  const remotePortText = master.params.get("remotedataPortBase");
+  if (localText === undefined) {
+    if (remoteText !== undefined || remotePortText !== undefined)
       fail(
-        "localStreamIpmap1 is set but remoteStreamIpmap1 is missing (gs_sdr: check streamInfo config is correct)",
+        "remoteStreamIpmap1/remotedataPortBase are set but localStreamIpmap1 is missing; give all three or none",
       );
-    else if ("error" in remote)
-      fail(`remoteStreamIpmap1 ${remote.error} (gs_sdr: check localStreamIpmap is correct)`);
-    if (rport === undefined) {
-      fail(
-        `remotedataPortBase must be the peer's dataPortBase (digits, 1..65530)${remotePortText === undefined ? " but is missing" : `, got "${remotePortText}"`} (gs_sdr: check streamInfo config is correct)`,
-      );
-    }
-    if ("pairs" in local && remote && "pairs" in remote && rport !== undefined) {
-      drParams = {
-        localStreamIpmap1: local.pairs,
-        remoteStreamIpmap1: remote.pairs,
-        remotedataPortBase: rport,
-      };
-    }
-  } else if (remoteText !== undefined || remotePortText !== undefined) {
+    return undefined;
+  }
+  const local = parseStreamIpmap(localText);
+  const remote = remoteText === undefined ? undefined : parseStreamIpmap(remoteText);
+  const rport = remotePortText === undefined ? undefined : parsePort(remotePortText);
+  if ("error" in local) fail(`localStreamIpmap1 ${local.error} (gs_sdr: check localStreamIpmap is correct)`);
+  if (remote === undefined)
     fail(
-      "remoteStreamIpmap1/remotedataPortBase are set but localStreamIpmap1 is missing; give all three or none",
+      "localStreamIpmap1 is set but remoteStreamIpmap1 is missing (gs_sdr: check streamInfo config is correct)",
+    );
+  else if ("error" in remote)
+    fail(`remoteStreamIpmap1 ${remote.error} (gs_sdr: check localStreamIpmap is correct)`);
+  if (rport === undefined) {
+    fail(
+      `remotedataPortBase must be the peer's dataPortBase (digits, 1..65530)${remotePortText === undefined ? " but is missing" : `, got "${remotePortText}"`} (gs_sdr: check streamInfo config is correct)`,
     );
   }
+  if ("pairs" in local && remote && "pairs" in remote && rport !== undefined) {
+    return { localStreamIpmap1: local.pairs, remoteStreamIpmap1: remote.pairs, remotedataPortBase: rport };
+  }
+  return undefined;
+}
 
-  if (failures.length > 0) return { failures };
-  const topology: ClusterTopology = {
-    name,
-    dataPortBase,
-    haPort: dataPortBase + 1,
-    masterNode: masterName,
-    dataNodes,
-    devices,
-    paths,
-    cm,
+/**
+ * Parses and checks an install XML. Never throws: every problem becomes a failure naming `property`
+ * (for example `clusters.A.xml: DEVICE "ogb2" is named in dataNode1 but not in DEVICELIST`).
+ */
+export function readClusterXml(xml: string, property = "xml"): ClusterXmlResult {
+  const failures: PropertyFailure[] = [];
+  const fail: Fail = (reason) => {
+    failures.push({ property, reason });
   };
-  if (drParams) topology.drParams = drParams;
-  return { topology, failures };
+  const sections = readSections(xml, fail);
+  if (!sections) return { failures };
+  const cluster = readClusterParams(sections.cluster, fail);
+  const devices = readDevices(sections.deviceList, fail);
+  if (devices.params.size === 0) {
+    fail("<DEVICELIST> has no DEVICE");
+    return { failures };
+  }
+  checkNodeLists(cluster, devices, fail);
+  const master = findMaster(devices, fail);
+  if (!master) return { failures };
+  const { dataPortBase, dataNodes } = readShard(master, devices, fail);
+  const cm = readCm(master, devices, fail);
+  const drParams = readDrParams(master, fail);
+  if (failures.length > 0) return { failures };
+  return {
+    topology: {
+      name: cluster.name,
+      dataPortBase,
+      haPort: dataPortBase + 1,
+      masterNode: master.name,
+      dataNodes,
+      devices: devices.usable,
+      paths: cluster.paths,
+      cm,
+      ...(drParams ? { drParams } : {}),
+    },
+    failures,
+  };
 }
 
 /** Parses an install XML; throws a {@link ValidationError} listing every failure (each naming `property`). */

@@ -399,16 +399,42 @@ function failoverOr(input: DecisionInput, to: ClusterView, from: ClusterView, wh
   };
 }
 
+/** The two clusters as a decision sees them: the one the user wants as primary, and the other one. */
+interface Sides {
+  /** The cluster named by `desiredPrimary`. */
+  desired: ClusterView;
+  /** The other cluster. */
+  other: ClusterView;
+}
+
 /** The desired primary's view and the other one; `blocked` when `desiredPrimary` names neither cluster. */
-function sidesOf(input: DecisionInput): { P: ClusterView; O: ClusterView } | Operation {
-  const P = input.views.find((v) => v.name === input.desiredPrimary);
-  if (!P)
+function sidesOf(input: DecisionInput): Sides | Operation {
+  const desired = input.views.find((v) => v.name === input.desiredPrimary);
+  if (!desired)
     return blocked(
       "primary",
       `"${input.desiredPrimary}" is not one of the clusters`,
       "Set primary to a cluster name.",
     );
-  return { P, O: input.views.find((v) => v !== P)! };
+  return { desired, other: input.views.find((v) => v !== desired)! };
+}
+
+/** What every branch of {@link decide} reads: the input, both sides and the pair's health. */
+interface Situation extends Sides {
+  input: DecisionInput;
+  health: Health;
+}
+
+/** One branch of {@link decide}: when it applies, and the one operation it decides. */
+interface Rule {
+  when: (s: Situation) => boolean;
+  decide: (s: Situation) => Operation;
+}
+
+/** Rules tried in order, and the decision when none applies. */
+interface RuleTable {
+  rules: readonly Rule[];
+  otherwise: (s: Situation) => Operation;
 }
 
 /** The operation that brings the pair to `desiredPrimary` from what was observed. */
@@ -417,271 +443,355 @@ export function decide(input: DecisionInput): Operation {
 }
 
 function decideOperation(input: DecisionInput): Operation {
-  const { views } = input;
   const sides = sidesOf(input);
   if ("kind" in sides) return sides;
-  const { P, O } = sides;
-  const running = views.flatMap((v) => v.running.map((r) => `${r} on ${v.name}`));
-  if (running.length > 0) {
-    return { kind: "wait", reason: `gs_sdr is running (${running.join(", ")})` };
-  }
-  const health = assessHealth(views);
+  const running = runningTasks(input.views);
+  if (running.length > 0) return waitFor(running);
+  const s: Situation = { ...sides, input, health: assessHealth(input.views) };
+  if (!s.desired.reachable && !s.other.reachable) return neitherAnswers(s);
+  const table = !s.desired.reachable
+    ? DESIRED_UNREACHABLE
+    : !s.other.reachable
+      ? OTHER_UNREACHABLE
+      : BOTH_ANSWER;
+  return table.rules.find((r) => r.when(s))?.decide(s) ?? table.otherwise(s);
+}
 
-  // Neither cluster answers.
-  if (!P.reachable && !O.reachable) {
-    return blocked(
-      "clusters",
-      `neither cluster can be reached (${P.name}: ${P.unreachableReason ?? "no answer"}; ${O.name}: ${O.unreachableReason ?? "no answer"})`,
-      "Nothing was run. Check the network and SSH access, then run `pulumi up` again.",
-    );
-  }
+/** gs_sdr tasks alive on either cluster, as `task@node on cluster`. */
+function runningTasks(views: readonly ClusterView[]): string[] {
+  return views.flatMap((v) => v.running.map((r) => `${r} on ${v.name}`));
+}
 
-  // The cluster that should be primary is gone.
-  if (!P.reachable) {
-    if (isDrStat(O.stat) || O.stat === "normal" || O.stat === null) {
-      if (isEstablishedDr(O.stat)) {
-        return {
-          kind: "noop",
-          health,
-          warnings: [
-            `primary cluster ${P.name} is unreachable (${P.unreachableReason ?? "no answer"}). To make ${O.name} primary, set primary: ${O.name} and allowDataLoss: true (failover; last known RPO: ${rpoText(lastKnownRpo(views, input.lastRpoSeconds))}).`,
-          ],
-        };
-      }
-    }
-    return blocked(
-      `clusters.${P.name}`,
-      `${P.name} should be primary but cannot be reached (${P.unreachableReason ?? "no answer"}); ${O.name} is ${O.stat ?? "unknown"}`,
-      `Nothing was run. Bring ${P.name} back, or set primary: ${O.name}.`,
-    );
-  }
+function waitFor(running: readonly string[]): Operation {
+  return { kind: "wait", reason: `gs_sdr is running (${running.join(", ")})` };
+}
 
-  // The other cluster is gone; only single-cluster operations are possible.
-  if (!O.reachable) {
-    if (isEstablishedPrimary(P.stat)) {
-      return {
-        kind: "noop",
-        health,
-        warnings: [
-          `DR cluster ${O.name} is unreachable (${O.unreachableReason ?? "no answer"}): ${P.name} keeps serving, nothing is replicated until ${O.name} is back; nothing was run.`,
-        ],
-      };
-    }
-    if (isEstablishedDr(P.stat)) {
-      return failoverOr(
-        input,
-        P,
-        O,
-        `primary cluster ${O.name} is unreachable (${O.unreachableReason ?? "no answer"})`,
-      );
-    }
-    if ((P.stat === "promote" || P.stat === "promote_fail") && P.stepFiles.includes("failover")) {
-      return resumeFailover(input, P, O);
-    }
-    if (P.stat === "normal" && P.stepFiles.length === 0) {
-      return {
-        kind: "noop",
-        health,
-        warnings: [
-          `${P.name} is primary on its own; the pair is rebuilt (${O.name} as DR) by the next \`pulumi up\` after ${O.name} is reachable again.`,
-        ],
-      };
-    }
-    return blocked(
-      `clusters.${O.name}`,
-      `${O.name} cannot be reached (${O.unreachableReason ?? "no answer"}) and ${P.name} is ${P.stat ?? "unknown"}: the pending operation needs both clusters`,
-      `Nothing was run. Bring ${O.name} back, then run \`pulumi up\` again.`,
-    );
-  }
+function noAnswer(v: ClusterView): string {
+  return v.unreachableReason ?? "no answer";
+}
 
-  // Both clusters answer.
-  const established =
-    (isEstablishedPrimary(P.stat) && isEstablishedDr(O.stat)) ||
-    (isEstablishedPrimary(O.stat) && isEstablishedDr(P.stat));
-  const noSteps = P.stepFiles.length === 0 && O.stepFiles.length === 0;
-  if (established && noSteps) {
-    if (isEstablishedPrimary(P.stat)) return { kind: "noop", health, warnings: [] };
-    const why = switchoverImpossible(O, P);
-    if (why) return failoverOr(input, P, O, why);
-    return (
-      lockProblem(views, views) ?? {
-        kind: "switchover",
-        from: O.name,
-        to: P.name,
-        resume: false,
-        clearLocks: ourLocks(views),
-      }
-    );
-  }
+// Predicates over one cluster.
 
-  // A failover to P that did not finish.
-  if (P.stepFiles.includes("failover") || P.stat === "promote") return resumeFailover(input, P, O);
+/** It runs on its own: `normal`, no step file left. */
+const runsAlone = (v: ClusterView): boolean => v.stat === "normal" && v.stepFiles.length === 0;
+/** It still acts as the primary side of a pair (established, or a start in progress). */
+const actsAsPrimary = (v: ClusterView): boolean => isPrimaryStat(v.stat);
+/** A failover of it (it becomes primary) did not finish. */
+const failoverUnfinished = (v: ClusterView): boolean =>
+  v.stepFiles.includes("failover") || v.stat === "promote";
+/** It is the standby side of a start that did not finish. */
+const startStandbySide = (v: ClusterView): boolean =>
+  v.stepFiles.includes("start_standby") || v.stat === "restore" || v.stat === "restore_fail";
+/** It is the primary side of a start that did not finish. */
+const startPrimarySide = (v: ClusterView): boolean =>
+  v.stepFiles.includes("start_primary") || v.stat === "full_backup" || v.stat === "backup_fail";
+/** Its side of a start is done: the established `role`, its start step file gone. */
+const startSideDone = (v: ClusterView, role: "primary" | "standby"): boolean =>
+  role === "primary"
+    ? isEstablishedPrimary(v.stat) && !v.stepFiles.includes("start_primary")
+    : isEstablishedDr(v.stat) && !v.stepFiles.includes("start_standby");
 
-  // A switchover that did not finish.
-  const switchSteps = [...P.stepFiles, ...O.stepFiles].filter((s) => s.startsWith("switchover"));
-  if (
-    switchSteps.length > 0 ||
-    P.stat === "switchover" ||
-    O.stat === "switchover" ||
-    P.stat === "promote_fail"
-  ) {
-    if (P.stepFiles.includes("switchover_standby") || O.stepFiles.includes("switchover_primary")) {
-      return blocked(
-        "primary",
-        `an unfinished switchover makes ${O.name} primary (${statsOf(views)}); it cannot be turned around half-way`,
-        `Set primary: ${O.name} and run \`pulumi up\` to finish it, then change primary again.`,
-      );
-    }
-    if (O.status !== "Normal" || !O.allDnNormal) {
-      return failoverOr(
-        input,
-        P,
-        O,
-        `the unfinished switchover cannot resume: ${O.name} is ${O.clusterState ?? "unknown"}${O.allDnNormal ? "" : " with a DN that is not normal"}`,
-      );
-    }
-    return (
-      lockProblem(views, views) ?? {
-        kind: "switchover",
-        from: O.name,
-        to: P.name,
-        resume: true,
-        clearLocks: ourLocks(views),
-      }
-    );
-  }
+// Predicates over the pair.
 
-  // After our failover to P: the old primary side is stopped (forgetting any start step file), then both start.
-  const afterOurFailover = input.last?.kind === "failover" && input.last.to === P.name;
-  if (afterOurFailover && P.stat === "normal" && P.stepFiles.length === 0 && isPrimaryStat(O.stat)) {
-    return rebuild(input, O, P, O, undefined);
-  }
+const noStepFiles = (s: Sides): boolean => s.desired.stepFiles.length === 0 && s.other.stepFiles.length === 0;
+/** An established pair (either way round, link up or down) with no step file left. */
+const settledPair = (s: Sides): boolean =>
+  (isEstablishedPair(s.desired.stat, s.other.stat) || isEstablishedPair(s.other.stat, s.desired.stat)) &&
+  noStepFiles(s);
+/** A switchover (either way) did not finish. */
+const switchoverUnfinished = ({ desired, other }: Sides): boolean =>
+  [...desired.stepFiles, ...other.stepFiles].some((f) => f.startsWith("switchover")) ||
+  desired.stat === "switchover" ||
+  other.stat === "switchover" ||
+  desired.stat === "promote_fail";
+/** The unfinished switchover makes the other cluster primary. */
+const switchoverTowardsOther = ({ desired, other }: Sides): boolean =>
+  desired.stepFiles.includes("switchover_standby") || other.stepFiles.includes("switchover_primary");
+/** The other side may demote: Normal with every DN normal. */
+const otherCanDemote = ({ other }: Sides): boolean => other.status === "Normal" && other.allDnNormal;
+/** Our last operation failed over to the desired primary, which now runs alone; the other still acts as primary. */
+const afterOurFailover = (s: Situation): boolean =>
+  s.input.last?.kind === "failover" &&
+  s.input.last.to === s.desired.name &&
+  runsAlone(s.desired) &&
+  actsAsPrimary(s.other);
+/** Both run on their own: nothing to resume, a fresh start. */
+const freshPair = (s: Sides): boolean => runsAlone(s.desired) && runsAlone(s.other);
+/** A start (either way) did not finish. */
+const startUnfinished = ({ desired, other }: Sides): boolean =>
+  [desired, other].some((v) => startPrimarySide(v) || startStandbySide(v));
+/** The unfinished start has the other cluster as primary. */
+const startTowardsOther = ({ desired, other }: Sides): boolean =>
+  startPrimarySide(other) || startStandbySide(desired);
+/** After a failover to the desired primary (not ours to know): it runs alone, the other still acts as primary. */
+const otherStillActsAsPrimary = (s: Sides): boolean => runsAlone(s.desired) && actsAsPrimary(s.other);
+/** The desired primary still acts as primary while the other runs alone (failed over or stopped). */
+const otherRunsAlone = (s: Sides): boolean => runsAlone(s.other) && actsAsPrimary(s.desired);
 
-  // A start that did not finish (or never began).
-  const fresh = P.stat === "normal" && O.stat === "normal" && noSteps;
-  if (fresh) {
-    return (
-      lockProblem(views, views) ?? {
-        kind: "start",
-        primary: P.name,
-        standby: O.name,
-        sides: ["primary", "standby"],
-        resume: false,
-        clearLocks: ourLocks(views),
-      }
-    );
-  }
-  const startStandbySide = (v: ClusterView) =>
-    v.stepFiles.includes("start_standby") || v.stat === "restore" || v.stat === "restore_fail";
-  const startPrimarySide = (v: ClusterView) =>
-    v.stepFiles.includes("start_primary") || v.stat === "full_backup" || v.stat === "backup_fail";
-  if (startPrimarySide(P) || startStandbySide(P) || startPrimarySide(O) || startStandbySide(O)) {
-    if (startPrimarySide(O) || startStandbySide(P)) {
-      return blocked(
-        "primary",
-        `a start with ${O.name} as primary did not finish (${statsOf(views)})`,
-        `Set primary: ${O.name} and run \`pulumi up\` to finish it, or destroy the relationship.`,
-      );
-    }
-    const pDone = isEstablishedPrimary(P.stat) && !P.stepFiles.includes("start_primary");
-    const oDone = isEstablishedDr(O.stat) && !O.stepFiles.includes("start_standby");
-    if (pDone && !oDone && !O.stepFiles.includes("start_standby")) {
-      // The primary side finished and removed its secure files: the DR side cannot start alone.
-      return rebuild(input, P, P, O, undefined);
-    }
-    const sides: Array<"primary" | "standby"> = [];
-    if (!pDone) sides.push("primary");
-    if (!oDone) sides.push("standby");
-    return (
-      lockProblem(views, views) ?? {
-        kind: "start",
-        primary: P.name,
-        standby: O.name,
-        sides,
-        resume: true,
-        clearLocks: ourLocks(views),
-      }
-    );
-  }
+// Neither cluster answers.
 
-  // After a failover: one side runs on its own (normal), the other still acts as the primary side.
-  if (P.stat === "normal" && P.stepFiles.length === 0 && isPrimaryStat(O.stat)) {
-    if (!input.allowDataLoss) {
-      return blocked(
-        "allowDataLoss",
-        `${O.name} still acts as primary (${O.stat}) while ${P.name} runs on its own; making ${P.name} primary rebuilds ${O.name} from ${P.name} and discards what ${O.name} committed since they parted`,
-        `Set allowDataLoss: true to rebuild with ${P.name} as primary, or set primary: ${O.name}.`,
-      );
-    }
-    return rebuild(input, O, P, O, O.name);
-  }
-  if (O.stat === "normal" && O.stepFiles.length === 0 && isPrimaryStat(P.stat)) {
-    return rebuildOr(
-      input,
-      P,
-      P,
-      O,
-      `${O.name} runs on its own (it was failed over or stopped) and may hold writes ${P.name} lacks`,
-    );
-  }
-
+function neitherAnswers({ desired, other }: Situation): Operation {
   return blocked(
     "clusters",
-    `the clusters are in a combination the provider does not resolve on its own (${statsOf(views)}; step files: ${views.map((v) => `${v.name}=[${v.stepFiles.join(",")}]`).join(" ")})`,
-    "Nothing was run. Inspect with `gs_sdr -t query` on each cluster; `pulumi destroy` dissolves what exists.",
+    `neither cluster can be reached (${desired.name}: ${noAnswer(desired)}; ${other.name}: ${noAnswer(other)})`,
+    "Nothing was run. Check the network and SSH access, then run `pulumi up` again.",
   );
 }
 
-function resumeFailover(input: DecisionInput, P: ClusterView, O: ClusterView): Operation {
-  return (
-    lockProblem(input.views, [P]) ?? {
-      kind: "failover",
-      to: P.name,
-      from: O.name,
-      why: "a failover did not finish",
-      resume: true,
-      rpoSeconds: lastKnownRpo(input.views, input.lastRpoSeconds),
-      fence: fenceOf(O),
-      ...runOnOf(P),
-      clearLocks: ourLocks([P]),
-    }
+// The cluster that should be primary is gone.
+
+const DESIRED_UNREACHABLE: RuleTable = {
+  rules: [{ when: (s) => isEstablishedDr(s.other.stat), decide: warnPrimaryGone }],
+  otherwise: ({ desired, other }) =>
+    blocked(
+      `clusters.${desired.name}`,
+      `${desired.name} should be primary but cannot be reached (${noAnswer(desired)}); ${other.name} is ${other.stat ?? "unknown"}`,
+      `Nothing was run. Bring ${desired.name} back, or set primary: ${other.name}.`,
+    ),
+};
+
+/** The DR side holds its role: nothing runs, the warning says how to fail over. */
+function warnPrimaryGone({ input, desired, other, health }: Situation): Operation {
+  return {
+    kind: "noop",
+    health,
+    warnings: [
+      `primary cluster ${desired.name} is unreachable (${noAnswer(desired)}). To make ${other.name} primary, set primary: ${other.name} and allowDataLoss: true (failover; last known RPO: ${rpoText(lastKnownRpo(input.views, input.lastRpoSeconds))}).`,
+    ],
+  };
+}
+
+// The other cluster is gone: only single-cluster operations are possible.
+
+const OTHER_UNREACHABLE: RuleTable = {
+  rules: [
+    { when: (s) => isEstablishedPrimary(s.desired.stat), decide: warnDrGone },
+    {
+      when: (s) => isEstablishedDr(s.desired.stat),
+      decide: (s) =>
+        failoverOr(
+          s.input,
+          s.desired,
+          s.other,
+          `primary cluster ${s.other.name} is unreachable (${noAnswer(s.other)})`,
+        ),
+    },
+    {
+      when: ({ desired }) =>
+        (desired.stat === "promote" || desired.stat === "promote_fail") &&
+        desired.stepFiles.includes("failover"),
+      decide: resumeFailover,
+    },
+    { when: (s) => runsAlone(s.desired), decide: warnRebuildLater },
+  ],
+  otherwise: ({ desired, other }) =>
+    blocked(
+      `clusters.${other.name}`,
+      `${other.name} cannot be reached (${noAnswer(other)}) and ${desired.name} is ${desired.stat ?? "unknown"}: the pending operation needs both clusters`,
+      `Nothing was run. Bring ${other.name} back, then run \`pulumi up\` again.`,
+    ),
+};
+
+function warnDrGone({ desired, other, health }: Situation): Operation {
+  return {
+    kind: "noop",
+    health,
+    warnings: [
+      `DR cluster ${other.name} is unreachable (${noAnswer(other)}): ${desired.name} keeps serving, nothing is replicated until ${other.name} is back; nothing was run.`,
+    ],
+  };
+}
+
+function warnRebuildLater({ desired, other, health }: Situation): Operation {
+  return {
+    kind: "noop",
+    health,
+    warnings: [
+      `${desired.name} is primary on its own; the pair is rebuilt (${other.name} as DR) by the next \`pulumi up\` after ${other.name} is reachable again.`,
+    ],
+  };
+}
+
+// Both clusters answer.
+
+const BOTH_ANSWER: RuleTable = {
+  rules: [
+    { when: settledPair, decide: keepOrSwitchOver },
+    { when: (s) => failoverUnfinished(s.desired), decide: resumeFailover },
+    { when: switchoverUnfinished, decide: finishSwitchover },
+    { when: afterOurFailover, decide: (s) => rebuild(s.input, s.other, s, undefined) },
+    { when: freshPair, decide: (s) => startOr(s, ["primary", "standby"], false) },
+    { when: startUnfinished, decide: finishStart },
+    { when: otherStillActsAsPrimary, decide: rebuildOverOldPrimary },
+    {
+      when: otherRunsAlone,
+      decide: (s) =>
+        rebuildOr(
+          s.input,
+          s.desired,
+          s,
+          `${s.other.name} runs on its own (it was failed over or stopped) and may hold writes ${s.desired.name} lacks`,
+        ),
+    },
+  ],
+  otherwise: ({ input: { views } }) =>
+    blocked(
+      "clusters",
+      `the clusters are in a combination the provider does not resolve on its own (${statsOf(views)}; step files: ${views.map((v) => `${v.name}=[${v.stepFiles.join(",")}]`).join(" ")})`,
+      "Nothing was run. Inspect with `gs_sdr -t query` on each cluster; `pulumi destroy` dissolves what exists.",
+    ),
+};
+
+/** A settled pair: nothing when the desired primary is already primary, else a switchover (or a failover). */
+function keepOrSwitchOver(s: Situation): Operation {
+  const { input, desired, other, health } = s;
+  if (isEstablishedPrimary(desired.stat)) return { kind: "noop", health, warnings: [] };
+  const why = switchoverImpossible(other, desired);
+  if (why) return failoverOr(input, desired, other, why);
+  return switchoverOr(s, false);
+}
+
+/** An unfinished switchover: finished towards the desired primary, never turned around half-way. */
+function finishSwitchover(s: Situation): Operation {
+  const { input, desired, other } = s;
+  if (switchoverTowardsOther(s)) {
+    return finishTowardsOther(
+      other,
+      `an unfinished switchover makes ${other.name} primary (${statsOf(input.views)}); it cannot be turned around half-way`,
+      "then change primary again",
+    );
+  }
+  if (!otherCanDemote(s)) {
+    return failoverOr(
+      input,
+      desired,
+      other,
+      `the unfinished switchover cannot resume: ${other.name} is ${other.clusterState ?? "unknown"}${other.allDnNormal ? "" : " with a DN that is not normal"}`,
+    );
+  }
+  return switchoverOr(s, true);
+}
+
+/** An unfinished start: resumed on the sides not done, or rebuilt when only the DR side is missing. */
+function finishStart(s: Situation): Operation {
+  const { input, desired, other } = s;
+  if (startTowardsOther(s)) {
+    return finishTowardsOther(
+      other,
+      `a start with ${other.name} as primary did not finish (${statsOf(input.views)})`,
+      "or destroy the relationship",
+    );
+  }
+  const primaryDone = startSideDone(desired, "primary");
+  const standbyDone = startSideDone(other, "standby");
+  if (primaryDone && !standbyDone && !other.stepFiles.includes("start_standby")) {
+    // The primary side finished and removed its secure files: the DR side cannot start alone.
+    return rebuild(input, desired, s, undefined);
+  }
+  const sides: Array<"primary" | "standby"> = [];
+  if (!primaryDone) sides.push("primary");
+  if (!standbyDone) sides.push("standby");
+  return startOr(s, sides, true);
+}
+
+/** An unfinished operation towards `other` is never turned around: `primary` must name `other` to finish it. */
+function finishTowardsOther(other: ClusterView, reason: string, afterwards: string): Operation {
+  return blocked(
+    "primary",
+    reason,
+    `Set primary: ${other.name} and run \`pulumi up\` to finish it, ${afterwards}.`,
   );
 }
 
-/** Rebuild where the stop side's writes are discarded: only with allowDataLoss. */
-function rebuildOr(
-  input: DecisionInput,
-  stopSide: ClusterView,
-  P: ClusterView,
-  O: ClusterView,
-  why: string,
-): Operation {
+/** The other cluster still acts as primary after a failover: rebuilt from the desired one, with allowDataLoss. */
+function rebuildOverOldPrimary(s: Situation): Operation {
+  const { input, desired, other } = s;
   if (!input.allowDataLoss) {
     return blocked(
       "allowDataLoss",
-      `making ${P.name} primary needs a rebuild: ${why}; ${O.name} would be rebuilt from ${P.name}, discarding its own writes`,
-      `Set allowDataLoss: true to rebuild with ${P.name} as primary, or set primary: ${O.name}.`,
+      `${other.name} still acts as primary (${other.stat}) while ${desired.name} runs on its own; making ${desired.name} primary rebuilds ${other.name} from ${desired.name} and discards what ${other.name} committed since they parted`,
+      `Set allowDataLoss: true to rebuild with ${desired.name} as primary, or set primary: ${other.name}.`,
     );
   }
-  return rebuild(input, stopSide, P, O, O.name);
+  return rebuild(input, other, s, other.name);
 }
 
+/** A switchover other->desired (fresh or resumed), unless a foreign lock holds a cluster. */
+function switchoverOr({ input: { views }, desired, other }: Situation, resume: boolean): Operation {
+  return (
+    lockProblem(views, views) ?? {
+      kind: "switchover",
+      from: other.name,
+      to: desired.name,
+      resume,
+      clearLocks: ourLocks(views),
+    }
+  );
+}
+
+/** A start desired->other on `sides` (fresh or resumed), unless a foreign lock holds a cluster. */
+function startOr(
+  { input: { views }, desired, other }: Situation,
+  sides: Array<"primary" | "standby">,
+  resume: boolean,
+): Operation {
+  return (
+    lockProblem(views, views) ?? {
+      kind: "start",
+      primary: desired.name,
+      standby: other.name,
+      sides,
+      resume,
+      clearLocks: ourLocks(views),
+    }
+  );
+}
+
+function resumeFailover({ input, desired, other }: Situation): Operation {
+  return (
+    lockProblem(input.views, [desired]) ?? {
+      kind: "failover",
+      to: desired.name,
+      from: other.name,
+      why: "a failover did not finish",
+      resume: true,
+      rpoSeconds: lastKnownRpo(input.views, input.lastRpoSeconds),
+      fence: fenceOf(other),
+      ...runOnOf(desired),
+      clearLocks: ourLocks([desired]),
+    }
+  );
+}
+
+/** Rebuild where the other side's writes are discarded: only with allowDataLoss. */
+function rebuildOr(input: DecisionInput, stopSide: ClusterView, sides: Sides, why: string): Operation {
+  const { desired, other } = sides;
+  if (!input.allowDataLoss) {
+    return blocked(
+      "allowDataLoss",
+      `making ${desired.name} primary needs a rebuild: ${why}; ${other.name} would be rebuilt from ${desired.name}, discarding its own writes`,
+      `Set allowDataLoss: true to rebuild with ${desired.name} as primary, or set primary: ${other.name}.`,
+    );
+  }
+  return rebuild(input, stopSide, sides, other.name);
+}
+
+/** Stop on `stopSide`, then start desired->other; `discards` names whose writes are lost (confirmed). */
 function rebuild(
   input: DecisionInput,
   stopSide: ClusterView,
-  P: ClusterView,
-  O: ClusterView,
+  { desired, other }: Sides,
   discards: string | undefined,
 ): Operation {
   return (
     lockProblem(input.views, input.views) ?? {
       kind: "rebuild",
       stop: stopSide.name,
-      primary: P.name,
-      standby: O.name,
+      primary: desired.name,
+      standby: other.name,
       forgetStartSteps: stopSide.stepFiles.filter((s) => START_STEPS.includes(s)),
       ...(discards ? { discards } : {}),
-      unfence: [P, O].filter((v) => v.fenced).map((v) => v.name),
+      unfence: [desired, other].filter((v) => v.fenced).map((v) => v.name),
       clearLocks: ourLocks(input.views),
     }
   );
@@ -698,10 +808,18 @@ export interface DissolvePlan {
   clearLocks: LockView[];
 }
 
+/** A DR-side cluster (or one a failover left half-way): dissolved by a failover, which makes it stand alone. */
+const dissolvesByFailover = (v: ClusterView): boolean =>
+  isDrStat(v.stat) ||
+  v.stat === "promote" ||
+  v.stat === "promote_fail" ||
+  v.stepFiles.includes("failover") ||
+  (v.disasterCluster && v.stat !== "normal");
+
 /** Decides how to dissolve what exists; a `wait`/`blocked` operation when it cannot run now. */
 export function decideDissolve(views: readonly [ClusterView, ClusterView]): DissolvePlan | Operation {
-  const running = views.flatMap((v) => v.running.map((r) => `${r} on ${v.name}`));
-  if (running.length > 0) return { kind: "wait", reason: `gs_sdr is running (${running.join(", ")})` };
+  const running = runningTasks(views);
+  if (running.length > 0) return waitFor(running);
   const reachable = views.filter((v) => v.reachable);
   const locks = lockProblem(views, reachable);
   if (locks) return locks;
@@ -713,13 +831,7 @@ export function decideDissolve(views: readonly [ClusterView, ClusterView]): Diss
     clearLocks: ourLocks(reachable),
   };
   for (const v of reachable) {
-    const drSide =
-      isDrStat(v.stat) ||
-      v.stat === "promote" ||
-      v.stat === "promote_fail" ||
-      v.stepFiles.includes("failover") ||
-      (v.disasterCluster && v.stat !== "normal");
-    if (drSide) {
+    if (dissolvesByFailover(v)) {
       plan.failover.push(v.name);
       continue;
     }
@@ -751,10 +863,10 @@ export function decideAdopt(input: DecisionInput): Operation {
   const { views } = input;
   const sides = sidesOf(input);
   if ("kind" in sides) return sides;
-  const { P, O } = sides;
+  const { desired, other } = sides;
   const found = `found ${statsOf(views)}`;
   const nothing = "Nothing was run and no file was written.";
-  for (const v of [P, O]) {
+  for (const v of [desired, other]) {
     if (!v.reachable)
       return blocked(
         `clusters.${v.name}`,
@@ -762,7 +874,7 @@ export function decideAdopt(input: DecisionInput): Operation {
         `${nothing} Bring ${v.name} back (or fix its ssh settings), then run \`pulumi up\` again.`,
       );
   }
-  const running = views.flatMap((v) => v.running.map((r) => `${r} on ${v.name}`));
+  const running = runningTasks(views);
   if (running.length > 0)
     return blocked(
       "adopt",
@@ -777,20 +889,20 @@ export function decideAdopt(input: DecisionInput): Operation {
       `${nothing} Finish or undo it with gs_sdr first (or set adopt: false to let pulumi-hadr resume it), then run \`pulumi up\` again.`,
     );
   const health = assessHealth(views);
-  if (isEstablishedPrimary(P.stat) && isEstablishedDr(O.stat)) {
+  if (isEstablishedPrimary(desired.stat) && isEstablishedDr(other.stat)) {
     const warnings =
       health.state === "healthy"
         ? []
         : [`adopted a pair whose DR link is down (${health.summary}); refresh shows when it recovers`];
     return { kind: "noop", health, warnings };
   }
-  if (isEstablishedPrimary(O.stat) && isEstablishedDr(P.stat))
+  if (isEstablishedPrimary(other.stat) && isEstablishedDr(desired.stat))
     return blocked(
       "primary",
-      `the existing pair has ${O.name} as primary and ${P.name} as DR (${found}), not ${P.name} as primary`,
-      `${nothing} Set primary: ${O.name} to adopt it as it is; change primary afterwards for a switchover.`,
+      `the existing pair has ${other.name} as primary and ${desired.name} as DR (${found}), not ${desired.name} as primary`,
+      `${nothing} Set primary: ${other.name} to adopt it as it is; change primary afterwards for a switchover.`,
     );
-  if (P.stat === "normal" && O.stat === "normal")
+  if (desired.stat === "normal" && other.stat === "normal")
     return blocked(
       "adopt",
       `there is no DR relationship to adopt: both clusters run on their own (${found})`,
@@ -798,7 +910,7 @@ export function decideAdopt(input: DecisionInput): Operation {
     );
   return blocked(
     "adopt",
-    `the clusters are not an established pair with ${P.name} as primary (${found})`,
+    `the clusters are not an established pair with ${desired.name} as primary (${found})`,
     `${nothing} Check with \`gs_sdr -t query\` on each cluster; adopt once it is established, or remove adopt to let pulumi-hadr resolve it.`,
   );
 }
@@ -816,8 +928,8 @@ export function decideAdopt(input: DecisionInput): Operation {
 export function decideDrill(input: DecisionInput, base: Operation): Operation {
   const sides = sidesOf(input);
   if ("kind" in sides) return base;
-  const { P, O } = sides;
-  const resumable = drillResume(input, base, P, O);
+  const { desired, other } = sides;
+  const resumable = drillResume(input, base, desired, other);
   if (resumable) return resumable;
   const d = input.drill;
   if (!d?.pending) return base;
@@ -825,7 +937,7 @@ export function decideDrill(input: DecisionInput, base: Operation): Operation {
     blocked(property, `drill ${d.id} cannot run: ${reason}`, `Nothing was run. ${hint}`);
   const again = "then run `pulumi up` again (the drill runs when its preview passes)";
   if (base.kind === "wait") return refuse("drill", base.reason, `Wait for it to finish, ${again}.`);
-  for (const v of [P, O]) {
+  for (const v of [desired, other]) {
     if (!v.reachable)
       return refuse(
         "drill",
@@ -833,13 +945,13 @@ export function decideDrill(input: DecisionInput, base: Operation): Operation {
         `Bring ${v.name} back, ${again}.`,
       );
   }
-  const from = d.switchBack ? P : O;
-  const to = d.switchBack ? O : P;
+  const from = d.switchBack ? desired : other;
+  const to = d.switchBack ? other : desired;
   if (!d.switchBack && base.kind !== "switchover")
     return refuse(
       "drill.switchBack",
       `switchBack: false is a measured switchover to the other cluster, so primary must name it (now ${input.desiredPrimary}, the pair is ${statsOf(input.views)})`,
-      `Set primary: ${O.name} together with the new drill.id, or leave switchBack out to switch over and back.`,
+      `Set primary: ${other.name} together with the new drill.id, or leave switchBack out to switch over and back.`,
     );
   if (d.switchBack && base.kind !== "noop")
     return refuse(
@@ -879,23 +991,20 @@ export function decideDrill(input: DecisionInput, base: Operation): Operation {
 function drillResume(
   input: DecisionInput,
   base: Operation,
-  P: ClusterView,
-  O: ClusterView,
+  desired: ClusterView,
+  other: ClusterView,
 ): Operation | null {
   const last = input.lastDrill;
-  if (!last?.failed || base.kind !== "blocked" || !P.reachable || !O.reachable) return null;
-  const towardsO =
-    O.stepFiles.includes("switchover_primary") ||
-    P.stepFiles.includes("switchover_standby") ||
-    O.stat === "promote_fail";
+  if (!last?.failed || base.kind !== "blocked" || !desired.reachable || !other.reachable) return null;
+  const towardsOther = switchoverTowardsOther({ desired, other }) || other.stat === "promote_fail";
   // The demote side of the resumed switchover needs a Normal cluster; otherwise the base decision stands.
-  if (!towardsO || P.status !== "Normal" || !P.allDnNormal) return null;
+  if (!towardsOther || desired.status !== "Normal" || !desired.allDnNormal) return null;
   return (
     lockProblem(input.views, input.views) ?? {
       kind: "drill",
       id: last.id,
-      from: P.name,
-      to: O.name,
+      from: desired.name,
+      to: other.name,
       switchBack: true,
       resume: true,
       clearLocks: ourLocks(input.views),

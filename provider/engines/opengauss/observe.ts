@@ -7,7 +7,6 @@
  */
 import { warn } from "../../core/progress";
 import { ParseError, SshConnectError } from "../../errors";
-import { shellQuote } from "../../transport/redact";
 import type { ClusterView, LockView } from "./decide";
 import { DRILL_MARKERS, type DrillMarker, parseDrillMarkers } from "./drill/marker";
 import { FENCE_PROBE } from "./fence";
@@ -331,36 +330,4 @@ export async function observe(
 ): Promise<Record<string, ClusterObservation>> {
   const obs = await Promise.all(ctx.names.map((n) => observeCluster(ctx, n, own, withPlanReads)));
   return Object.fromEntries(obs.map((o) => [o.view.name, o]));
-}
-
-/** Removes our stale locks (ours, no gs_sdr alive on the cluster) and our finished run markers. */
-export async function clearStale(
-  ctx: DrContext,
-  obs: ClusterObservation,
-  locks: LockView[],
-  progressLine: (line: string) => void,
-): Promise<void> {
-  for (const l of locks) {
-    const trace = l.trace.replace(/[^0-9a-f]/g, "");
-    await batch(
-      ctx,
-      obs.view.name,
-      l.node,
-      { rm: `rm -f "$PGHOST/streaming_lock_${trace}"` },
-      "remove stale lock",
-    );
-    progressLine(
-      `${obs.view.name}/${l.node}: removed our stale gs_sdr lock streaming_lock_${trace} (no gs_sdr runs)`,
-    );
-  }
-  const dead = obs.markers.filter((m) => !m.alive).map((m) => shellQuote(m.file));
-  if (dead.length > 0) {
-    await batch(
-      ctx,
-      obs.view.name,
-      runNode(ctx, obs.view.name).sshIp,
-      { rm: `rm -f ${dead.join(" ")}` },
-      "remove run markers",
-    );
-  }
 }

@@ -9,7 +9,8 @@ import { InternalError, ParseError } from "../../errors";
 import { type Fleet, fleetOf } from "../../transport/fleet";
 import type { ExecOptions, ExecResult, SshSession, SshTarget } from "../../transport/ssh";
 import type { ClusterDevice, ClusterTopology } from "./clusterXml";
-import { type DrSpec, hostKeyFor, runNodeOf } from "./schema";
+import { hostKeyFor } from "./inputChecks";
+import { type DrSpec, runNodeOf } from "./schema";
 
 /** Deadline for one read command. */
 export const READ_TIMEOUT_MS = 60_000;

@@ -23,14 +23,8 @@ import {
   withoutLegacyKey,
 } from "../../config/ssh";
 import { type PropertyFailure, ValidationError } from "../../errors";
-import {
-  type ClusterDevice,
-  type ClusterTopology,
-  parseStreamIpmap,
-  readClusterXml,
-  type XmlDrParams,
-} from "./clusterXml";
-import { compareDrParams } from "./drParams";
+import type { ClusterDevice, ClusterTopology } from "./clusterXml";
+import { clusterFailures, type PairSide, pairFailures, readTopologies } from "./inputChecks";
 
 /** Top-level inputs that hold secrets: stored encrypted, never shown. */
 export const DR_SECRET_INPUTS = ["sshKey", "clusterSshKeys", "drUser", "proxySshKey"] as const;
@@ -362,36 +356,11 @@ function redact(failures: PropertyFailure[], secrets: string[]): PropertyFailure
   });
 }
 
-/** Host-key lookup rule shared with the transport: the key pinned for the node's sshIp, else for its name. */
-export function hostKeyFor(ssh: Pick<SshSettings, "hostKeys">, device: ClusterDevice): string | undefined {
-  return ssh.hostKeys[device.sshIp] ?? ssh.hostKeys[device.name];
-}
-
 /** The node gs_sdr runs on for a cluster: the `node` input, else the master (dataNode1) node. */
 export function runNodeOf(cluster: Pick<DrClusterArgs, "node">, topology: ClusterTopology): ClusterDevice {
   const name = cluster.node ?? topology.masterNode;
   return topology.devices.find((d) => d.name === name || d.sshIp === name) ?? topology.dataNodes[0]!;
 }
-
-function suppliedDrParams(raw: unknown): XmlDrParams | { error: string } {
-  const p = raw as {
-    localStreamIpmap1: string;
-    remoteStreamIpmap1: string;
-    remotedataPortBase: number | string;
-  };
-  const local = parseStreamIpmap(p.localStreamIpmap1);
-  if ("error" in local) return { error: `localStreamIpmap1 ${local.error}` };
-  const remote = parseStreamIpmap(p.remoteStreamIpmap1);
-  if ("error" in remote) return { error: `remoteStreamIpmap1 ${remote.error}` };
-  return {
-    localStreamIpmap1: local.pairs,
-    remoteStreamIpmap1: remote.pairs,
-    remotedataPortBase: Number(p.remotedataPortBase),
-  };
-}
-
-/** Number of replconninfo slots openGauss has per DN. */
-export const REPLCONNINFO_SLOTS = 8;
 
 /**
  * Validates `DrRelationship` inputs and returns the parsed args, the topology of each cluster and **every** failure:
@@ -406,16 +375,58 @@ export function validateDrRelationship(given: unknown): DrRelationshipValidation
   const failures: PropertyFailure[] = [...legacy.failures];
   const parsed = drRelationshipSchema.safeParse(raw, { error: errorMessage });
   if (!parsed.success) failures.push(...issueFailures(parsed.error.issues));
+  const shape = shapeOf(raw);
+  failures.push(...shapeFailures(shape));
+  // Each cluster's XML, even when other parts of the inputs are invalid.
+  const { topologies, failures: xmlFailures } = readTopologies(shape.clusters, shape.names);
+  failures.push(...xmlFailures);
+  const data = parsed.success ? parsed.data : undefined;
+  const login = data ? resolveLogins(data, shape.names) : undefined;
+  if (login) failures.push(...login.failures);
+  // The cross-checks read the login settings only: they run even when a key is missing.
+  for (const n of shape.names) {
+    const t = topologies[n];
+    const c = data?.clusters[n];
+    if (t && c) failures.push(...clusterFailures(n, c, t));
+  }
+  if (shape.names.length === 2) {
+    const [a, b] = shape.names.map((n): PairSide | undefined => {
+      const topology = topologies[n];
+      if (!topology) return undefined;
+      const rawDrParams = (shape.clusters![n] as { drParams?: unknown } | undefined)?.drParams;
+      return { name: n, topology, args: data?.clusters[n], rawDrParams };
+    });
+    if (a && b) failures.push(...pairFailures(a, b));
+  }
+  const result: DrRelationshipValidation = { topologies, failures: redact(failures, collectSecrets(given)) };
+  if (login?.args) result.args = login.args;
+  return result;
+}
 
-  const rawObj = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
-  const rawClusters =
-    typeof rawObj["clusters"] === "object" &&
-    rawObj["clusters"] !== null &&
-    !Array.isArray(rawObj["clusters"])
-      ? (rawObj["clusters"] as Record<string, unknown>)
-      : undefined;
-  const names = rawClusters ? Object.keys(rawClusters).sort() : [];
-  if (rawClusters && names.length !== 2) {
+/** The parts of the raw inputs the cross-checks read before (or without) the schema's parse. */
+interface RawShape {
+  /** `clusters`, when it is an object. */
+  clusters?: Record<string, unknown>;
+  /** Its keys, sorted. */
+  names: string[];
+  /** `primary` as given. */
+  primary: unknown;
+}
+
+function shapeOf(raw: unknown): RawShape {
+  const obj = isRecord(raw) ? raw : {};
+  const clusters = isRecord(obj["clusters"]) ? obj["clusters"] : undefined;
+  return {
+    ...(clusters ? { clusters } : {}),
+    names: clusters ? Object.keys(clusters).sort() : [],
+    primary: obj["primary"],
+  };
+}
+
+/** Exactly two clusters with valid names, and `primary` naming one of them. */
+function shapeFailures({ clusters, names, primary }: RawShape): PropertyFailure[] {
+  const failures: PropertyFailure[] = [];
+  if (clusters && names.length !== 2) {
     failures.push({
       property: "clusters",
       reason: `must name exactly two clusters (the primary and the disaster-recovery one), got ${names.length}`,
@@ -429,160 +440,45 @@ export function validateDrRelationship(given: unknown): DrRelationshipValidation
       });
     }
   }
-  if (rawClusters && typeof rawObj["primary"] === "string" && !names.includes(rawObj["primary"])) {
+  if (clusters && typeof primary === "string" && !names.includes(primary)) {
     failures.push({
       property: "primary",
       reason: `must be one of the cluster names (${names.map((n) => JSON.stringify(n)).join(", ")})`,
     });
   }
+  return failures;
+}
 
-  // Each cluster's XML, even when other parts of the inputs are invalid.
-  const topologies: Record<string, ClusterTopology> = {};
-  for (const n of names) {
-    const c = rawClusters![n] as { xml?: unknown } | undefined;
-    if (typeof c?.xml !== "string" || c.xml === "") continue;
-    const res = readClusterXml(c.xml, propertyPath(["clusters", n, "xml"]));
-    failures.push(...res.failures);
-    if (res.topology) topologies[n] = res.topology;
-  }
-
-  let args: DrSpec | undefined;
-  if (parsed.success) {
-    const { sshKey, clusterSshKeys, proxySshKey, clusters, ...rest } = parsed.data;
-    const agentOnly = names.filter((n) => clusters[n] !== undefined && usesAgent(clusters[n].ssh));
-    const keyed = resolveClusterKeys(names, sshKey, clusterSshKeys, agentOnly);
-    const routes = Object.fromEntries(
-      Object.entries(clusters).map(([n, c]) => [
-        n,
-        resolveRoute(c.ssh, ["clusters", n, "ssh"], keyed.keys[n], proxySshKey),
-      ]),
-    );
-    const routeFailures = [
-      ...Object.values(routes).flatMap((r) => r.failures),
-      ...unusedProxyKeyFailure(
-        proxySshKey,
-        Object.values(clusters).map((c) => c.ssh),
-      ),
-    ];
-    failures.push(...keyed.failures, ...routeFailures);
-    if (keyed.failures.length === 0 && routeFailures.length === 0) {
-      const withKeys: Record<string, DrClusterArgs> = {};
-      for (const [n, c] of Object.entries(clusters))
-        withKeys[n] = { ...c, ssh: { ...c.ssh, ...keyed.keys[n], ...routes[n]!.route } };
-      args = { ...rest, clusters: withKeys };
-    }
-  }
-  // The cross-checks read the login settings only: they run even when a key is missing.
-  const clusterArgs = (n: string) => (parsed.success ? parsed.data.clusters[n] : undefined);
-
-  // Per-cluster checks against its own topology.
-  for (const n of names) {
-    const t = topologies[n];
-    const c = clusterArgs(n);
-    if (!t || !c) continue;
-    if (c.ssh.user === "root") {
-      failures.push({
-        property: propertyPath(["clusters", n, "ssh", "user"]),
-        reason:
-          "gs_sdr refuses to run as root ([GAUSS-50105]); log in as the cluster's OS user (the owner of the install, e.g. omm)",
-      });
-    }
-    if (c.node !== undefined && !t.devices.some((d) => d.name === c.node || d.sshIp === c.node)) {
-      failures.push({
-        property: propertyPath(["clusters", n, "node"]),
-        reason: `must name a DEVICE of the cluster's XML (${t.devices.map((d) => d.name).join(", ")})`,
-      });
-    }
-    if (!c.ssh.insecure) {
-      for (const d of t.devices) {
-        if (hostKeyFor(c.ssh, d) === undefined) {
-          failures.push({
-            property: propertyPath(["clusters", n, "ssh", "hostKeys"]),
-            reason: `no host key pinned for ${d.sshIp} (${d.name}); add "${d.sshIp}": "SHA256:…" (ssh-keyscan ${d.sshIp} | ssh-keygen -lf -) or set insecure: true`,
-          });
-        }
-      }
-    }
-    for (const key of Object.keys(c.ssh.hostKeys).sort()) {
-      if (!t.devices.some((d) => d.sshIp === key || d.name === key)) {
-        failures.push({
-          property: propertyPath(["clusters", n, "ssh", "hostKeys", key]),
-          reason: `is not a host of cluster "${n}" (its hosts: ${t.devices.map((d) => `${d.name}/${d.sshIp}`).join(", ")})`,
-        });
-      }
-    }
-  }
-
-  // Cross-checks between the two clusters.
-  if (names.length === 2) {
-    const [a, b] = names as [string, string];
-    const ta = topologies[a];
-    const tb = topologies[b];
-    if (ta && tb) {
-      const ipsOf = (t: ClusterTopology, pick: (d: ClusterDevice) => string): Map<string, string> =>
-        new Map(t.devices.map((d) => [pick(d), d.name]));
-      for (const [label, pick] of [
-        ["host (sshIp1)", (d: ClusterDevice) => d.sshIp],
-        ["data IP (backIp1)", (d: ClusterDevice) => d.backIp],
-      ] as const) {
-        const ia = ipsOf(ta, pick);
-        for (const [ip, devB] of ipsOf(tb, pick)) {
-          const devA = ia.get(ip);
-          if (devA !== undefined) {
-            failures.push({
-              property: propertyPath(["clusters", b, "xml"]),
-              reason: `${label} ${ip} of "${devB}" is also used by "${devA}" of cluster "${a}"; the two clusters must not share hosts or data IPs`,
-            });
-          }
-        }
-      }
-      for (const [local, remote, ln] of [
-        [ta, tb, a],
-        [tb, ta, b],
-      ] as const) {
-        const needed = local.dataNodes.length - 1 + remote.dataNodes.length;
-        if (needed > REPLCONNINFO_SLOTS) {
-          failures.push({
-            property: propertyPath(["clusters", ln, "xml"]),
-            reason: `each DN needs ${local.dataNodes.length - 1} local + ${remote.dataNodes.length} remote = ${needed} replconninfo slots; openGauss has ${REPLCONNINFO_SLOTS}`,
-          });
-        }
-      }
-      const pairs: Array<[string, string, ClusterTopology, ClusterTopology]> = [
-        [a, b, ta, tb],
-        [b, a, tb, ta],
-      ];
-      // User-supplied drParams replace the XML's (and the derived ones) once they parse; then each side is
-      // checked against the pairs its peer uses.
-      const supplied: Record<string, boolean> = {};
-      for (const [ln, , local] of pairs) {
-        const rawDr = (rawClusters![ln] as { drParams?: unknown } | undefined)?.drParams;
-        if (!clusterArgs(ln)?.drParams || !rawDr) continue;
-        const sup = suppliedDrParams(clusterArgs(ln)!.drParams);
-        if ("error" in sup) {
-          failures.push({ property: propertyPath(["clusters", ln, "drParams"]), reason: sup.error });
-        } else {
-          local.drParams = sup;
-          supplied[ln] = true;
-        }
-      }
-      for (const [ln, rn, local, remote] of pairs) {
-        if (!local.drParams) continue;
-        for (const d of compareDrParams(local.drParams, local, remote, { local: ln, remote: rn })) {
-          failures.push({
-            property: supplied[ln]
-              ? propertyPath(["clusters", ln, "drParams", d.param])
-              : propertyPath(["clusters", ln, "xml"]),
-            reason: supplied[ln] ? d.reason : `${d.param} ${d.reason}`,
-          });
-        }
-      }
-    }
-  }
-
-  const result: DrRelationshipValidation = { topologies, failures: redact(failures, collectSecrets(given)) };
-  if (args) result.args = args;
-  return result;
+/**
+ * How each cluster logs in: its key (`clusterSshKeys.<n>`, else `sshKey`, unless it uses its ssh-agent) and its
+ * route (jump hosts); the engine's args with each key resolved into `clusters.<n>.ssh` when every login resolves.
+ */
+function resolveLogins(
+  data: ParsedInputs,
+  names: readonly string[],
+): { args?: DrSpec; failures: PropertyFailure[] } {
+  const { sshKey, clusterSshKeys, proxySshKey, clusters, ...rest } = data;
+  const agentOnly = names.filter((n) => clusters[n] !== undefined && usesAgent(clusters[n].ssh));
+  const keyed = resolveClusterKeys(names, sshKey, clusterSshKeys, agentOnly);
+  const routes = Object.fromEntries(
+    Object.entries(clusters).map(([n, c]) => [
+      n,
+      resolveRoute(c.ssh, ["clusters", n, "ssh"], keyed.keys[n], proxySshKey),
+    ]),
+  );
+  const routeFailures = [
+    ...Object.values(routes).flatMap((r) => r.failures),
+    ...unusedProxyKeyFailure(
+      proxySshKey,
+      Object.values(clusters).map((c) => c.ssh),
+    ),
+  ];
+  const failures = [...keyed.failures, ...routeFailures];
+  if (failures.length > 0) return { failures };
+  const withKeys: Record<string, DrClusterArgs> = {};
+  for (const [n, c] of Object.entries(clusters))
+    withKeys[n] = { ...c, ssh: { ...c.ssh, ...keyed.keys[n], ...routes[n]!.route } };
+  return { args: { ...rest, clusters: withKeys }, failures };
 }
 
 /** Like {@link validateDrRelationship} but throws a {@link ValidationError} listing every failure. */

@@ -2,7 +2,7 @@
  * Runs gs_sdr tasks on a cluster's run node: the DR-extended XML is placed first, the DR password goes
  * through gs_sdr's own interactive prompts on a PTY (never argv), progress lines are relayed live, our own
  * deadline bounds every wait, and gs_sdr itself is never killed (see {@link runSdr}). Stale locks are
- * recognised and cleared by the observation (`observe.ts`).
+ * recognised by the observation (`observe.ts`) and cleared by apply (`leftovers.ts`).
  */
 import { randomBytes } from "node:crypto";
 import { progress, warn } from "../../core/progress";

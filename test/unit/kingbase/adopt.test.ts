@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { decidePolicyAdopt } from "../../../provider/engines/kingbase/adopt";
-import { planPolicy } from "../../../provider/engines/kingbase/plan";
+import { planPolicy } from "../../../provider/engines/kingbase/planApply";
 import { v8r3Args, v8r3Snap, v8r6Args, v8r6Snap } from "./helpers";
 
 const R3 = ["127.0.3.1", "127.0.3.2"];

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { Incomplete } from "../../../provider/core/partial";
 import { withProgress } from "../../../provider/core/progress";
 import { applyPlan } from "../../../provider/engines/kingbase/apply";
-import { planPolicy } from "../../../provider/engines/kingbase/plan";
+import { planPolicy } from "../../../provider/engines/kingbase/planApply";
 import { readSnapshots } from "../../../provider/engines/kingbase/remote";
 import { RemoteCommandError, StateError } from "../../../provider/errors";
 import { FakeRemote } from "../support/fakeRemote";

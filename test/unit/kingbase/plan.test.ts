@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  type FileWrite,
-  mergePrevious,
-  planPolicy,
-  planRestore,
-  renderPolicyPlan,
-} from "../../../provider/engines/kingbase/plan";
+import type { FileWrite } from "../../../provider/engines/kingbase/plan";
+import { planPolicy } from "../../../provider/engines/kingbase/planApply";
+import { planRestore } from "../../../provider/engines/kingbase/planRestore";
+import { mergePrevious } from "../../../provider/engines/kingbase/previous";
+import { renderPolicyPlan } from "../../../provider/engines/kingbase/renderPlan";
 import type {
   NodeSnapshot,
   V8r3NodeSnapshot,
