@@ -403,9 +403,10 @@ test("V8R3: failover by the pool; a returning old primary is fenced, then rewoun
       a,
       `printf '#AUTO_PRIMARY_RECOVERY=0\\nAUTO_PRIMARY_RECOVERY=on # later edit\\n' >> ${R3}/db/etc/HAmodule.conf`,
     );
-    await until("the old primary rewound and streaming", 180_000, async () =>
-      (await sql3(a, "select pg_is_in_recovery()")) === "t" ? true : null,
+    await until("the old primary rewound and attached", 180_000, async () =>
+      /recovery success,exit script with success/.test(await sh(a, `cat ${log}`)) ? true : null,
     );
+    assert.equal(await sql3(a, "select pg_is_in_recovery()"), "t");
     const text = await sh(a, `cat ${log}`);
     assert.match(text, /auto primary recovery: \[1\]/);
     assert.match(text, /pg_rewind: Done!/);
