@@ -5,6 +5,17 @@
 import assert from "node:assert/strict";
 import type { LabInfo } from "pulumi-hadr-lab";
 import { labCli, sshExec } from "pulumi-hadr-lab";
+import { policyProgram } from "./policy-support";
+
+/** The stack program: a RecoveryPolicy exporting its policy state and the observed cluster. */
+export const RECOVERY_PROGRAM = policyProgram([
+  "effective",
+  "clusterNodes",
+  "primary",
+  "lastRecovery",
+  "health",
+  "healthState",
+]);
 
 /** PostgreSQL 15 binaries on the lab hosts. */
 export const PG = "/usr/lib/postgresql/15/bin";

@@ -19,20 +19,14 @@ import {
   labReset,
   newPrimary as newPrimary_,
   R3_DB,
+  RECOVERY_PROGRAM,
   sleep,
   sql as sql_,
   waitFor,
 } from "./policy-recovery-support";
-import { policyOutputs, policyProgram, policySpec } from "./policy-support";
+import { policyOutputs, policySpec } from "./policy-support";
 
-const PROGRAM = policyProgram([
-  "effective",
-  "clusterNodes",
-  "primary",
-  "lastRecovery",
-  "health",
-  "healthState",
-]);
+const PROGRAM = RECOVERY_PROGRAM;
 
 const R3 = "/home/kingbase/cluster/HAR3";
 const FLAG = "/dev/shm/KB_RECOVERY_FLAG";

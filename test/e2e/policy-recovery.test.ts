@@ -17,20 +17,14 @@ import {
   labReset,
   newPrimary as newPrimary_,
   R6_DB,
+  RECOVERY_PROGRAM,
   sleep,
   sql as sql_,
   waitFor,
 } from "./policy-recovery-support";
-import { policyOutputs, policyProgram, policySpec } from "./policy-support";
+import { policyOutputs, policySpec } from "./policy-support";
 
-const PROGRAM = policyProgram([
-  "effective",
-  "clusterNodes",
-  "primary",
-  "lastRecovery",
-  "health",
-  "healthState",
-]);
+const PROGRAM = RECOVERY_PROGRAM;
 
 let lab: LabInfo;
 let key: string;

@@ -8,7 +8,6 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { mustRun } from "../core/proc";
 import type { EngineProvisioner, LabClusterOutput, LabClusterSpec, LabContext, LabHost } from "../types";
 import { isDaemonAlive, readPidFile } from "./daemon-state";
 import { poolFiles } from "./daemons/kingbasecluster";
@@ -21,7 +20,16 @@ import {
   restorePristine,
   writeTool,
 } from "./hostfs";
-import { hostByIp, hostTree, kbOwner, requireRoot, rootOwner, stopByPidFile } from "./hosts";
+import {
+  hostByIp,
+  hostTree,
+  kbOwner,
+  keepDataCopy,
+  requireRoot,
+  restoreDataCopy,
+  rootOwner,
+  stopByPidFile,
+} from "./hosts";
 import { KB_CRON_FILE, KB_ENV_FILE, KB_HOME, V8R3_VERSION, v8r3Paths } from "./layout";
 import { PG_BIN, pgStopScript } from "./pg";
 import { parseHaModule } from "./v8r3-conf";
@@ -113,22 +121,12 @@ async function createDatabases(ctx: LabContext, cluster: LabClusterSpec): Promis
   if (!created && cluster.hosts.every((h) => fs.existsSync(pristineData(ctx, h)))) return;
   for (const h of cluster.hosts) await stopNode(ctx, h);
   for (const h of [...rest, first]) await asUser(ctx, h, kb, "stop database", pgStopScript(P.kbData, "fast"));
-  await Promise.all(
-    cluster.hosts.map(async (h) => {
-      const copy = pristineData(ctx, h);
-      fs.rmSync(copy, { recursive: true, force: true });
-      await mustRun("cp", ["-a", path.join(h.fsRoot, P.kbData), copy], { timeoutMs: 120_000 });
-    }),
-  );
+  await Promise.all(cluster.hosts.map((h) => keepDataCopy(h, P.kbData, pristineData(ctx, h))));
 }
 
 /** Puts the fresh data dir of `host` back (everything of the node stopped first). */
 async function restoreData(ctx: LabContext, host: LabHost): Promise<void> {
-  const copy = pristineData(ctx, host);
-  if (!fs.existsSync(copy)) return;
-  const data = path.join(host.fsRoot, P.kbData);
-  fs.rmSync(data, { recursive: true, force: true });
-  await mustRun("cp", ["-a", copy, data], { timeoutMs: 120_000 });
+  await restoreDataCopy(host, P.kbData, pristineData(ctx, host));
 }
 
 /** Env file of a V8R3 node. */
