@@ -1,13 +1,13 @@
 /**
  * Self-tests of the KingbaseES side of the lab, through real SSH on the lab hosts (as kingbase, and root
  * where the vendor needs root): V8R3 file bytes and the vendor cron-line toggling of kingbase_monitor.sh,
- * network_rewind.sh's AUTO_PRIMARY_RECOVERY gate, V8R6 `repmgr` tables, the repmgrd/kbha stand-ins
+ * the real V8R3 pair (pool failover, the cron runner, network_rewind.sh's fence and rewind), V8R6 `repmgr` tables, the repmgrd/kbha stand-ins
  * (respawn, loaded configuration, pending restart), faults and `lab reset`. Needs root (skipped otherwise).
  * The expected vendor bytes are written out here on purpose, independently of the generators.
  */
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { ensureLab, labCli, sshExec } from "../src/fixture";
+import { ensureLab, hostPower, labCli, sshExec } from "../src/fixture";
 import { parseRepmgrConf } from "../src/kingbase/repmgr-conf";
 import { isVendorTrue, parseHaModule } from "../src/kingbase/v8r3-conf";
 import type { LabInfo } from "../src/types";
@@ -290,35 +290,144 @@ test("V8R3: fault kb-monitor-restart re-enables a commented network_rewind line"
   assert.equal(await cronOf(a), R3_CRON);
 });
 
-test("V8R3: network_rewind.sh reads AUTO_PRIMARY_RECOVERY the vendor way and logs to recovery.log", {
+/** SQL on a V8R3 node's database (HAmodule.conf's KB_USER / KB_DATANAME); null when it does not answer. */
+async function sql3(ip: string, query: string): Promise<string | null> {
+  const r = await sshExec(
+    lab,
+    ip,
+    "kingbase",
+    `${R6_PSQL} -h ${R3}/run -p 54321 -U SUPERMANAGER_V8ADMIN -d TEST -qAt -c ${JSON.stringify(query)}`,
+  );
+  return r.code === 0 ? r.stdout.trim() : null;
+}
+
+/** Polls `probe` every second until it returns non-null, for at most `ms` (then fails naming `what`). */
+async function until<T>(what: string, ms: number, probe: () => Promise<T | null>): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const v = await probe();
+    if (v !== null) return v;
+    await sleep(1000);
+  }
+  throw new Error(`${what}: not within ${ms / 1000} s`);
+}
+
+/** Number of network_rewind.sh runs recovery.log shows on `ip`. */
+async function rewindRuns(ip: string): Promise<number> {
+  return Number((await sh(ip, `grep -c 'recover beging' ${R3}/log/recovery.log || true`)).trim());
+}
+
+test("V8R3: a real streaming pair; the pool's show pool_nodes names node 1 primary, both up", {
   skip,
   timeout: 120_000,
 }, async () => {
-  const b = r3[1]!;
-  const log = `${R3}/log/recovery.log`;
-  await sh(b, `: > ${log}; ${R3}/db/bin/network_rewind.sh`);
+  assert.equal(await sql3(r3[0]!, "select pg_is_in_recovery()"), "f");
+  assert.equal(await sql3(r3[1]!, "select pg_is_in_recovery()"), "t");
+  assert.equal(
+    await sql3(r3[0]!, "select application_name || ' ' || state from pg_stat_replication"),
+    "node2 streaming",
+  );
+  const view = await until("both nodes attached", 60_000, async () => {
+    const v = await sh(r3[1]!, `${R3}/kingbasecluster/bin/pool_nodes_show`);
+    return /\| down /.test(v) ? null : v;
+  });
+  assert.match(view, /^ node_id \| hostname +\| port +\| status \| lb_weight \| +role +\| select_cnt/m);
   assert.match(
-    await sh(b, `cat ${log}`),
-    /i am standby in cluster,determine if recovery is needed[\s\S]*ALL NODES ARE UP STATUS!/,
+    view,
+    new RegExp(`^ 0 +\\| ${r3[0]!.replace(/\./g, "\\.")} +\\| 54321 \\| up +\\| [0-9.]+ +\\| primary`, "m"),
   );
-
-  // a returning old primary: no recovery.conf; AUTO_PRIMARY_RECOVERY=0 → refused, exit 1
-  await sh(b, `mv ${R3}/db/data/recovery.conf ${R3}/db/data/recovery.done; : > ${log}`);
-  const refused = await sshExec(lab, b, "kingbase", `${R3}/db/bin/network_rewind.sh`);
-  assert.equal(refused.code, 1);
-  assert.match(await sh(b, `cat ${log}`), /maybe it's primary, can not do recovery\./);
-  assert.equal(await sh(b, "head -n 1 /dev/shm/KB_RECOVERY_FLAG"), "0\n");
-
-  // last assignment wins, truthy "on" accepted, a commented assignment is ignored
-  await sh(
-    b,
-    `printf '#AUTO_PRIMARY_RECOVERY=0\\nAUTO_PRIMARY_RECOVERY=on # later edit\\n' >> ${R3}/db/etc/HAmodule.conf; : > ${log}`,
+  assert.match(
+    view,
+    new RegExp(`^ 1 +\\| ${r3[1]!.replace(/\./g, "\\.")} +\\| 54321 \\| up +\\| [0-9.]+ +\\| standby`, "m"),
   );
-  await sh(b, `${R3}/db/bin/network_rewind.sh`);
-  const text = await sh(b, `cat ${log}`);
-  assert.match(text, /auto primary recovery: \[1\]/);
-  assert.match(text, /recovery success,exit script with success/);
-  assert.equal(await sh(b, `test -f ${R3}/db/data/recovery.conf && echo yes`), "yes\n");
+});
+
+test("V8R3: the cron runner runs network_rewind.sh only while its KINGBASECRON line is active", {
+  skip,
+  timeout: 240_000,
+}, async () => {
+  const tick = Number(lab.clusters["kbv8r3"]!.extra?.["cronTickSeconds"]);
+  assert.ok(tick > 0 && tick <= 60, `cronTickSeconds ${tick}`);
+  const b = r3[1]!;
+  await until("a cron round on the standby", (3 * tick + 10) * 1000, async () =>
+    (await rewindRuns(b)) > 0 ? true : null,
+  );
+  try {
+    await sh(r3[0]!, `${R3}/db/bin/kingbase_monitor.sh stop >/dev/null`);
+    await sleep(tick * 1000 + 5000); // a round started before the edit may still finish
+    const stopped = await rewindRuns(b);
+    await sleep(2 * tick * 1000);
+    assert.equal(await rewindRuns(b), stopped, "no run while the line is commented");
+  } finally {
+    await sh(r3[0]!, `${R3}/db/bin/kingbase_monitor.sh start >/dev/null`);
+  }
+  const resumed = await rewindRuns(b);
+  await until("a run again once the line is active", (2 * tick + 10) * 1000, async () =>
+    (await rewindRuns(b)) > resumed ? true : null,
+  );
+  assert.match(
+    await sh(b, `cat ${R3}/log/recovery.log`),
+    /i am standby in cluster,determine if recovery is needed/,
+  );
+});
+
+test("V8R3: failover by the pool; a returning old primary is fenced, then rewound once AUTO_PRIMARY_RECOVERY allows it", {
+  skip,
+  timeout: 600_000,
+}, async () => {
+  const [a, b] = r3 as [string, string];
+  try {
+    assert.equal(
+      await sql3(a, "create table lab_probe(x int); insert into lab_probe values (1); select 1"),
+      "1",
+    );
+    assert.match(await hostPower("down", a), /down/);
+    await until("the standby promoted by the pool", 60_000, async () =>
+      (await sql3(b, "select pg_is_in_recovery()")) === "f" ? true : null,
+    );
+    assert.match(
+      await sh(b, `cat ${R3}/log/failover.log`),
+      /failover end: promote \[127\.[0-9.]+\] exit code \[0\]/,
+    );
+    assert.equal(await sql3(b, "insert into lab_probe values (2); select 1"), "1");
+    await hostPower("up", a);
+    // AUTO_PRIMARY_RECOVERY=0 (installer default): stopped and left down
+    const log = `${R3}/log/recovery.log`;
+    await until("the refusal in recovery.log", 120_000, async () =>
+      /maybe it's primary, can not do recovery\./.test(await sh(a, `cat ${log}`)) ? true : null,
+    );
+    assert.equal(await sql3(a, "select 1"), null, "the fenced old primary does not answer");
+    assert.equal(await sh(a, "head -n 1 /dev/shm/KB_RECOVERY_FLAG"), "0\n");
+    // LoadCfg: the last active assignment wins, "on" is truthy, a commented one counts for nothing
+    await sh(
+      a,
+      `printf '#AUTO_PRIMARY_RECOVERY=0\\nAUTO_PRIMARY_RECOVERY=on # later edit\\n' >> ${R3}/db/etc/HAmodule.conf`,
+    );
+    await until("the old primary rewound and attached", 180_000, async () =>
+      /recovery success,exit script with success/.test(await sh(a, `cat ${log}`)) ? true : null,
+    );
+    assert.equal(await sql3(a, "select pg_is_in_recovery()"), "t");
+    const text = await sh(a, `cat ${log}`);
+    assert.match(text, /auto primary recovery: \[1\]/);
+    assert.match(text, /pg_rewind: Done!/);
+    assert.match(
+      text,
+      /start up standby successful![\s\S]*attach pool\.\.\.[\s\S]*recovery success,exit script with success/,
+    );
+    assert.equal(
+      await until("row 2 on the rewound node", 30_000, async () => {
+        const v = await sql3(a, "select string_agg(x::text, ',' order by x) from lab_probe");
+        return v === "1,2" ? v : null;
+      }),
+      "1,2",
+    );
+    assert.equal(
+      await sql3(b, "select application_name || ' ' || state from pg_stat_replication"),
+      "node1 streaming",
+    );
+  } finally {
+    await labCli(["reset"]);
+  }
 });
 
 test("V8R6: real repmgr: cluster show lists a primary and two streaming standbys", {
@@ -553,10 +662,13 @@ test("lab reset restores every KingbaseES file byte for byte and restarts the da
     assert.equal(await sh(ip, `stat -c '%U:%G %a' ${CRON}`), "root:root 644\n");
     assert.doesNotMatch(await haModule(ip), /AUTO_PRIMARY_RECOVERY=1/);
     assert.equal(await sh(ip, `cat ${R3}/kingbasecluster/etc/HAmodule.conf`), await haModule(ip));
-    assert.equal(await sh(ip, `cat ${R3}/log/recovery.log | wc -c`), "0\n");
-    assert.equal(await sh(ip, `test -e /dev/shm/KB_RECOVERY_FLAG || echo gone`), "gone\n");
+    // logs cleared (the cron rounds since the reset found nothing to recover)
+    assert.doesNotMatch(await sh(ip, `cat ${R3}/log/recovery.log`), /I will be in recovery/);
   }
-  assert.equal(await sh(r3[1]!, `test -f ${R3}/db/data/recovery.conf && echo yes`), "yes\n");
+  // node 1 primary again, node 2 streaming from it, no test table
+  assert.equal(await sql3(r3[0]!, "select pg_is_in_recovery()"), "f");
+  assert.equal(await sql3(r3[0]!, "select count(*) from pg_tables where tablename = 'lab_probe'"), "0");
+  assert.equal(await sql3(r3[1]!, "select pg_is_in_recovery()"), "t");
   // the databases are back to their first state: node 1 primary, the others streaming, no test table
   assert.equal(await sql(r6[0]!, "select pg_is_in_recovery()"), "f");
   assert.equal(await sql(r6[0]!, "select count(*) from pg_tables where tablename = 'lab_dirt'"), "0");

@@ -3,8 +3,8 @@
  * 15 streaming under the community repmgr, repmgrd failing over, the kbha stand-in applying `recovery=`), each
  * mode is applied, a machine is powered off (`host-down`), the cluster fails over, the machine comes back
  * (`host-up`), and the documented outcome is asserted on database roles and rows; refresh then shows the new
- * primary and the recovery in the outputs. V8R3: a policy change while network_rewind.sh recovers
- * (`KB_RECOVERY_FLAG`) is refused at preview. One stack per version; the lab is reset between modes.
+ * primary and the recovery in the outputs. One stack; the lab is reset between modes. V8R3:
+ * policy-recovery-v8r3.test.ts.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -12,71 +12,32 @@ import { after, before, describe, test } from "node:test";
 import type { LabInfo } from "pulumi-hadr-lab";
 import { ensureLab, hostPower, labCli, sshExec } from "pulumi-hadr-lab";
 import { TestProject } from "../support/project";
-import { policyOutputs, policyProgram, policySpec } from "./policy-support";
+import {
+  dbDown as dbDown_,
+  labReset,
+  newPrimary as newPrimary_,
+  R6_DB,
+  RECOVERY_PROGRAM,
+  sleep,
+  sql as sql_,
+  waitFor,
+} from "./policy-recovery-support";
+import { policyOutputs, policySpec } from "./policy-support";
 
-const PROGRAM = policyProgram([
-  "effective",
-  "clusterNodes",
-  "primary",
-  "lastRecovery",
-  "health",
-  "healthState",
-]);
-
-const R6 = "/home/kingbase/cluster/R6HA/kingbase";
-const PG = "/usr/lib/postgresql/15/bin";
+const PROGRAM = RECOVERY_PROGRAM;
 
 let lab: LabInfo;
 let key: string;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** One SQL statement on a node's database as esrep: its output, or null when the database does not answer. */
-async function sql(ip: string, query: string): Promise<string | null> {
-  const r = await sshExec(
-    lab,
-    ip,
-    "kingbase",
-    `${PG}/psql -h ${R6}/run -p 54321 -U esrep -d esrep -qAt -c ${JSON.stringify(query)}`,
-    { timeoutMs: 15_000 },
-  );
-  return r.code === 0 ? r.stdout.trim() : null;
-}
-
-/** Polls until `probe` returns a non-null value or `ms` passes (then fails naming `what`). */
-async function waitFor<T>(what: string, ms: number, probe: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== null) return v;
-    await sleep(1000);
-  }
-  throw new Error(`${what}: not within ${ms / 1000} s`);
-}
-
-/** The node among `ips` whose database answers as primary. */
-function newPrimary(ips: string[]): Promise<string> {
-  return waitFor("a standby promoted by repmgrd", 60_000, async () => {
-    for (const ip of ips) if ((await sql(ip, "select pg_is_in_recovery()")) === "f") return ip;
-    return null;
-  });
-}
-
-/** Whether a node's database is down (pg_ctl status over SSH). */
-async function dbDown(ip: string): Promise<boolean> {
-  return (await sshExec(lab, ip, "kingbase", `${PG}/pg_ctl -D ${R6}/data status`)).code !== 0;
-}
-
-async function reset(): Promise<void> {
-  const r = await labCli(["reset"]);
-  assert.equal(r.code, 0, r.stderr + r.stdout);
-}
+const sql = (ip: string, query: string) => sql_(lab, R6_DB, ip, query);
+const newPrimary = (ips: string[]) => newPrimary_(lab, R6_DB, ips);
+const dbDown = (ip: string) => dbDown_(lab, R6_DB, ip);
+const reset = labReset;
+const R6 = "/home/kingbase/cluster/R6HA/kingbase";
 
 before(
   async () => {
-    lab = await ensureLab({ engines: ["kingbase-v8r3", "kingbase-v8r6"] });
+    lab = await ensureLab({ engines: ["kingbase-v8r6"] });
     key = fs.readFileSync(lab.clientKeyPath, "utf8");
     await reset();
   },
@@ -184,44 +145,5 @@ describe("V8R6: each recovery mode on a real failover", { timeout: 1_200_000 }, 
     assert.equal(o["healthState"], "degraded");
     assert.equal(o["primary"], n1);
     assert.equal(o["lastRecovery"], null);
-  });
-});
-
-describe("V8R3: a policy change while network_rewind.sh recovers is refused at preview", {
-  timeout: 600_000,
-}, () => {
-  let p: TestProject;
-  const FLAG = "/dev/shm/KB_RECOVERY_FLAG";
-
-  before(async () => {
-    p = await TestProject.create("kbr3flag", PROGRAM);
-    await p.config("sshKey", key, true);
-  });
-  after(async () => {
-    try {
-      await labCli(["reset"]);
-    } finally {
-      p?.dispose();
-    }
-  });
-
-  test("KB_RECOVERY_FLAG with a live PID blocks preview naming the node; nothing is edited", async () => {
-    const host = lab.clusters["kbv8r3"]!.hosts[1]!.ip;
-    // a live process stands for the running network_rewind.sh
-    const r = await sshExec(
-      lab,
-      host,
-      "kingbase",
-      `setsid sleep 300 </dev/null >/dev/null 2>&1 & printf '1\\n%s\\n' $! > ${FLAG}; cat ${FLAG}`,
-    );
-    assert.equal(r.code, 0, r.stderr);
-    await p.config("policy", JSON.stringify(policySpec(lab, "kbv8r3", { mode: "manual" })));
-    const before = await sshExec(lab, host, "kingbase", "sudo -n cat /etc/cron.d/KINGBASECRON");
-    const pv = await p.world.run(["preview"]);
-    assert.notEqual(pv.code, 0);
-    assert.match(pv.stdout + pv.stderr, /nodes\[1\].*KB_RECOVERY_FLAG set, PID \d+/s);
-    const after = await sshExec(lab, host, "kingbase", "sudo -n cat /etc/cron.d/KINGBASECRON");
-    assert.equal(after.stdout, before.stdout);
-    await sshExec(lab, host, "kingbase", `kill $(sed -n 2p ${FLAG}); rm -f ${FLAG}`);
   });
 });

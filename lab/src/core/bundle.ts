@@ -20,7 +20,7 @@ export function toolEntries(labDir: string): string[] {
         .sort()
         .map((f) => `opengauss/tools/${f}`)
     : [];
-  const kb = ["kingbase/daemons/kbha.js"];
+  const kb = ["kingbase/daemons/kbha.js", "kingbase/daemons/kingbasecluster.js"];
   return [...ogTools, ...kb.filter((f) => fs.existsSync(path.join(labDir, f)))];
 }
 

@@ -85,6 +85,17 @@ export function placeConfig(tree: HostTree, hostPath: string, content: string, o
   return true;
 }
 
+/** Stops treating `hostPath` as a configuration file (pristine copy and manifest entry dropped; live file removed). */
+export function forgetConfig(tree: HostTree, hostPath: string): void {
+  const manifest = readManifest(tree);
+  if (manifest.some((e) => e.path === hostPath)) {
+    const kept = manifest.filter((e) => e.path !== hostPath);
+    fs.writeFileSync(path.join(tree.pristineDir, "manifest.json"), `${JSON.stringify(kept, null, 2)}\n`);
+  }
+  fs.rmSync(path.join(tree.pristineDir, hostPath), { force: true });
+  fs.rmSync(machinePath(tree, hostPath), { force: true });
+}
+
 /** Restores every recorded configuration file byte for byte, with its owner and mode. Returns the paths. */
 export function restorePristine(tree: HostTree): string[] {
   const restored: string[] = [];

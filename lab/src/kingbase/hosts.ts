@@ -2,7 +2,9 @@
  * Provisioner-side glue between the lab context and the KingbaseES host trees: owners and modes, a host's
  * tree and pristine store, finding a host by address for faults, and stopping a daemon by its pid file.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { mustRun } from "../core/proc";
 import type { LabClusterSpec, LabContext, LabHost } from "../types";
 import { isDaemonAlive, readPidFile } from "./daemon-state";
 import type { FileOwner, HostTree } from "./hostfs";
@@ -64,4 +66,19 @@ export async function stopByPidFile(
   while (Date.now() < deadline && isDaemonAlive(pid, match)) await new Promise((r) => setTimeout(r, 50));
   if (isDaemonAlive(pid, match)) process.kill(pid, "SIGKILL");
   return pid;
+}
+
+/** Copies a host's data dir (`dataDir`, a host path) to `copy` outside the host, replacing an older copy. */
+export async function keepDataCopy(host: LabHost, dataDir: string, copy: string): Promise<void> {
+  fs.rmSync(copy, { recursive: true, force: true });
+  await mustRun("cp", ["-a", path.join(host.fsRoot, dataDir), copy], { timeoutMs: 120_000 });
+}
+
+/** Puts the copy of a host's data dir back (the database must be stopped); false when there is no copy. */
+export async function restoreDataCopy(host: LabHost, dataDir: string, copy: string): Promise<boolean> {
+  if (!fs.existsSync(copy)) return false;
+  const data = path.join(host.fsRoot, dataDir);
+  fs.rmSync(data, { recursive: true, force: true });
+  await mustRun("cp", ["-a", copy, data], { timeoutMs: 120_000 });
+  return true;
 }

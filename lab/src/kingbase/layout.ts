@@ -35,6 +35,19 @@ export interface V8R3Paths {
   recoveryFlag: string;
   lockFile: string;
   cronFile: string;
+  /** Lab: socket dir of the database and home of the pool's and cron runner's pid files. */
+  runDir: string;
+  /** Lab: the kingbasecluster stand-in's run dir (pid, backend table, `show pool_nodes` view, attach requests). */
+  poolRunDir: string;
+  /** Lab: the kingbasecluster stand-in's configuration (backends, SSH trust, check period). */
+  poolConf: string;
+  /** Lab: node-specific database settings (address, port, socket dir) included by postgresql.conf. */
+  nodeConf: string;
+  /** Lab: `pg_ctl -l` log of the database. */
+  serverLog: string;
+  /** Lab: the cron runner standing in for the machine's cron daemon, and its pid file. */
+  crond: string;
+  crondPid: string;
 }
 
 /** Paths of a V8R3 node installed at `clusterPath` (default `/home/kingbase/cluster/HAR3`). */
@@ -62,6 +75,13 @@ export function v8r3Paths(clusterPath = `${KB_HOME}/cluster/HAR3`): V8R3Paths {
     recoveryFlag: "/dev/shm/KB_RECOVERY_FLAG",
     lockFile: "/dev/shm/kb.lock",
     cronFile: KB_CRON_FILE,
+    runDir: `${clusterPath}/run`,
+    poolRunDir: `${clusterPath}/run/kingbasecluster`,
+    poolConf: `${clusterEtc}/lab-pool.json`,
+    nodeConf: `${kbEtc}/kingbase-node.conf`,
+    serverLog: `${logDir}/kingbase.log`,
+    crond: `${clusterPath}/run/crond`,
+    crondPid: `${clusterPath}/run/crond.pid`,
   };
 }
 

@@ -1,9 +1,14 @@
 /**
  * The V8R3 shell tools the lab writes into `<cluster>/db/bin` and `<cluster>/kingbasecluster/bin`:
- * `all_monitor.sh`, `kingbase_monitor.sh`, `network_rewind.sh`, `restartcluster.sh`. They reproduce the
- * vendor contract that matters to a `RecoveryPolicy` (how the KINGBASECRON lines are commented and
- * un-commented, how HAmodule.conf is read, what recovery.log says); they manage no database.
+ * `all_monitor.sh`, `kingbase_monitor.sh`, `network_rewind.sh`, `restartcluster.sh`, and the kingbasecluster
+ * side tools `failover_stream.sh`, `pcp_attach_node`, `pool_nodes_show`; plus the lab's cron runner. They
+ * reproduce the vendor contract that matters to a `RecoveryPolicy` (how the KINGBASECRON lines are commented
+ * and un-commented, how HAmodule.conf is read, what network_rewind.sh does to the database each run and what
+ * recovery.log says). The monitor scripts manage no database.
  */
+import type { V8R3Paths } from "./layout";
+import { PG_BIN } from "./pg";
+import { MAKE_STANDBY_FN } from "./v8r3-db";
 
 /** How the monitor scripts reach peer hosts (the lab's SSH trust, standing in for the vendor's root SSH). */
 export interface V8R3SshHop {
@@ -242,6 +247,20 @@ ${arms.join("\n")}
 }`;
 }
 
+/** Bash `lab_ssh <ip> <command>`: the command locally when `<ip>` is this node, else over the cluster's SSH trust. */
+const LAB_SSH_FN = `function lab_ssh()
+{
+    local ip=$1
+    shift
+    if [ "$ip"x = "$KB_LOCALHOST_IP"x ]
+    then
+        bash -c "$*"
+    else
+        ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=$LAB_KNOWN_HOSTS -i $LAB_SSH_KEY \\
+            -o ConnectTimeout=3 -p $(lab_ssh_port $ip) -l $LAB_SSH_USER -T $ip "$*"
+    fi
+}`;
+
 /**
  * `kingbase_monitor.sh start|stop|restart` (runs as kingbase): for every node, as the vendor does over
  * `ssh -l root`, runs `all_monitor.sh … stop|start pool` on the two pool nodes and `all_monitor.sh … stop|start
@@ -407,17 +426,20 @@ exit 0
 }
 
 /**
- * `network_rewind.sh [--force]` (cron, as kingbase, every minute): reads HAmodule.conf with LoadCfg, normalises
- * AUTO_PRIMARY_RECOVERY / USE_CHECK_DISK / MAX_AVAILABLE_LEVEL like the vendor, takes the /dev/shm/kb.lock flock,
- * keeps /dev/shm/KB_RECOVERY_FLAG, and appends representative recovery.log lines. It performs no real recovery:
- * the cluster view comes from the provisioned `KB_CLUSTER_STATUS` (pool_nodes) file, and "recovery" of a
- * returning old primary (no `recovery.conf`) only rewrites that file when AUTO_PRIMARY_RECOVERY allows it.
+ * `network_rewind.sh [--force]` (cron, as kingbase, every minute): reads HAmodule.conf with LoadCfg on every
+ * run, normalises AUTO_PRIMARY_RECOVERY / USE_CHECK_DISK / MAX_AVAILABLE_LEVEL like the vendor, takes the
+ * /dev/shm/kb.lock flock, keeps /dev/shm/KB_RECOVERY_FLAG, and follows spec §1.4 on the real database: asks
+ * the pool for `show pool_nodes` (saved in `KB_CLUSTER_STATUS`); on a standby checks the primary's
+ * pg_stat_replication for its NODE_NAME and re-attaches it when streaming; otherwise stops the local database,
+ * fences a node that is no standby unless AUTO_PRIMARY_RECOVERY (or `--force`) allows recovery, else makes it
+ * a standby of the new primary with the real pg_rewind, starts it, checks its WAL receiver and attaches it to
+ * the pool. recovery.log gets the vendor's lines (§1.6). The standby marker is PostgreSQL 15's (v8r3-db.ts).
  */
-export function networkRewindScript(): string {
+export function networkRewindScript(paths: V8R3Paths, hop: V8R3SshHop): string {
   return `#!/bin/bash
 # network_rewind.sh - KingbaseES V8R3 auto-recovery, pulumi-hadr lab stand-in.
 # Emulates the vendor contract (config reading, flag/lock files, recovery.log lines, the AUTO_PRIMARY_RECOVERY
-# gate); it is not KingbaseES and does no real rewind.
+# gate, the recovery steps on a real PostgreSQL 15 standing in for KingbaseES); it is not KingbaseES.
 
 AUTO_PRIMARY_RECOVERY=0
 force_recovery=0
@@ -430,6 +452,21 @@ MAX_AVAILABLE_LEVEL=0
 ${LOAD_CFG}
 
 KB_RECOVERY_FLAG="/dev/shm/KB_RECOVERY_FLAG"
+PG_BIN="${PG_BIN}"
+KB_SOCKET_DIR="${paths.runDir}"
+KB_SERVER_LOG="${paths.serverLog}"
+LAB_SSH_USER="${hop.user}"
+LAB_SSH_KEY="${hop.keyPath}"
+LAB_KNOWN_HOSTS="${hop.knownHostsPath}"
+[ "\${CONNECTTIMEOUT}"x = ""x ] && CONNECTTIMEOUT=10
+[ "\${HEALTH_CHECK_MAX_RETRIES}"x = ""x ] && HEALTH_CHECK_MAX_RETRIES=3
+[ "\${HEALTH_CHECK_RETRY_DELAY}"x = ""x ] && HEALTH_CHECK_RETRY_DELAY=1
+
+${portCase(hop)}
+
+${LAB_SSH_FN}
+
+${MAKE_STANDBY_FN}
 [ "\${RECOVERY_LOG_DIR}"x = ""x ] && RECOVERY_LOG_DIR="\${SHELL_FOLDER}/../../log/recovery.log"
 
 # get the value of 'AUTO_PRIMARY_RECOVERY', default is '0'/'off'
@@ -477,6 +514,52 @@ function finish()
     exit $1
 }
 
+# ksql to the local database / to another node's database (-Atq)
+function kb_sql_local()
+{
+    \${PG_BIN}/psql -h \${KB_SOCKET_DIR} -p \${KB_PORT} -U \${KB_USER} -d \${KB_DATANAME} -Atqc "$1" 2>>\${RECOVERY_LOG_DIR}
+}
+function kb_sql()
+{
+    \${PG_BIN}/psql "host=$1 port=\${KB_PORT} user=\${KB_USER} dbname=\${KB_DATANAME} connect_timeout=10" -Atqc "$2" 2>>\${RECOVERY_LOG_DIR}
+}
+
+function db_running()
+{
+    \${PG_BIN}/pg_ctl -D \${KB_DATA_PATH} status >/dev/null 2>&1
+}
+
+function db_stop()
+{
+    db_running && \${PG_BIN}/pg_ctl -D \${KB_DATA_PATH} -m fast -w -t 90 stop >> \${RECOVERY_LOG_DIR} 2>&1
+    return 0
+}
+
+# the vendor: ksql "host=$KB_POOL_VIP port=$KB_POOL_PORT ..." -c "show pool_nodes;" (lab: the first pool node whose
+# kingbasecluster answers, over the cluster's SSH trust)
+function show_pool_nodes()
+{
+    for pool_ip in $KB_POOL_IP1 $KB_POOL_IP2
+    do
+        out=$(lab_ssh $pool_ip "\${CLUSTER_BIN_PATH}/pool_nodes_show" 2>/dev/null)
+        if [ $? -eq 0 -a "$out"x != ""x ]
+        then
+            echo "$out"
+            return 0
+        fi
+    done
+    echo "ksql: could not connect to server: Connection refused (kingbasecluster on $KB_POOL_IP1 $KB_POOL_IP2)"
+    return 2
+}
+
+function attach_cluster()
+{
+    log "attach pool..."
+    local node_id=$(grep -w "\${KB_LOCALHOST_IP}" \${KB_CLUSTER_STATUS} | head -n 1 | awk -F'|' '{print $1}' | tr -d ' ')
+    \${CLUSTER_BIN_PATH}/pcp_attach_node -n \${node_id} >> \${RECOVERY_LOG_DIR} 2>&1
+    log "attach end.."
+}
+
 exec 200>>/dev/shm/kb.lock
 flock -n 200
 if [ $? -ne 0 ]
@@ -504,78 +587,264 @@ then
     fi
 fi
 
+log "$(date +'%Y-%m-%d %H:%M:%S') check if the network is ok"
 log "ping trust ip \${KB_GATEWAY_IP} success ping times :[\${PING_TIMES}], success times:[\${PING_TIMES}]"
+log "determine if i am master or standby "
 
-# the vendor asks the pool ("show pool_nodes") and saves the answer in KB_CLUSTER_STATUS; the lab provisions it
-primary_host=$(grep -w primary \${KB_CLUSTER_STATUS} 2>/dev/null | head -n 1 | awk -F'|' '{print $2}' | tr -d ' ')
+show_pool_nodes > \${KB_CLUSTER_STATUS} 2>&1
+result_of_ksql=$?
+cat \${KB_CLUSTER_STATUS} >> \${RECOVERY_LOG_DIR} 2>&1
+if [ $result_of_ksql -ne 0 ]
+then
+    log "ksql execute failed ,will exit script with error "
+    finish 66
+fi
+
+primary_host=$(grep -w primary \${KB_CLUSTER_STATUS} | grep -w up | head -n 1 | awk -F'|' '{print $2}' | tr -d ' ')
 if [ "\${primary_host}"x = ""x ]
 then
-    log "can not get the primary node from the cluster, exit"
-    finish 1
+    log "result of now master ip not found,will exit script with error"
+    log "no primary node in kingbasecluster, nothing to do "
+    finish 66
 fi
 
 if [ "\${primary_host}"x = "\${KB_LOCALHOST_IP}"x ]
 then
-    log "now,the primary node is myself [\${KB_LOCALHOST_IP}], nothing to recover"
-    log "ALL NODES ARE UP STATUS!"
+    log "I,m node is primary, and cluster is async,nothing to do"
     finish 0
 fi
 
 log "i am standby in cluster,determine if recovery is needed"
-if [ -f \${KB_DATA_PATH}/recovery.conf ] && grep -qv "^ *#" \${KB_DATA_PATH}/recovery.conf && grep -v "^ *#" \${KB_DATA_PATH}/recovery.conf | grep -q "host=\${primary_host}"
+need_change=1
+im_status=0
+if [ -f \${KB_DATA_PATH}/standby.signal ]
 then
-    log "the standby is streaming from the primary [\${primary_host}], no need to recover"
+    for((i=1;i<=$HEALTH_CHECK_MAX_RETRIES;i++))
+    do
+        n=$(kb_sql \${primary_host} "select count(*) from pg_stat_replication where application_name='\${NODE_NAME}' and state in ('streaming','catchup')")
+        if [ "$n"x = "1"x ]
+        then
+            need_change=1
+            break
+        fi
+        need_change=0
+        log "ksql execute success,but node:\${NODE_NAME} does not have correct streaming(or catchup) replication ,will retry ,retry times:[\${i}/\${HEALTH_CHECK_MAX_RETRIES}]"
+        sleep $HEALTH_CHECK_RETRY_DELAY
+    done
+    im_status=$(grep -w down \${KB_CLUSTER_STATUS} | grep -w "\${KB_LOCALHOST_IP}" | wc -l)
+else
+    # no standby marker: a returning old primary is fenced here
+    db_stop
+    im_status=2
+fi
+
+if [ "$need_change"x = "0"x -o "$im_status"x = "2"x ]
+then
+    log "primary node/Im node status is changed, primary ip[\${primary_host}], recovery.conf NEED_CHANGE [\${need_change}] (0 is need ), I,m status is [\${im_status}] (1 is down), I will be in recovery. "
+else
+    if [ "$im_status"x = "1"x ]
+    then
+        attach_cluster
+    fi
     log "ALL NODES ARE UP STATUS!"
     finish 0
 fi
 
-log "primary node/Im node status is changed, primary:[\${primary_host}], local node:[\${KB_LOCALHOST_IP}]. I will be in recovery."
-if [ ! -f \${KB_DATA_PATH}/recovery.conf ] && [ \${AUTO_PRIMARY_RECOVERY} -eq 0 ] && [ $force_recovery -eq 0 ]
+log "if recover node up, let it down , for rewind"
+db_stop
+
+if [ \${AUTO_PRIMARY_RECOVERY} -eq 0 -a $force_recovery -eq 0 ]
 then
-    log "the kingbase has no file \\"\${KB_DATA_PATH}/recovery.conf\\", maybe it's primary, can not do recovery."
-    finish 1
+    if [ -f \${KB_DATA_PATH}/standby.signal ]
+    then
+        if ! grep -v "^ *#" \${KB_DATA_PATH}/postgresql.auto.conf 2>/dev/null | grep -q primary_conninfo
+        then
+            log "$(date +'%Y-%m-%d %H:%M:%S') the kingbase is not standby, can not do recovery."
+            finish 1
+        fi
+    else
+        log "$(date +'%Y-%m-%d %H:%M:%S') the kingbase has no file "\${KB_DATA_PATH}/recovery.conf", maybe it's primary, can not do recovery."
+        finish 1
+    fi
 fi
 
-log "sys_rewind..."
-log "lab: no database; sys_rewind is not run"
-log "start up the kingbase..."
-printf "standby_mode='on'\\nprimary_conninfo='port=\${KB_PORT} host=\${primary_host} user=SYSTEM password=MTIzNDU2 application_name=\${NODE_NAME}'\\nrecovery_target_timeline='latest'\\n" > \${KB_DATA_PATH}/recovery.conf
-log "start up standby successful!"
-log "attach pool..."
-log "attach end.."
+# pg_rewind needs a cleanly shut down target: finish crash recovery with nobody able to connect, stop cleanly
+state=$(LANG=C \${PG_BIN}/pg_controldata \${KB_DATA_PATH} 2>/dev/null | grep "Database cluster state" | awk -F: '{print $2}' | sed 's/^ *//')
+if [ "$state"x != "shut down"x -a "$state"x != "shut down in recovery"x ]
+then
+    mkdir -p \${KB_SOCKET_DIR}/recover
+    \${PG_BIN}/pg_ctl -D \${KB_DATA_PATH} -l \${KB_SERVER_LOG} -o "-c listen_addresses='' -c unix_socket_directories='\${KB_SOCKET_DIR}/recover'" -w -t 90 start >> \${RECOVERY_LOG_DIR} 2>&1
+    \${PG_BIN}/pg_ctl -D \${KB_DATA_PATH} -m fast -w -t 90 stop >> \${RECOVERY_LOG_DIR} 2>&1
+fi
+
+log "$(date +'%Y-%m-%d %H:%M:%S') sys_rewind..."
+log "sys_rewind  --target-data=\${KB_DATA_PATH} --source-server="host=\${primary_host} port=\${KB_PORT} user=\${KB_USER} dbname=\${KB_DATANAME}""
+\${PG_BIN}/pg_rewind --target-pgdata=\${KB_DATA_PATH} --source-server="host=\${primary_host} port=\${KB_PORT} user=\${KB_USER} dbname=\${KB_DATANAME}" >> \${RECOVERY_LOG_DIR} 2>&1
+if [ $? -ne 0 ]
+then
+    log "$(date +'%Y-%m-%d %H:%M:%S') sys_rewind failed, exit recovery process."
+    finish 66
+fi
+
+log "cp recovery.conf..."
+log " change recovery.conf ip -> primary.ip"
+kb_make_standby \${KB_DATA_PATH} \${primary_host} \${NODE_NAME}
+rm -f \${KB_DATA_PATH}/postmaster.pid
+
+log "$(date +'%Y-%m-%d %H:%M:%S') start up the kingbase..."
+mkdir -p \${KB_SOCKET_DIR}
+\${PG_BIN}/pg_ctl -D \${KB_DATA_PATH} -l \${KB_SERVER_LOG} -w -t 90 start >> \${RECOVERY_LOG_DIR} 2>&1
+if [ "$(kb_sql_local 'select 33333')"x != "33333"x ]
+then
+    log "$(date +'%Y-%m-%d %H:%M:%S') The process was started, but no pid was foud in system, which db may have been turned off!"
+    finish 66
+fi
+streaming=0
+for((i=1;i<=10;i++))
+do
+    if [ "$(kb_sql_local "select count(*) from pg_stat_wal_receiver where conninfo like '%host=\${primary_host} %'")"x = "1"x ]
+    then
+        streaming=1
+        break
+    fi
+    sleep 1
+done
+if [ $streaming -eq 0 ]
+then
+    log "$(date +'%Y-%m-%d %H:%M:%S') The db was started, but replication to primary is failed, exit recovery process."
+    finish 66
+fi
+log "$(date +'%Y-%m-%d %H:%M:%S') start up standby successful!"
+attach_cluster
 log "ALL NODES ARE UP STATUS!"
 if [ $force_recovery -eq 1 ]
 then
     sudo -n \${KB_PATH}/all_monitor.sh \${KB_PATH} start dbcrond \${KB_DATA_PATH} \${KB_EXECUTE_SYS_USER} >/dev/null 2>&1
 fi
-log "recovery success,exit script with success"
+log "recovery success,exit script with success "
 finish 0
 `;
 }
 
-/** `restartcluster.sh` (cron, as root): the kingbasecluster watchdog; the lab has no kingbasecluster, it only logs. */
-export function restartClusterScript(): string {
+/** HAmodule.conf loading plus the lab's SSH trust variables and `lab_ssh`, for the kingbasecluster-side tools. */
+function poolToolPrelude(hop: V8R3SshHop): string {
+  return `${CFG_HEADER}
+
+${LOAD_CFG}
+
+LAB_SSH_USER="${hop.user}"
+LAB_SSH_KEY="${hop.keyPath}"
+LAB_KNOWN_HOSTS="${hop.knownHostsPath}"
+
+${portCase(hop)}
+
+${LAB_SSH_FN}`;
+}
+
+/**
+ * `restartcluster.sh` (cron, as root): the kingbasecluster watchdog — starts the kingbasecluster stand-in
+ * (as the cluster user, who holds the SSH trust the stand-in uses) when its pid file names no live process.
+ */
+export function restartClusterScript(paths: V8R3Paths, user: string): string {
   return `#!/bin/bash
-# restartcluster.sh - KingbaseES V8R3 kingbasecluster watchdog, pulumi-hadr lab stand-in (no kingbasecluster runs).
+# restartcluster.sh - KingbaseES V8R3 kingbasecluster watchdog, pulumi-hadr lab stand-in.
+export PATH=/usr/sbin:/sbin:$PATH
 SHELL_FOLDER=$(dirname $(readlink -f "$0"))
 LOG="\${SHELL_FOLDER}/../../log/cluster_restart.log"
-echo "$(date +'%Y-%m-%d %H:%M:%S') lab: kingbasecluster is not emulated, nothing to restart" >> $LOG 2>/dev/null
+PID_FILE="${paths.poolRunDir}/kingbasecluster.pid"
+p=$(head -n 1 $PID_FILE 2>/dev/null)
+if [ "$p"x != ""x ] && tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q kingbasecluster
+then
+    exit 0
+fi
+echo "$(date +'%Y-%m-%d %H:%M:%S') kingbasecluster is not running, restart it" >> $LOG 2>/dev/null
+if [ "$(id -u)" = "0" ]
+then
+    runuser -u ${user} -- env HOME=/home/${user} \${SHELL_FOLDER}/kingbasecluster -f ${paths.poolConf} >> $LOG 2>&1
+else
+    \${SHELL_FOLDER}/kingbasecluster -f ${paths.poolConf} >> $LOG 2>&1
+fi
 exit 0
 `;
 }
 
-/** The `show pool_nodes` answer the lab provisions in `KB_CLUSTER_STATUS` (node 1 primary). */
-export function poolNodesFile(allIps: string[]): string {
-  const rows = allIps.map((ip, i) => {
-    const role = i === 0 ? "primary" : "standby";
-    const lb = i === 0 ? "true " : "false";
-    return ` ${String(i).padEnd(7)} | ${ip.padEnd(9)} | 54321 | up     | ${(1 / allIps.length).toFixed(6)}  | ${role} | 0          | ${lb}             | 0`;
-  });
-  return [
-    " node_id | hostname  | port  | status | lb_weight |  role   | select_cnt | load_balance_node | replication_delay",
-    "---------+-----------+-------+--------+-----------+---------+------------+-------------------+-------------------",
-    ...rows,
-    `(${allIps.length} rows)`,
-    "",
-  ].join("\n");
+/**
+ * `failover_stream.sh <new primary> <old primary>` (the pool's failover command): promotes the standby at
+ * `<new primary>` (over the cluster's SSH trust) and writes `failover.log`, only on the node that runs it.
+ */
+export function failoverStreamScript(paths: V8R3Paths, hop: V8R3SshHop): string {
+  return `#!/bin/bash
+# failover_stream.sh - KingbaseES V8R3 failover command, pulumi-hadr lab stand-in.
+NEW_PRIMARY="$1"
+OLD_PRIMARY="$2"
+${poolToolPrelude(hop)}
+
+echo "$(date +'%Y-%m-%d %H:%M:%S') failover begin: old primary [$OLD_PRIMARY], promote [$NEW_PRIMARY]" >> $FAILOVER_LOG_DIR 2>&1
+lab_ssh $NEW_PRIMARY "${PG_BIN}/pg_ctl promote -D ${paths.kbData} -w -t 60" >> $FAILOVER_LOG_DIR 2>&1
+rc=$?
+echo "$(date +'%Y-%m-%d %H:%M:%S') failover end: promote [$NEW_PRIMARY] exit code [$rc]" >> $FAILOVER_LOG_DIR 2>&1
+exit $rc
+`;
+}
+
+/** `pcp_attach_node -n <node id>`: asks every reachable pool node to re-attach the backend (PCP through the VIP). */
+export function pcpAttachNodeScript(paths: V8R3Paths, hop: V8R3SshHop): string {
+  return `#!/bin/bash
+# pcp_attach_node - kingbasecluster PCP client, pulumi-hadr lab stand-in.
+NODE_ID=""
+while [ $# -gt 0 ]; do case "$1" in -n) NODE_ID="$2"; shift 2 ;; *) shift ;; esac; done
+case "$NODE_ID" in ''|*[!0-9]*) echo "pcp_attach_node: a node id (-n) is required"; exit 1 ;; esac
+${poolToolPrelude(hop)}
+
+done_any=1
+for pool_ip in $KB_POOL_IP1 $KB_POOL_IP2
+do
+    lab_ssh $pool_ip "touch ${paths.poolRunDir}/attach.$NODE_ID" && done_any=0
+done
+[ $done_any -eq 0 ] && echo "pcp_attach_node -- Command Successful"
+exit $done_any
+`;
+}
+
+/** `pool_nodes_show`: what \`show pool_nodes\` answers on this pool node (fails while its kingbasecluster is down). */
+export function poolNodesShowScript(paths: V8R3Paths): string {
+  return `#!/bin/bash
+# pool_nodes_show - "show pool_nodes" of this node's kingbasecluster, pulumi-hadr lab stand-in.
+p=$(head -n 1 ${paths.poolRunDir}/kingbasecluster.pid 2>/dev/null)
+# a live process only (a killed one may linger as a zombie for a moment: its cmdline is empty)
+[ "$p"x != ""x ] && tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q kingbasecluster || exit 2
+cat ${paths.poolRunDir}/pool_nodes 2>/dev/null
+`;
+}
+
+/** Seconds between two rounds of the lab's cron runner (a real cron runs `*\/1` lines once a minute). */
+export const CRON_TICK_S = 10;
+
+/**
+ * The lab's cron runner (as root; the machine's cron daemon): every CRON_TICK_S seconds it reads
+ * /etc/cron.d/KINGBASECRON afresh and starts each active (uncommented) `*\/1 * * * *` line's command as the
+ * line's user, in the background, with cron's environment — so only the file decides what runs.
+ */
+export function crondScript(): string {
+  return `#!/bin/bash
+# crond - pulumi-hadr lab cron runner: runs the active */1 lines of /etc/cron.d/KINGBASECRON every ${CRON_TICK_S} s.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+while true
+do
+    if [ -f /etc/cron.d/KINGBASECRON ]
+    then
+        while read -r m h dom mon dow user cmd
+        do
+            case "$m" in ''|'#'*) continue ;; esac
+            [ "$m $h $dom $mon $dow" = "*/1 * * * *" ] || [ "$m $h $dom $mon $dow" = "* * * * *" ] || continue
+            home=$(getent passwd "$user" | cut -d: -f6)
+            [ -d "$home" ] && cd "$home" || cd /
+            setsid runuser -u "$user" -- env -i HOME="$home" LOGNAME="$user" USER="$user" SHELL=/bin/sh \\
+                PATH=/usr/bin:/bin HADR_LAB_HOST="$HADR_LAB_HOST" HADR_LAB_ROOT="$HADR_LAB_ROOT" \\
+                /bin/sh -c "$cmd" </dev/null >/dev/null 2>&1 &
+        done < /etc/cron.d/KINGBASECRON
+    fi
+    sleep ${CRON_TICK_S}
+done
+`;
 }

@@ -10,10 +10,10 @@
  */
 import { shq } from "../core/shell";
 import type { V8R6Paths } from "./layout";
+import { HBA_CONF, nodeSettings, PG_BIN, pgCtlStart, pgStopScript, streamingConf } from "./pg";
 import { V8R6_DB_PORT } from "./v8r6-files";
 
-/** PostgreSQL 15 binaries (pg_ctl, initdb, psql, pg_rewind, repmgr, repmgrd). */
-export const PG_BIN = "/usr/lib/postgresql/15/bin";
+export { PG_BIN } from "./pg";
 
 /** Socket directory of a node (inside the private home; /tmp is shared by every host). */
 export function socketDir(paths: V8R6Paths): string {
@@ -32,41 +32,17 @@ export function serverLog(paths: V8R6Paths): string {
 
 /** `kingbase-node.conf` of a node: its address, port and socket dir. */
 export function nodeConf(paths: V8R6Paths, ip: string): string {
-  return `# pulumi-hadr lab: this node's address (included by postgresql.conf)\nlisten_addresses = '${ip}'\nport = ${V8R6_DB_PORT}\nunix_socket_directories = '${socketDir(paths)}'\n`;
+  return nodeSettings(ip, V8R6_DB_PORT, socketDir(paths));
 }
 
 /** Settings appended to the primary's postgresql.conf (copied to every standby by the clone). */
 export function clusterConf(paths: V8R6Paths): string {
-  return [
-    "",
-    "# pulumi-hadr lab: streaming replication managed by repmgr (KingbaseES V8R6 stand-in)",
-    "shared_preload_libraries = 'repmgr'",
-    "wal_level = replica",
-    "wal_log_hints = on",
-    "hot_standby = on",
-    "max_wal_senders = 10",
-    "max_replication_slots = 10",
-    "wal_keep_size = 64MB",
-    "min_wal_size = 4MB",
-    "max_wal_size = 64MB",
-    "shared_buffers = 16MB",
-    "max_connections = 30",
-    "wal_receiver_timeout = 10s",
-    "logging_collector = on",
-    "log_directory = 'log'",
-    `include_if_exists = '${nodeConfPath(paths)}'`,
-    "",
-  ].join("\n");
+  return streamingConf(
+    "streaming replication managed by repmgr (KingbaseES V8R6 stand-in)",
+    nodeConfPath(paths),
+    ["shared_preload_libraries = 'repmgr'"],
+  );
 }
-
-/** pg_hba.conf of the lab (loopback only, trust: the lab has no secrets to protect in the database). */
-export const HBA_CONF = [
-  "local all all trust",
-  "local replication all trust",
-  "host all all 127.0.0.0/8 trust",
-  "host replication all 127.0.0.0/8 trust",
-  "",
-].join("\n");
 
 function prelude(paths: V8R6Paths): string {
   return [
@@ -78,7 +54,7 @@ function prelude(paths: V8R6Paths): string {
   ].join("\n");
 }
 
-const PG_CTL_START = (paths: V8R6Paths) => `pg_ctl -D "$D" -l ${serverLog(paths)} -w -t 60 start >/dev/null`;
+const PG_CTL_START = (paths: V8R6Paths) => pgCtlStart("$D", serverLog(paths));
 
 /**
  * Bash (as kingbase): initialise node 1 as the primary when it has no database yet — initdb, the lab's
@@ -116,5 +92,5 @@ echo created`;
 
 /** Bash (as kingbase): stop the node's database if it runs (`immediate`: at once, no checkpoint). */
 export function stopDbScript(paths: V8R6Paths, mode: "fast" | "immediate" = "immediate"): string {
-  return `export PATH=${PG_BIN}:$PATH; pg_ctl -D ${paths.dataDir} status >/dev/null 2>&1 && pg_ctl -D ${paths.dataDir} -m ${mode} -w -t 60 stop >/dev/null; true`;
+  return pgStopScript(paths.dataDir, mode);
 }

@@ -8,11 +8,19 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { mustRun } from "../core/proc";
 import type { EngineProvisioner, LabClusterOutput, LabClusterSpec, LabContext, LabHost } from "../types";
 import { isDaemonAlive, type LoadedState, readPidFile } from "./daemon-state";
 import { ensureDir, placeConfig, readHostFile, removeHostFiles, restorePristine, writeTool } from "./hostfs";
-import { hostByIp, hostTree, kbOwner, requireRoot, rootOwner, stopByPidFile } from "./hosts";
+import {
+  hostByIp,
+  hostTree,
+  kbOwner,
+  keepDataCopy,
+  requireRoot,
+  restoreDataCopy,
+  rootOwner,
+  stopByPidFile,
+} from "./hosts";
 import { KB_CRON_FILE, KB_ENV_FILE, KB_HOME, V8R6_VERSION, v8r6Paths } from "./layout";
 import { parseRepmgrConf } from "./repmgr-conf";
 import { cloneStandbyScript, initPrimaryScript, PG_BIN, stopDbScript } from "./v8r6-db";
@@ -64,13 +72,7 @@ async function createDatabases(ctx: LabContext, cluster: LabClusterSpec): Promis
   // so a restored copy starts without crash recovery
   for (const h of cluster.hosts) await stopDaemons(h);
   for (const h of [...rest, first]) await asKingbase(ctx, h, "stop database", stopDbScript(P, "fast"));
-  await Promise.all(
-    cluster.hosts.map(async (h) => {
-      const copy = pristineData(ctx, h);
-      fs.rmSync(copy, { recursive: true, force: true });
-      await mustRun("cp", ["-a", path.join(h.fsRoot, P.dataDir), copy], { timeoutMs: 120_000 });
-    }),
-  );
+  await Promise.all(cluster.hosts.map((h) => keepDataCopy(h, P.dataDir, pristineData(ctx, h))));
 }
 
 /** Puts the fresh data dir of `host` back (database stopped first). */
@@ -78,9 +80,7 @@ async function restoreData(ctx: LabContext, host: LabHost): Promise<void> {
   const copy = pristineData(ctx, host);
   if (!fs.existsSync(copy)) return;
   await asKingbase(ctx, host, "stop database", stopDbScript(P));
-  const data = path.join(host.fsRoot, P.dataDir);
-  fs.rmSync(data, { recursive: true, force: true });
-  await mustRun("cp", ["-a", copy, data], { timeoutMs: 120_000 });
+  await restoreDataCopy(host, P.dataDir, copy);
 }
 
 async function up(ctx: LabContext, cluster: LabClusterSpec): Promise<LabClusterOutput> {
