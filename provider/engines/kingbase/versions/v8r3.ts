@@ -5,13 +5,14 @@
  * minute and network_rewind.sh reads HAmodule.conf each time).
  */
 import { z } from "zod";
+import { waitFor } from "../../../transport/wait";
 import { type CronLineSpec, scanCronFile, setCronLineActive } from "../cronFile";
 import { parseHaModuleConf, readAutoPrimaryRecovery, setAutoPrimaryRecovery } from "../haModuleConf";
 import { modeFromV8r3, v8r3KnobsForMode } from "../modes";
 import { LOG_TAIL_LINES, lastV8r3Recovery, parsePoolNodes } from "../observed";
 import type { CommonPolicyArgs, PolicyMode, PolicySpec } from "../schema";
 import type { NodeSnapshot, NodeState } from "../snapshot";
-import type { FileTarget, KingbaseVersion } from ".";
+import type { FileTarget, KingbaseVersion, NodeReader } from ".";
 import { absPath, posixUser, relOrAbsPath, under } from "./paths";
 
 const ENGINE = "kingbase-v8r3" as const;
@@ -130,6 +131,44 @@ export function parseRecoveryFlag(text: string | null): RecoveryFlag {
   const [first, second] = (text ?? "").split(/\r?\n/);
   const pid = /^\s*(\d+)\s*$/.exec(second ?? "");
   return { set: first?.trim() === "1", pid: pid ? Number(pid[1]) : null };
+}
+
+/**
+ * How long a set recovery flag with a live PID is re-read before it counts as a recovery in progress:
+ * network_rewind.sh sets the flag at the start of every cron run, also when it finds nothing to recover, and
+ * such a run clears it within seconds; a real recovery (a rewind) holds it far longer (docs/decisions.md D-v8r3-2).
+ */
+export const RECOVERY_FLAG_SETTLE = { timeoutMs: 15_000, intervalMs: 1_000 };
+
+/** The recovery flag's text and whether its PID is alive (null: no PID to ask about). */
+interface FlagReading {
+  text: string | null;
+  pidAlive: boolean | null;
+}
+
+/**
+ * Reads the recovery flag until it is clear (not set, or its PID is gone) or the settle time passes, starting
+ * from the text already read; returns the last reading. Bounded by `opts`.
+ */
+export async function settleRecoveryFlag(
+  io: Pick<NodeReader, "userFiles" | "pidAlive">,
+  file: string,
+  first: string | null,
+  opts = RECOVERY_FLAG_SETTLE,
+): Promise<FlagReading> {
+  const reading = async (text: string | null): Promise<FlagReading> => {
+    const { pid } = parseRecoveryFlag(text);
+    return { text, pidAlive: pid === null ? null : await io.pidAlive(String(pid)) };
+  };
+  const held = (r: FlagReading) => parseRecoveryFlag(r.text).set && r.pidAlive !== false;
+  const now = await reading(first);
+  if (!held(now)) return now;
+  const r = await waitFor(
+    async () => reading((await io.userFiles([file]))[0]?.text ?? null),
+    (x) => !held(x),
+    opts,
+  );
+  return r.state;
 }
 
 /** The cron line the vendor scripts use for these paths. */
@@ -264,9 +303,7 @@ export const V8R3: KingbaseVersion = {
       io.userFiles([p.haModuleDb, p.haModuleCluster, p.recoveryFlagFile]),
       io.rootFiles([p.cronFile], "read cron file"),
     ]);
-    let pidAlive: boolean | null = null;
-    const pid = flag?.text?.split("\n")[1]?.trim();
-    if (pid && /^\d+$/.test(pid)) pidAlive = await io.pidAlive(pid);
+    const { text: flagText, pidAlive } = await settleRecoveryFlag(io, p.recoveryFlagFile, flag!.text);
     const other = db!.text === null ? await io.otherVersionFile() : undefined;
     const logs = db!.text === null ? null : haModuleLogs(db!.text, ownArgs(args).paths.clusterPath);
     const [poolNodes, recoveryLog] =
@@ -283,7 +320,7 @@ export const V8R3: KingbaseVersion = {
       cronFile: cron!.text,
       haModuleDb: db!.text,
       haModuleCluster: cluster!.text,
-      recoveryFlag: flag!.text,
+      recoveryFlag: flagText,
       recoveryFlagPidAlive: pidAlive,
       poolNodes,
       recoveryLog,
