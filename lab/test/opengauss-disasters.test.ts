@@ -394,6 +394,21 @@ test("CM re-elects the DR cluster's Main Standby when its host is gone (with a q
   assert.equal(v.state, "Normal", v.out);
   assert.match(v.dn[B[1]!] ?? "", /^Main Standby Normal/);
   assert.match(v.dn[B[0]!] ?? "", /^Cascade Standby Normal/);
+  // and back (later files expect node 1 to lead): B[1]'s host gone, B[0] elected, B[1] returns as Cascade Standby
+  await fault("host-down", B[1]!);
+  try {
+    assert.match((await cmView(B[0]!)).dn[B[0]!] ?? "", /^Main Standby /);
+  } finally {
+    await fault("host-up", B[1]!);
+  }
+  v = await cmView(B[0]!);
+  for (let i = 0; i < 60 && v.state !== "Normal"; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    v = await cmView(B[0]!);
+  }
+  assert.equal(v.state, "Normal", v.out);
+  assert.match(v.dn[B[0]!] ?? "", /^Main Standby Normal/);
+  assert.match(v.dn[B[1]!] ?? "", /^Cascade Standby Normal/);
   const off = await omm(
     lab,
     B[0]!,
