@@ -63,10 +63,10 @@ fi
 weight() {
   case "$1" in
     *e2e/dr-releases*) echo 14 ;; *e2e/dr-relationship*) echo 11 ;; *e2e/dr-disasters*) echo 7 ;;
-    *e2e/dr-interrupted*) echo 7 ;; *e2e/dr-drill*) echo 6 ;; *e2e/user-toolchain*) echo 5 ;;
-    *e2e/dr-fencing*) echo 5 ;; *e2e/native-yaml*) echo 4 ;; *e2e/native-sdk*) echo 4 ;;
+    *e2e/dr-interrupted*) echo 7 ;; *e2e/dr-drill*) echo 7 ;; *e2e/user-toolchain*) echo 5 ;;
+    *e2e/dr-fencing*) echo 6 ;; *e2e/native-yaml*) echo 4 ;; *e2e/native-sdk*) echo 4 ;;
     *e2e/dr-adopt*) echo 4 ;; *e2e/dr-jump*) echo 3 ;; *e2e/dr-import*) echo 3 ;;
-    *e2e/policy-pack*) echo 3 ;; *e2e/policy-recovery-v8r3*) echo 5 ;; *e2e/policy-recovery*) echo 3 ;;
+    *e2e/policy-pack*) echo 4 ;; *e2e/policy-recovery-v8r3*) echo 5 ;; *e2e/policy-recovery*) echo 3 ;;
     *e2e/recovery-policy*) echo 3 ;;
     *canary/* | *integration/*) echo 1 ;; *) echo 2 ;;
   esac

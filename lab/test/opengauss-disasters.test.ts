@@ -3,7 +3,9 @@
  * (through SSH as omm, like a driver): `site-down`/`site-up` (primary site lost, failover, the old primary
  * comes back in `archive`, stop, the pair rebuilt the other way round), `dr-link-cut`/`dr-link-restore`, a
  * switchover whose promote side fails (`sdr-fail`) and whose demote side rolls back, the start refusal on a
- * cluster in archive, and the lock a killed gs_sdr leaves. Needs root (the lab, kernel routes).
+ * cluster in archive, the lock a killed gs_sdr leaves, and CM re-electing the DR cluster's Main Standby when its
+ * host is gone (`host-down`; two nodes: only with a third-party gateway) and demoting it when it returns.
+ * Needs root (the lab, kernel routes).
  * The tests run in order and share the pair; the file dissolves it again at the end.
  */
 import assert from "node:assert/strict";
@@ -339,4 +341,78 @@ test("a running gs_sdr is one process (pid of the exec'ing shell, python3-like a
     );
     assert.equal((await omm(lab, a1, `rm $PGHOST/${before}`)).code, 0);
   }
+});
+
+/** `cm_ctl query -Cvipdw` on `ip`: the cluster state and each DN's `<role> <HA>` by address. */
+async function cmView(ip: string): Promise<{ state: string; dn: Record<string, string>; out: string }> {
+  const r = await omm(lab, ip, "cm_ctl query -Cvipdw", 60_000);
+  const dn: Record<string, string> = {};
+  for (const m of r.stdout.matchAll(/^\d+\s+\S+\s+(127\.\S+)\s+\d+\s+\d+\s+\S+\s+[PS]\s+(.+)$/gm))
+    dn[m[1]!] = m[2]!.replace(/\s+/g, " ").trim();
+  return { state: /cluster_state\s*:\s*(\S+)/.exec(r.stdout)?.[1] ?? "", dn, out: r.stdout };
+}
+
+test("CM re-elects the DR cluster's Main Standby when its host is gone (with a quorum) and demotes it when it returns", {
+  skip,
+  timeout: 600_000,
+}, async () => {
+  // the pair is A → B again (the switchover test): B is the DR cluster, B[0] its Main Standby, B[1] a Cascade Standby
+  assert.match((await cmView(B[1]!)).dn[B[0]!] ?? "", /^Main Standby Normal/);
+  await fault("host-down", B[0]!);
+  try {
+    // two nodes: cm_server's DCC has no majority left, so CM does not arbitrate; the cluster is Unavailable
+    await new Promise((r) => setTimeout(r, 2000));
+    const alone = await cmView(B[1]!);
+    assert.equal(alone.state, "Unavailable", alone.out);
+    assert.match(alone.dn[B[1]!] ?? "", /^Cascade Standby/);
+    assert.match(alone.dn[B[0]!] ?? "", /^Down/);
+    assert.match(alone.out, /cm_server Down/);
+    // a third-party gateway lets the surviving node's cm_server arbitrate (two-node deployment)
+    const g = await omm(
+      lab,
+      B[1]!,
+      `gs_guc set -Z cmserver -D ${shq("/home/omm/cm/cm_server")} -c "cms_enable_failover_on2nodes=true" -c "third_party_gateway_ip=127.0.0.1"`,
+    );
+    assert.equal(g.code, 0, g.stdout + g.stderr);
+    const t0 = Date.now();
+    const elected = await cmView(B[1]!);
+    timings["Main Standby re-elected"] = (Date.now() - t0) / 1000;
+    assert.equal(elected.state, "Degraded", elected.out);
+    assert.match(elected.dn[B[1]!] ?? "", /^Main Standby /, elected.out);
+    const id = runBase + 10;
+    assert.equal((await sql(A[0]!, `insert into dis_probe values (${id}, 'after re-election')`)).code, 0);
+    await waitRow(B[1]!, id, "after re-election");
+  } finally {
+    await fault("host-up", B[0]!);
+  }
+  // the old Main Standby boots as Main Standby (its configured role); CM restarts it as Cascade Standby
+  let v = await cmView(B[1]!);
+  for (let i = 0; i < 60 && v.state !== "Normal"; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    v = await cmView(B[1]!);
+  }
+  assert.equal(v.state, "Normal", v.out);
+  assert.match(v.dn[B[1]!] ?? "", /^Main Standby Normal/);
+  assert.match(v.dn[B[0]!] ?? "", /^Cascade Standby Normal/);
+  // and back (later files expect node 1 to lead): B[1]'s host gone, B[0] elected, B[1] returns as Cascade Standby
+  await fault("host-down", B[1]!);
+  try {
+    assert.match((await cmView(B[0]!)).dn[B[0]!] ?? "", /^Main Standby /);
+  } finally {
+    await fault("host-up", B[1]!);
+  }
+  v = await cmView(B[0]!);
+  for (let i = 0; i < 60 && v.state !== "Normal"; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    v = await cmView(B[0]!);
+  }
+  assert.equal(v.state, "Normal", v.out);
+  assert.match(v.dn[B[0]!] ?? "", /^Main Standby Normal/);
+  assert.match(v.dn[B[1]!] ?? "", /^Cascade Standby Normal/);
+  const off = await omm(
+    lab,
+    B[0]!,
+    `gs_guc set -Z cmserver -N all -I all -c "cms_enable_failover_on2nodes=false" -c "third_party_gateway_ip"`,
+  );
+  assert.equal(off.code, 0, off.stdout + off.stderr);
 });

@@ -4,7 +4,9 @@
  * plans; `up` switches over and back; lastDrill agrees with the writer; no row lost; the drill's schema is
  * gone; the same id runs nothing; `drill-report` prints the evidence), a drill refused at preview while the
  * DR link is cut, and a drill whose first switchover fails on the promote side (`sdr-fail`): the result says
- * failed and the next `up` converges back to the declared primary without losing a row.
+ * failed and the next `up` converges back to the declared primary without losing a row; and `switchBack: false`
+ * with `maxWriteOutageSeconds`: a measured switchover that stays switched and fails on its outage bound,
+ * then one back that passes.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -211,5 +213,45 @@ describe("drills as code", { timeout: 30 * 60_000 }, () => {
     assert.ok(resumed["resumedAt"], "and says it was resumed");
     const quiet = await h.pulumi(["preview", "--diff"]);
     assert.doesNotMatch(quiet, /operation: /);
+  });
+
+  test("switchBack: false is one measured switchover, the pair stays switched and the next drill goes back; an outage above maxWriteOutageSeconds fails it", {
+    timeout: 900_000,
+  }, async () => {
+    await h.setSpec({
+      timeoutSeconds: 60,
+      primary: "B",
+      drill: { id: "e2e-over", switchBack: false, maxWriteOutageSeconds: 0.01 },
+    });
+    const pre = await h.pulumi(["preview", "--diff"]);
+    assert.match(pre, /operation: drill e2e-over: switchover A->B/);
+    assert.match(pre, /B stays primary, as declared/);
+    assert.match(pre, /fails above 0\.01 s of outage/);
+    assert.doesNotMatch(pre, /then back|drill step 2/);
+    const up = await h.pulumi(["up", "--yes", "--skip-preview"]);
+    assert.match(up, /drill e2e-over: failed: write outage [\d.]+ s above maxWriteOutageSeconds 0\.01/);
+    assert.deepEqual(await h.stats(), { A: "recovery", B: "archive" }, "the pair stays switched");
+    const over = await lastDrill();
+    assert.equal(over["id"], "e2e-over");
+    assert.equal(over["from"], "A");
+    assert.equal(over["to"], "B");
+    assert.match(String(over["result"]), /^failed: write outage [\d.]+ s above maxWriteOutageSeconds 0\.01$/);
+    assert.ok(Number(over["writeOutageSeconds"]) > 0.01, `outage ${over["writeOutageSeconds"]}`);
+    assert.ok(Number(over["switchoverSeconds"]) > 0);
+    assert.equal(over["switchbackSeconds"] ?? null, null, "no switch back");
+    assert.equal(over["rowsLost"], 0);
+    assert.equal((await h.outputs())["primary"], "B");
+
+    // The next drill goes back the same way; without a bound it passes.
+    await h.setSpec({ timeoutSeconds: 60, primary: "A", drill: { id: "e2e-back", switchBack: false } });
+    const back = await h.pulumi(["up", "--yes", "--skip-preview"]);
+    assert.match(back, /drill e2e-back: passed/);
+    assert.deepEqual(await h.stats(), { A: "archive", B: "recovery" });
+    const d = await lastDrill();
+    assert.equal(d["id"], "e2e-back");
+    assert.equal(d["from"], "B");
+    assert.equal(d["to"], "A");
+    assert.equal(d["result"], "passed");
+    assert.equal(d["switchbackSeconds"] ?? null, null);
   });
 });

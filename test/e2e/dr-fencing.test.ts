@@ -2,9 +2,9 @@
  * Failover safety through the real Pulumi CLI on the lab. Fencing: A Degraded but answering, failover to B
  * with allowDataLoss — preview shows the fence, after `up` no DN of A accepts a write (the test's own writer
  * on every A node) while B takes writes; the next `up` lifts the fence and rebuilds A as the DR cluster.
- * A lost run node: the DR cluster's first DN host is gone (one machine) and the primary site too — the
- * failover runs from the DR cluster's other DN host, and preview says which. (The second case runs on the
- * pair the first one left: B primary, A DR.)
+ * A lost run node: B, the DR cluster, loses its first DN host (one machine) and A its site — CM elects B's
+ * other DN the Main Standby, the failover runs there, and preview says which. (The second case switches the
+ * pair the first one left back to A → B first.)
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -12,6 +12,8 @@ import { labCli, sshExec } from "pulumi-hadr-lab";
 import { DrHarness, until } from "./dr-support";
 
 let h: DrHarness;
+/** Set once the second test took B's run node down: the file's end repairs it. */
+let lostRunNode = false;
 const RUN = Date.now().toString(36);
 
 async function fault(...args: string[]): Promise<void> {
@@ -29,6 +31,45 @@ async function write(ip: string, tag: string): Promise<{ accepted: boolean; out:
     `CREATE TABLE IF NOT EXISTS fence_rows (tag text); INSERT INTO fence_rows VALUES ('${tag}');`,
   );
   return { accepted: r.code === 0 && !/ERROR|FATAL|failed/i.test(r.out), out: r.out };
+}
+
+/** A regular expression matching `s` literally. */
+function esc(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * cm_server's two-node failover (`cms_enable_failover_on2nodes` with a `third_party_gateway_ip`) on every node
+ * of the cluster `ip` is in: without it a two-node cluster that loses a machine has no cm_server quorum.
+ */
+async function cmServerGateway(ip: string, on: boolean): Promise<void> {
+  const c = on
+    ? '-c "cms_enable_failover_on2nodes=true" -c "third_party_gateway_ip=127.0.0.1"'
+    : '-c "cms_enable_failover_on2nodes=false" -c "third_party_gateway_ip"';
+  const r = await sshExec(h.lab, ip, "omm", `. ~/.bashrc; gs_guc set -Z cmserver -N all -I all ${c}`, {
+    timeoutMs: 60_000,
+  });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+}
+
+/**
+ * B's lost run node came back (lab reset: its DN boots as the Main Standby it was, its cabin still says
+ * recovery): what an operator does — drop its stale DR state, set it to the primary cluster's mode and rebuild
+ * it as a standby of B's new primary; cm_server's two-node settings back to the defaults.
+ */
+async function repairReturnedRunNode(): Promise<void> {
+  const b1 = h.hosts("B")[0]!;
+  const cmd = [
+    ". ~/.bashrc",
+    "rm -rf $PGHOST/streaming_cabin",
+    'gs_guc set -Z cmagent -D cm_instance_data_path -c "agent_backup_open=0"',
+    'gs_guc set -Z cmserver -D ~/cm/cm_server -c "backup_open=0"',
+    "gs_ctl stop -D ~/data/dn1 -m fast",
+    "gs_ctl build -D ~/data/dn1 -M standby -b full",
+  ].join(" && ");
+  const r = await sshExec(h.lab, b1, "omm", cmd, { timeoutMs: 300_000 });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  await cmServerGateway(b1, false);
 }
 
 /** Lifts any fence left on A by hand (a failed run must not leave the lab read-only for the next file). */
@@ -50,6 +91,7 @@ describe("failover safety", { timeout: 20 * 60_000 }, () => {
   });
   after(async () => {
     await labCli(["reset"]);
+    if (h && lostRunNode) await repairReturnedRunNode();
     if (h) await liftFenceByHand();
     h?.dispose();
   });
@@ -99,41 +141,47 @@ describe("failover safety", { timeout: 20 * 60_000 }, () => {
     );
   });
 
-  test("the DR cluster's run node is gone and the primary site too: the failover runs from its other DN host", {
-    timeout: 600_000,
+  test("B, the DR cluster, loses its run node's machine and A its site: the failover runs from B's other DN host", {
+    timeout: 900_000,
   }, async () => {
-    // A's run node is set to its second host: the lab's CM keeps a DR cluster Degraded (failover-able) only
-    // while its Main Standby runs, and that is on the first host (docs/guard-rails.md §3).
-    const [a1, a2] = h.hosts("A") as [string, string];
-    const spec = h.spec();
-    const clusters = spec["clusters"] as Record<string, Record<string, unknown>>;
-    clusters["A"] = { ...clusters["A"], node: a2 };
-    await h.setSpec({ primary: "A", allowDataLoss: true, clusters });
-    await fault("host-down", a2);
-    await fault("site-down", "B");
+    // the first test left B primary and A its DR cluster: switch back, so that B is the DR cluster again
+    await h.setSpec({ primary: "A" });
+    await h.pulumi(["up", "--yes", "--skip-preview"]);
+    assert.deepEqual(await h.stats(), { A: "archive", B: "recovery" });
+    const [b1, b2] = h.hosts("B") as [string, string];
+    // a two-node cluster: cm_server arbitrates with one node lost only with a third-party gateway
+    await cmServerGateway(b1, true);
+    lostRunNode = true;
+    await fault("host-down", b1);
+    await fault("site-down", "A");
+    // CM elects B's other DN the Main Standby (it has nothing to stream from: Need repair)
+    await until(
+      `${b2} Main Standby`,
+      () => sshExec(h.lab, b2, "omm", ". ~/.bashrc; cm_ctl query -Cvipdw", { timeoutMs: 60_000 }),
+      (r) =>
+        new RegExp(`${esc(b2)}\\s.*\\sS\\s+Main Standby`).test(r.stdout) &&
+        /cluster_state\s*:\s*Degraded/.test(r.stdout),
+      60_000,
+    );
+    await h.setSpec({ primary: "B", allowDataLoss: true });
     const pre = await h.pulumi(["preview", "--diff"]);
-    assert.match(pre, new RegExp(`operation: failover to A \\(gs_sdr on ${a1.replace(/\./g, "\\.")}\\)`));
+    assert.match(pre, new RegExp(`operation: failover to B \\(gs_sdr on ${esc(b2)}\\)`));
     assert.match(pre, /not its run node \S+, which does not answer/);
-    assert.match(pre, /not fenced: B cannot be reached/);
-    // gs_sdr runs on the other DN host and accepts the cluster there (a clean start: no step file on it).
+    assert.match(pre, /not fenced: A cannot be reached/);
+    // gs_sdr runs on b2 (a clean start: no step file there); its stop-by-node skips the node whose machine is
+    // gone (no normal instance on it), as OM's stop_cluster_by_node does, and B becomes primary
     const up = await h.pulumiRun(["up", "--yes", "--skip-preview"]);
-    const onA1 = /A\/\S+: gs_sdr -t failover[\s\S]*A\/\S+: Successfully check cluster status is: Degraded/;
-    assert.match(up.out, onA1);
-    const lines = up.out.split("\n").filter((l) => /\bA\/og\S+: gs_sdr -t failover/.test(l));
-    assert.ok(lines.length > 0 && lines.every((l) => !l.includes("A/oga2:")), "never on the lost run node");
-    if (up.code === 0) {
-      const o = await h.outputs();
-      assert.equal(o["primary"], "A");
-      assert.equal((o["lastOperation"] as { nodes: Record<string, string> }).nodes["A"], a1);
-      assert.match(String(o["health"]), /B could not be fenced/);
-      assert.ok((await write(a1, `after-run-node-loss-${RUN}`)).accepted, "A takes writes");
-    } else {
-      // gs_sdr's own step 2 stops every node (`cm_ctl stop -n <id>`), which fails for the node whose machine is
-      // gone (docs/guard-rails.md §3): the provider must surface exactly that, as gs_sdr's error on that node.
-      assert.match(
-        up.out,
-        /HADR_TOOL\] cluster=A node=127\.\d+\.\d+\.1 tool=gs_sdr[\s\S]*stop cluster by node/,
-      );
-    }
+    assert.equal(up.code, 0, up.out);
+    assert.match(
+      up.out,
+      /B\/ogb2: gs_sdr -t failover[\s\S]*B\/ogb2: Successfully check cluster status is: Degraded/,
+    );
+    const lines = up.out.split("\n").filter((l) => /\bB\/og\S+: gs_sdr -t failover/.test(l));
+    assert.ok(lines.length > 0 && lines.every((l) => l.includes("B/ogb2:")), "never on the lost run node");
+    const o = await h.outputs();
+    assert.equal(o["primary"], "B");
+    assert.equal((o["lastOperation"] as { nodes: Record<string, string> }).nodes["B"], b2);
+    assert.match(String(o["health"]), /A could not be fenced/);
+    assert.ok((await write(b2, `after-run-node-loss-${RUN}`)).accepted, "B takes writes");
   });
 });

@@ -2,7 +2,9 @@
  * The guard rails through the real Pulumi CLI: `pulumi preview --policy-pack
  * node_modules/pulumi-hadr/policy-pack/analyzer` (the pack's own analyzer, docs/decisions.md D-guard-2) on a
  * protected stack (`prod-eu`) of the lab's DR pair and a KingbaseES RecoveryPolicy. Each rule fires on a
- * bad stack and stays quiet on a good one; the break-glass expires. Preview only: nothing is changed.
+ * bad stack and stays quiet on a good one; the break-glass expires. The output rules (`hadr-rpo-bound`,
+ * `hadr-last-drill`) run on the outputs of an established pair (the last test's one `up`), as a past incident
+ * or an old drill left them in the stack's state: advisory by default, mandatory when configured.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -41,6 +43,38 @@ async function setStack(dr: Record<string, unknown>, mode: string): Promise<void
   await h.setSpec(dr);
   const extra = mode === "automatic" ? { mode, acknowledgeDataLoss: true } : { mode };
   await h.project.config("policy", JSON.stringify(policySpec(h.lab, "kbv8r6", extra)));
+}
+
+/** Sets the DrRelationship's `rpoSeconds` and `lastDrill` outputs in the stack's state (export, edit, import). */
+async function setOutputs(outputs: {
+  rpoSeconds: number;
+  lastDrill?: Record<string, unknown>;
+}): Promise<void> {
+  const file = path.join(h.project.dir, "state.json");
+  await h.pulumi(["stack", "export", "--file", file]);
+  const state = JSON.parse(fs.readFileSync(file, "utf8")) as {
+    deployment: { resources: Array<{ urn: string; outputs?: Record<string, unknown> }> };
+  };
+  const dr = state.deployment.resources.find((r) => r.urn.endsWith("::dr") && r.outputs?.["primary"]);
+  assert.ok(dr?.outputs, "the DrRelationship is in the state");
+  dr.outputs["rpoSeconds"] = outputs.rpoSeconds;
+  if (outputs.lastDrill) dr.outputs["lastDrill"] = outputs.lastDrill;
+  else delete dr.outputs["lastDrill"];
+  fs.writeFileSync(file, JSON.stringify(state));
+  await h.pulumi(["stack", "import", "--file", file]);
+}
+
+/** A `lastDrill` output that finished `daysAgo` days ago with `result`. */
+function drill(daysAgo: number, result: string): Record<string, unknown> {
+  const end = Date.now() - daysAgo * 86_400_000;
+  return {
+    id: `q${daysAgo}`,
+    startedAt: new Date(end - 60_000).toISOString(),
+    finishedAt: new Date(end).toISOString(),
+    from: "A",
+    to: "B",
+    result,
+  };
 }
 
 const DATA_LOSS =
@@ -105,5 +139,53 @@ describe("the guard-rails policy pack", { timeout: 10 * 60_000 }, () => {
       expired.out,
       new RegExp(`the break-glass allowDataLossUntil ${until.replace(/\./g, "\\.")} has expired`),
     );
+  });
+
+  test("the output rules on an established pair: rpoSeconds above the bound, a failed or old drill; advisory unless configured", {
+    timeout: 600_000,
+  }, async () => {
+    await setStack({}, "standby");
+    await h.pulumi(["up", "--yes", "--skip-preview"]);
+    const RPO = /hadr-rpo-bound[\s\S]*dr: rpoSeconds is 120, above the bound of 60 s \(stack "prod-eu"\)/;
+    const FAILED =
+      /hadr-last-drill[\s\S]*dr: the last drill \(q3\) did not pass: failed: write outage 9\.1 s/;
+    const OLD =
+      /hadr-last-drill[\s\S]*dr: the last drill \(q120\) finished 120 days ago, more than maxDrillAgeDays \(90\)/;
+
+    await setOutputs({ rpoSeconds: 2, lastDrill: drill(3, "passed") });
+    const quiet = await preview();
+    assert.equal(quiet.code, 0, quiet.out);
+    assert.doesNotMatch(quiet.out, /hadr-rpo-bound|hadr-last-drill/);
+
+    await setOutputs({
+      rpoSeconds: 120,
+      lastDrill: drill(3, "failed: write outage 9.1 s above maxWriteOutageSeconds 5"),
+    });
+    const advisory = await preview();
+    assert.equal(advisory.code, 0, `advisory by default:\n${advisory.out}`);
+    assert.match(advisory.out, RPO);
+    assert.match(advisory.out, FAILED);
+    assert.match(advisory.out, /advisory/);
+    const mandatory = await preview({
+      "hadr-rpo-bound": { enforcementLevel: "mandatory" },
+      "hadr-last-drill": { enforcementLevel: "mandatory" },
+    });
+    assert.notEqual(mandatory.code, 0);
+    assert.match(mandatory.out, RPO);
+    assert.match(mandatory.out, FAILED);
+    assert.match(mandatory.out, /mandatory/);
+    const bounds = await preview({ "hadr-rpo-bound": { maxRpoSeconds: 300 } });
+    assert.doesNotMatch(bounds.out, /hadr-rpo-bound/);
+
+    await setOutputs({ rpoSeconds: 2, lastDrill: drill(120, "passed") });
+    const old = await preview({ "hadr-last-drill": { enforcementLevel: "mandatory" } });
+    assert.notEqual(old.code, 0);
+    assert.match(old.out, OLD);
+    assert.doesNotMatch(old.out, /hadr-rpo-bound|did not pass/);
+    const younger = await preview({
+      "hadr-last-drill": { enforcementLevel: "mandatory", maxDrillAgeDays: 365 },
+    });
+    assert.equal(younger.code, 0, younger.out);
+    assert.doesNotMatch(younger.out, /hadr-last-drill/);
   });
 });

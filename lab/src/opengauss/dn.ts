@@ -106,7 +106,9 @@ export class LocalDn {
     return fs.existsSync(path.join(this.dataDir, "standby.signal")) ? "standby" : "primary";
   }
 
+  /** Sets the configured role; a change of role ends a CM election (the `elected` marker goes). */
   setRole(r: DnRole): void {
+    if (r !== this.role()) fs.rmSync(this.files.elected, { force: true });
     writeFileAtomic(this.files.role, `${r}\n`, 0o644);
   }
 

@@ -124,6 +124,8 @@ export function dnFiles(labDir: string): {
   runtimeHba: string;
   role: string;
   stopped: string;
+  /** Written when CM elected this DN Main Standby (its mtime: cm_server's `lastFailoverDn`). */
+  elected: string;
   build: string;
   log: string;
 } {
@@ -134,6 +136,7 @@ export function dnFiles(labDir: string): {
     runtimeHba: path.join(dir, "pg_hba.runtime.conf"),
     role: path.join(dir, "role"),
     stopped: path.join(dir, "manually_stopped"),
+    elected: path.join(dir, "cm_elected"),
     build: path.join(dir, "build.json"),
     log: path.join(dir, "postgresql.log"),
   };

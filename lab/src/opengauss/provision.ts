@@ -192,6 +192,14 @@ async function siteUp(ctx: LabContext, cluster: LabClusterSpec): Promise<void> {
   if (first) await waitState(ctx, first, ["Normal", "Degraded"], 20_000);
 }
 
+/**
+ * `host-up`: the machine came back (its processes were killed): its cm_agent starts the DN in the role CM
+ * decides (configured role and cluster mode), nothing else touched.
+ */
+async function hostUp(ctx: LabContext, _cluster: LabClusterSpec, host: LabHost): Promise<void> {
+  await mustAgent(ctx, host, { op: "boot" });
+}
+
 const faults: Record<string, LabFaultHandler> = {
   "pg-stop": async (ctx, clusters, args) => {
     const h = hostByIp(clusters, args[0]);
@@ -272,5 +280,6 @@ export const openGaussProvisioner: EngineProvisioner = {
   status,
   reset,
   siteUp,
+  hostUp,
   faults,
 };

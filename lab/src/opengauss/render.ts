@@ -29,6 +29,15 @@ export function renderStatusShort(v: ClusterView): string {
   ].join("\n");
 }
 
+/**
+ * State of node `i`'s cm_server: `Down` when its host does not answer, else `Primary` for the first node that
+ * answers and `Standby` for the others.
+ */
+export function cmsState(v: ClusterView, i: number): string {
+  if (v.dns[i]?.raw.unreachable) return "Down";
+  return v.dns.findIndex((d) => !d.raw.unreachable) === i ? "Primary" : "Standby";
+}
+
 /** `gs_om -t status --all` = `cm_ctl query -v`. */
 export function renderKv(v: ClusterView): string {
   const out = [DASH, "", kv("cluster_state", v.state), kv("redistributing", "No"), kv("balanced", "Yes")];
@@ -43,7 +52,7 @@ export function renderKv(v: ClusterView): string {
       kv("node_ip", n.ip),
       kv("data_path", cmPath),
       kv("type", "CMServer"),
-      kv("instance_state", i === 0 ? "Primary" : "Standby"),
+      kv("instance_state", cmsState(v, i)),
       "",
     );
     out.push(
@@ -126,7 +135,7 @@ export function renderTable(v: ClusterView, f: TableFlags): string {
     v.dns.forEach((d, i) => {
       const n = d.node;
       out.push(
-        `${String(n.nodeId).padEnd(2)} ${n.name} ${n.ip.padEnd(15)} ${n.nodeId}    ${v.cfg.cmDataPath}/cm_server ${i === 0 ? "Primary" : "Standby"}`,
+        `${String(n.nodeId).padEnd(2)} ${n.name} ${n.ip.padEnd(15)} ${n.nodeId}    ${v.cfg.cmDataPath}/cm_server ${cmsState(v, i)}`,
       );
     });
     out.push("");

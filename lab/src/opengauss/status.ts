@@ -12,6 +12,7 @@
  * A DR cluster (any Main Standby, no Primary) is Normal when the Main Standby streams and every other DN is
  * `Cascade Standby Normal`, Degraded when a Main Standby runs but something is wrong, else Unavailable.
  */
+import { cmArbitrate } from "./arbiter";
 import { psql } from "./exec";
 import { dnFiles, type OgNode, type StaticConfig } from "./layout";
 import { agentOp } from "./remote";
@@ -41,6 +42,8 @@ export interface DnRaw {
     replay: string | null;
   }>;
   manuallyStopped?: boolean;
+  /** Neither the DN nor its host's agent answers (the machine is gone). */
+  unreachable?: boolean;
 }
 
 /** One DN as CM shows it. */
@@ -96,14 +99,16 @@ export async function readDn(cfg: StaticConfig, n: OgNode, local: OgNode | undef
     };
   }
   let manuallyStopped = false;
+  let unreachable = false;
   if (local && local.nodeId === n.nodeId) {
     const fs = await import("node:fs");
     manuallyStopped = fs.existsSync(dnFiles(cfg.labDir).stopped);
   } else {
     const info = await agentOp(cfg, n, { op: "dn-info" }, 5000).catch(() => undefined);
     manuallyStopped = !!(info && (info as { stopped?: boolean }).stopped);
+    unreachable = info === undefined;
   }
-  return { running: false, senders: [], manuallyStopped };
+  return { running: false, senders: [], manuallyStopped, ...(unreachable ? { unreachable } : {}) };
 }
 
 function label(role: string | undefined): string {
@@ -140,7 +145,8 @@ export function deriveView(cfg: StaticConfig, raws: Array<{ node: OgNode; raw: D
         return { node, raw, role: "Main Standby", ha: "Normal", reason: "Normal", upstream: rcv.sender_host };
       }
       const up = byIp.get(rcv.sender_host);
-      const upIsStandby = up ? up.raw.running && up.raw.inRecovery : raw.role === "cascade_standby";
+      // an upstream that is down (its walreceiver has not timed out yet): the configured role tells
+      const upIsStandby = up?.raw.running ? !!up.raw.inRecovery : raw.role === "cascade_standby";
       return {
         node,
         raw,
@@ -173,10 +179,20 @@ export function deriveView(cfg: StaticConfig, raws: Array<{ node: OgNode; raw: D
   return { cfg, state, dns };
 }
 
-/** Queries every DN of the cluster in parallel. */
-export async function clusterView(cfg: StaticConfig, local?: OgNode): Promise<ClusterView> {
+async function readView(cfg: StaticConfig, local: OgNode | undefined): Promise<ClusterView> {
   const raws = await Promise.all(
     cfg.nodes.map(async (node) => ({ node, raw: await readDn(cfg, node, local) })),
   );
   return deriveView(cfg, raws);
+}
+
+/**
+ * Queries every DN of the cluster in parallel. Read on a node (`local`), CM's arbitration runs first
+ * (arbiter.ts: a DR cluster whose Main Standby's host is gone gets a new Main Standby) and the view shown is
+ * the one after it.
+ */
+export async function clusterView(cfg: StaticConfig, local?: OgNode): Promise<ClusterView> {
+  const view = await readView(cfg, local);
+  if (!local || !(await cmArbitrate(cfg, view))) return view;
+  return readView(cfg, local);
 }

@@ -20,6 +20,7 @@ import {
   mainStandbyDns,
   mappedClusterState,
   normalDns,
+  normalNodeIds,
   parseClusterState,
   parseStatus,
   primaryDns,
@@ -39,7 +40,7 @@ export interface SdrParams {
 /** The run context and shared operations (`StreamingBase`). */
 export class StreamingBase {
   /** Parsed cluster status (from `cluster_state_tmp` or live). */
-  status: ClusterStatus = { clusterState: "", nodes: [], dns: [] };
+  status: ClusterStatus = { clusterState: "", nodes: [], dns: [], cms: [] };
   /** DN base port (localClusterConf.port). */
   port = 0;
   /** Failure points armed by the lab's `sdr-fail` fault for this run. */
@@ -356,14 +357,21 @@ export class StreamingBase {
 
   // ---------------------------------------------------------------- cluster start/stop
 
-  /** `cm_ctl stop -n <id> -m i -t 1800` for each node in parallel. */
+  /**
+   * `base.stop_cluster_by_node`: `cm_ctl stop -n <id> -m i -t 1800` in parallel for each node of the parsed
+   * status's normal instances only (a node whose machine is gone has none and is skipped); a failed stop is
+   * only logged (debug), as OM does.
+   */
   async stopClusterByNode(): Promise<void> {
     this.logger.log("Stopping the cluster by node.");
-    const ids = this.status.nodes.map((n) => n.id).filter(Boolean);
-    const rs = await Promise.all(ids.map((id) => this.local(`cm_ctl stop -n ${id} -m i -t 1800`, 1900000)));
-    const bad = rs.find((r) => r.code !== 0);
-    if (bad)
-      throw new SdrException(gauss51632(`stop cluster by node. Error: ${(bad.stdout + bad.stderr).trim()}`));
+    await Promise.all(
+      normalNodeIds(this.status).map(async (id) => {
+        this.logger.debug(`Start stop node:${id}`);
+        const r = await this.local(`cm_ctl stop -n ${id} -m i -t 1800`, 1900000);
+        if (r.code !== 0) this.logger.debug(`Failed stop node:${id}, error:${(r.stdout + r.stderr).trim()}`);
+        else this.logger.debug(`Successfully stop node:${id}`);
+      }),
+    );
     this.logger.log("Successfully stopped the cluster by node for streaming cluster.");
   }
 

@@ -22,11 +22,13 @@ export interface ClusterStatus {
   clusterState: string;
   nodes: Array<{ id: string; name: string; ip: string }>;
   dns: InstanceStatus[];
+  /** The CMServer instances. */
+  cms: InstanceStatus[];
 }
 
 /** Parses `gs_om -t status --all` output. */
 export function parseStatus(text: string): ClusterStatus {
-  const st: ClusterStatus = { clusterState: "", nodes: [], dns: [] };
+  const st: ClusterStatus = { clusterState: "", nodes: [], dns: [], cms: [] };
   let nodeId = "";
   let nodeName = "";
   let inst: InstanceStatus | undefined;
@@ -89,6 +91,7 @@ export function parseStatus(text: string): ClusterStatus {
     }
   }
   st.dns = all.filter((i) => i.type === "Datanode");
+  st.cms = all.filter((i) => i.type === "CMServer");
   return st;
 }
 
@@ -121,6 +124,15 @@ export function normalDns(st: ClusterStatus): InstanceStatus[] {
       d.state === "Main Standby" ||
       (["Primary", "Standby", "Cascade Standby"].includes(d.state) && d.haState === "Normal"),
   );
+}
+
+/**
+ * Node ids of OM's `normal_instances` (`base.__parse_instance_status`): nodes with a normal DN or a CMServer in
+ * state Primary/Standby.
+ */
+export function normalNodeIds(st: ClusterStatus): string[] {
+  const cms = st.cms.filter((c) => c.state === "Primary" || c.state === "Standby");
+  return [...new Set([...cms, ...normalDns(st)].map((i) => i.nodeId))].filter(Boolean);
 }
 
 /** Parses `cluster_state : X` out of `cm_ctl query` output. */

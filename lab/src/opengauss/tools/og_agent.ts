@@ -270,6 +270,31 @@ function clearFaults(): void {
   }
 }
 
+/**
+ * CM's failover of a Cascade Standby in a DR cluster (arbiter.ts): it becomes the Main Standby (configured
+ * role, reload: it now streams from the primary cluster); returns once its walreceiver has left the local
+ * upstream (at most 5 s).
+ */
+async function cmFailover(): Promise<Record<string, unknown>> {
+  const dn = LocalDn.here();
+  if (!dn.pid()) return { ok: false, error: "DN not running" };
+  dn.setRole("main_standby");
+  writeFileAtomic(dn.files.elected, `${new Date().toISOString()}\n`, 0o644);
+  const r = await dn.reload();
+  const local = dn.cfg.nodes.flatMap((n) => [n.ip, ...(n.streamIp ? [n.streamIp] : [])]);
+  const inList = local.map((h) => `'${h}'`).join(",");
+  const end = Date.now() + 5000;
+  while (Date.now() < end) {
+    const q = await psql(
+      dn.local(),
+      `select count(*) from pg_stat_wal_receiver where sender_host in (${inList})`,
+    );
+    if (q.code === 0 && q.stdout.trim() === "0") break;
+    await sleep(200);
+  }
+  return { ...r };
+}
+
 async function handle(req: Record<string, unknown>): Promise<Record<string, unknown>> {
   switch (req["op"]) {
     case "node-setup":
@@ -282,8 +307,17 @@ async function handle(req: Record<string, unknown>): Promise<Record<string, unkn
       return initStandby(req["viewConf"] as string, req["source"] as { host: string; port: number });
     case "dn-info": {
       const dn = LocalDn.here();
-      return { ok: true, running: !!dn.pid(), stopped: fs.existsSync(dn.files.stopped), role: dn.role() };
+      const electedAt = fs.existsSync(dn.files.elected) ? fs.statSync(dn.files.elected).mtimeMs : 0;
+      return {
+        ok: true,
+        running: !!dn.pid(),
+        stopped: fs.existsSync(dn.files.stopped),
+        role: dn.role(),
+        electedAt,
+      };
     }
+    case "cm-failover":
+      return cmFailover();
     case "dn-start": {
       const r = await LocalDn.here().start(
         req["role"] as DnRole | undefined,
