@@ -14,7 +14,7 @@ import { fingerprintOfBlob } from "./core/keys";
 import type { LabInfo, LabRunResult } from "./types";
 
 /** Path of the compiled lab CLI (next to this file in lab/dist/src). */
-export const LAB_CLI = path.join(__dirname, "cli.js");
+const LAB_CLI = path.join(__dirname, "cli.js");
 
 /**
  * Runs the lab CLI (`node lab/dist/src/cli.js …args`) with this process's environment and resolves with

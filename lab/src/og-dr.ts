@@ -18,7 +18,7 @@ export function omm(lab: LabInfo, ip: string, cmd: string, timeoutMs = 120_000, 
  * A cluster's stream IP map (`(ip,dataIp),…`): `(ip,ip)` per host, or with `streamIps` `(ip,streamIp)` —
  * replication over the hosts' dedicated replication addresses.
  */
-export function streamIpMap(lab: LabInfo, cluster: string, streamIps = false): string {
+function streamIpMap(lab: LabInfo, cluster: string, streamIps = false): string {
   return (lab.clusters[cluster]?.hosts ?? [])
     .map((h) => `(${h.ip},${streamIps && h.streamIp ? h.streamIp : h.ip})`)
     .join(",");
@@ -28,7 +28,7 @@ export function streamIpMap(lab: LabInfo, cluster: string, streamIps = false): s
  * The install XML of `cluster` with the three DR PARAMs after dataNode1 (local → remote cluster).
  * `streamIps`: both maps use the hosts' stream addresses as dataIp; `localMap` replaces the local map.
  */
-export function drXml(
+function drXml(
   lab: LabInfo,
   cluster: string,
   remote: string,

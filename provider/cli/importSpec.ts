@@ -18,7 +18,7 @@ export const importType = (kind: Pick<EngineKind, "type">): string =>
   `pulumi-nodejs:dynamic/hadr:${kind.type}`;
 
 /** One entry of the import file (the fields `pulumi import --file` reads). */
-export interface ImportResourceSpec {
+interface ImportResourceSpec {
   type: string;
   name: string;
   id: string;

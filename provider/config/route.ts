@@ -10,7 +10,7 @@ import { propertyPath } from "./issues";
 import type { LoginRoute, SshKey, SshLogin } from "./ssh";
 
 /** Where the agent socket comes from when `agent` is `true`. */
-export const AGENT_ENV = "SSH_AUTH_SOCK";
+const AGENT_ENV = "SSH_AUTH_SOCK";
 
 /** True when the login may authenticate without a key input (its agent). */
 export function usesAgent(login: Pick<SshLogin, "agent">): boolean {
@@ -89,7 +89,7 @@ export function unusedProxyKeyFailure(
 }
 
 /** What the SSH transport needs to authenticate one hop (fields of its target). */
-export interface HopAuth {
+interface HopAuth {
   privateKey?: string;
   passphrase?: string;
   /** ssh-agent socket. */

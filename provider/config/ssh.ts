@@ -6,7 +6,7 @@ import { propertyPath } from "./issues";
 const PRIVATE_KEY_HEADER = /-{5}BEGIN [A-Z ]*PRIVATE KEY-{5}/;
 
 /** `SHA256:<base64 without padding>` as `ssh-keygen -lf` prints an ed25519/ecdsa/rsa host key fingerprint. */
-export const HOST_KEY_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+const HOST_KEY_FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 /** A host name or IPv4 address a node is reached at. */
 export const hostSchema = z
@@ -38,7 +38,7 @@ export const sshKeySchema = z
 export type SshKey = z.infer<typeof sshKeySchema>;
 
 /** Where key material used to sit (pulumi-hadr before 0.3); refused in new inputs with where it moved. */
-export const LEGACY_KEY_FIELDS = ["privateKey", "passphrase"] as const;
+const LEGACY_KEY_FIELDS = ["privateKey", "passphrase"] as const;
 
 /** A POSIX login name. */
 const posixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a POSIX user name");
@@ -48,7 +48,7 @@ const posixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a POSIX 
  * each node from it (`direct-tcpip`, what `ssh -J` does). Its host key is pinned like the nodes'. Its key is the
  * top-level `proxySshKey`, else the login's own key (or agent).
  */
-export const sshProxySchema = z
+const sshProxySchema = z
   .object({
     host: hostSchema.describe("Address or name of the jump host, as this machine reaches it."),
     port: z
@@ -67,12 +67,12 @@ export const sshProxySchema = z
   .strict();
 
 /** A parsed jump host. */
-export type SshProxy = z.infer<typeof sshProxySchema>;
+type SshProxy = z.infer<typeof sshProxySchema>;
 
 const AGENT_RULE = "must be true ($SSH_AUTH_SOCK) or the absolute path of an ssh-agent socket";
 
 /** An ssh-agent socket path: absolute, no whitespace. */
-export const AGENT_SOCKET_PATTERN = /^\/[^\s]*$/;
+const AGENT_SOCKET_PATTERN = /^\/[^\s]*$/;
 
 /** SSH settings of one cluster or node, without key material. `hostKeys` pins host keys by host. */
 export const sshLoginSchema = z
@@ -139,8 +139,6 @@ export interface LoginRoute {
   /** The jump host with what it authenticates with. */
   via?: SshProxy & Partial<SshKey> & { agentSocket?: string };
 }
-/** SSH settings as a user writes them inside `clusters` / `nodes` (defaults not applied yet). */
-export type SshLoginInput = z.input<typeof sshLoginSchema>;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

@@ -5,7 +5,7 @@
  */
 
 /** Longest line the preview shows whole. */
-export const DISPLAY_WIDTH = 100;
+const DISPLAY_WIDTH = 100;
 
 function wrapWords(text: string, first: string, rest: string, width: number): string[] {
   const out: string[] = [];

@@ -25,7 +25,7 @@ export interface Session {
 }
 
 /** The result of validating raw user inputs: every failure with its property path, or the parsed spec. */
-export interface Validated<Spec> {
+interface Validated<Spec> {
   failures: PropertyFailure[];
   spec?: Spec;
 }
@@ -55,10 +55,10 @@ export interface Call<Spec, S extends Session, State = Props> {
 export type CallPhase = "check" | "apply" | "read" | "delete";
 
 /** What check() shows: failures that stop the operation, or the computed outputs (the plan first of all). */
-export type Preview = { failures: PropertyFailure[] } | { outputs: Props };
+type Preview = { failures: PropertyFailure[] } | { outputs: Props };
 
 /** The property lists the controller needs; declared once per engine, used by the resource class too. */
-export interface EngineKeys {
+interface EngineKeys {
   /** Provider-computed properties; everything else is an input. Includes `plan`. */
   readonly outputs: readonly string[];
   /**
@@ -169,7 +169,7 @@ export interface Engine<Spec, S extends Session, Observed, Decision, State = Pro
 }
 
 /** How an engine tells whether an observation still holds (see `./reuse`). */
-export interface Reuse<Spec, S extends Session, Observed, State = Props> {
+interface Reuse<Spec, S extends Session, Observed, State = Props> {
   /** What the observation depends on besides the inputs (e.g. the traces of our last run). */
   key(call: Call<Spec, S, State>): string;
   /** The fingerprint an observation was made with; null when it must never be reused. */

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 
 /** How long an observation made by check() may be reused by apply. */
-export const REUSE_WINDOW_MS = 60_000;
+const REUSE_WINDOW_MS = 60_000;
 
 /** The key of an observation: a hash of the inputs and of what else the engine says it depends on. */
 export function reuseKey(inputs: string, extra: string): string {

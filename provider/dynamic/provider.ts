@@ -11,7 +11,7 @@ import type { Props } from "../core/props";
 import { withTimings } from "../core/timings";
 
 /** The resource name the class passed in (`__hadrName`), for progress lines and messages. */
-export function resourceName(props: Props): string {
+function resourceName(props: Props): string {
   return typeof props["__hadrName"] === "string" ? props["__hadrName"] : "resource";
 }
 

@@ -7,7 +7,7 @@
 import type * as grpcTypes from "@grpc/grpc-js";
 
 /** How severe a line is. */
-export type Severity = "info" | "warning";
+type Severity = "info" | "warning";
 
 /** Sends log lines to the engine. */
 export interface EngineLog {

@@ -29,7 +29,7 @@ export function isImport(props: Props | undefined): boolean {
  * The inputs the import file `id` holds (relative to the project directory), without `sshKeyFile`, and the
  * inputs to log in with: the key read, the kind's placeholders for the secrets the reads never use.
  */
-export function importFile(id: string, entry: Pick<Entry, "engine">): { declared: Props; login: Props } {
+function importFile(id: string, entry: Pick<Entry, "engine">): { declared: Props; login: Props } {
   const file = path.resolve(id);
   let text: string;
   try {

@@ -30,7 +30,7 @@ export function typeOf(urn: string): string {
 }
 
 /** The package's type token of an engine. */
-export const tokenOf = (e: AnyEngine): string => `hadr:index:${e.kind.type}`;
+const tokenOf = (e: AnyEngine): string => `hadr:index:${e.kind.type}`;
 
 /** Every kind of a runtime's engine map (the package's by default), by type token. */
 export function served(rt: Runtime = runtime): Map<string, Entry> {

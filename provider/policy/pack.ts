@@ -51,7 +51,7 @@ function schema(...keys: Array<keyof GuardConfig>): policy.PolicyConfigSchema {
 }
 
 /** The pack defaults overlaid with a policy's own config (only the keys it sets). */
-export function effectiveConfig(defaults: Partial<GuardConfig>, own: Record<string, unknown>): GuardConfig {
+function effectiveConfig(defaults: Partial<GuardConfig>, own: Record<string, unknown>): GuardConfig {
   const set = (o: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(o).filter(([k, v]) => k in SCHEMA && v !== undefined));
   return { ...DEFAULT_GUARD_CONFIG, ...set(defaults as Record<string, unknown>), ...set(own) } as GuardConfig;

@@ -85,7 +85,7 @@ function drUserInput(u: pulumi.Input<DrUserArgs>): pulumi.Input<DrUserArgs> {
 }
 
 /** Inputs stored encrypted whatever the program passed. */
-export const DR_SECRET_INPUTS = drEngine.kind.secretInputs;
+const DR_SECRET_INPUTS = drEngine.kind.secretInputs;
 
 /**
  * openGauss two-cluster streaming disaster recovery through `gs_sdr`: create starts it on both clusters,

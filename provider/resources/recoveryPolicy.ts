@@ -53,7 +53,7 @@ export interface RecoveryPolicyArgs {
 }
 
 /** Inputs stored encrypted whatever the program passed. */
-export const POLICY_SECRET_INPUTS = policyEngine.kind.secretInputs;
+const POLICY_SECRET_INPUTS = policyEngine.kind.secretInputs;
 
 /**
  * KingbaseES automatic-recovery policy on every node of a cluster: V8R3 `AUTO_PRIMARY_RECOVERY` plus the

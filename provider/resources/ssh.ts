@@ -25,7 +25,7 @@ export interface SshArgs {
 }
 
 /** A jump host: the provider logs in there and opens a TCP channel to each node from it (as `ssh -J`). */
-export interface SshProxyArgs {
+interface SshProxyArgs {
   /** Address or name of the jump host. */
   host: pulumi.Input<string>;
   /** SSH port of the jump host, default 22. */

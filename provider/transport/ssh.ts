@@ -36,7 +36,7 @@ export interface SshTarget extends HopBase {
 }
 
 /** A prompt the remote command may print on its PTY, and the line to answer with. */
-export interface PromptAnswer {
+interface PromptAnswer {
   /** Matched against the output written since the previous answer. */
   match: RegExp;
   /** Sent followed by a newline; never logged. */
@@ -73,7 +73,7 @@ export interface ExecResult {
 }
 
 /** `SHA256:<base64, no padding>` of an SSH public key blob, as OpenSSH prints it. */
-export function fingerprintOf(keyBlob: Buffer): string {
+function fingerprintOf(keyBlob: Buffer): string {
   return `SHA256:${createHash("sha256").update(keyBlob).digest("base64").replace(/=+$/, "")}`;
 }
 

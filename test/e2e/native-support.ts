@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { LabInfo } from "pulumi-hadr-lab";
 import { cliBinDir, PulumiWorld, REPO_ROOT } from "../support/pulumi";
-import { DR_PASSWORD, drSpec } from "./dr-support";
+import { drSpec } from "./dr-support";
 import { policySpec } from "./policy-support";
 
 /** The directory holding the `pulumi-resource-hadr` executable of this checkout. */
@@ -113,9 +113,6 @@ export function yamlProgram(name: string, resources: Record<string, unknown>): s
   );
 }
 
-/** The DR password of the lab tests. */
-export { DR_PASSWORD };
-
 /** One diagnostic of `pulumi up|preview --json` (the fields the tests read). */
 export interface Diagnostic {
   urn?: string;
@@ -124,7 +121,7 @@ export interface Diagnostic {
 }
 
 /** The top-level JSON values printed one after another (`--json` streams engine events as JSON lines). */
-export function jsonValues(text: string): unknown[] {
+function jsonValues(text: string): unknown[] {
   const out: unknown[] = [];
   let depth = 0;
   let start = -1;

@@ -18,7 +18,7 @@ export const RECOVERY_PROGRAM = policyProgram([
 ]);
 
 /** PostgreSQL 15 binaries on the lab hosts. */
-export const PG = "/usr/lib/postgresql/15/bin";
+const PG = "/usr/lib/postgresql/15/bin";
 
 /** How to reach one version's database on a lab node. */
 export interface LabDb {

@@ -7,13 +7,13 @@ import * as path from "node:path";
 import { REPO_ROOT } from "./pulumi";
 
 /** One fenced code block: its language and text. */
-export interface CodeBlock {
+interface CodeBlock {
   lang: string;
   text: string;
 }
 
 /** The code blocks of the README section whose `## ` heading is `heading`, in order. */
-export function readmeBlocks(heading: string, readme = readReadme()): CodeBlock[] {
+function readmeBlocks(heading: string, readme = readReadme()): CodeBlock[] {
   const parts = readme.split(/^## /m);
   const section = parts.find((p) => p.startsWith(`${heading}\n`));
   if (section === undefined) throw new Error(`README has no section "## ${heading}"`);
@@ -21,7 +21,7 @@ export function readmeBlocks(heading: string, readme = readReadme()): CodeBlock[
 }
 
 /** The README text. */
-export function readReadme(): string {
+function readReadme(): string {
   return fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
 }
 

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import type { LabClusterSpec, LabEngine, LabHost } from "../types";
 
 /** Default lab root directory. */
-export const DEFAULT_LAB_ROOT = "/var/tmp/pulumi-hadr-lab";
+const DEFAULT_LAB_ROOT = "/var/tmp/pulumi-hadr-lab";
 /** Default openGauss dataPortBase. */
 export const DEFAULT_PORT_BASE = 26000;
 /** Default number of nodes per openGauss cluster. */
@@ -45,7 +45,7 @@ export function isLoopback(ip: string): boolean {
 }
 
 /** Third octet added to an openGauss host's address to get its dedicated replication (stream) address. */
-export const STREAM_IP_OFFSET = 10;
+const STREAM_IP_OFFSET = 10;
 
 /**
  * The dedicated replication-network address of an openGauss host (`127.n.x.i` → `127.n.(x+10).i` for the

@@ -9,14 +9,7 @@ import { hostDown, hostRestore, siteCluster, siteDown, siteHost, siteRestore } f
 import { startSshd, stopSshd } from "./sshd";
 
 /** Names of the faults the core handles itself. */
-export const CORE_FAULTS = [
-  "sshd-stop",
-  "sshd-kill",
-  "site-down",
-  "site-up",
-  "host-down",
-  "host-up",
-] as const;
+const CORE_FAULTS = ["sshd-stop", "sshd-kill", "site-down", "site-up", "host-down", "host-up"] as const;
 
 function hostArg(clusters: LabClusterSpec[], args: string[], fault: string) {
   const ip = args[0];

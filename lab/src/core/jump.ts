@@ -22,7 +22,7 @@ import { hostDir } from "./addresses";
 import { mustRun, runCommand } from "./proc";
 
 /** Third address octet of the jump host. */
-export const JUMP_THIRD = 9;
+const JUMP_THIRD = 9;
 
 /** What `lab jump on` set up (also what the fixture returns). */
 export interface JumpInfo {
@@ -58,7 +58,7 @@ export function jumpHost(root: string, net: number, sshPort: number): LabHost {
 }
 
 /** Path of the jump record of a lab. */
-export function jumpFile(root: string): string {
+function jumpFile(root: string): string {
   return path.join(root, "jump.json");
 }
 
@@ -112,7 +112,7 @@ export function firewallScript(
 const NFT_CANDIDATES = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"];
 
 /** The `nft` binary, if installed. */
-export function nftBinary(): string | undefined {
+function nftBinary(): string | undefined {
   return NFT_CANDIDATES.find((p) => fs.existsSync(p));
 }
 
@@ -131,11 +131,4 @@ export async function firewallOff(table: string): Promise<boolean> {
   if (r.code === 0) return true;
   if (/No such file|does not exist/i.test(r.stderr)) return false;
   throw new Error(`nft delete table inet ${table}: ${r.stderr.trim()}`);
-}
-
-/** True when the lab's firewall table exists. */
-export async function firewallPresent(table: string): Promise<boolean> {
-  const nft = nftBinary();
-  if (!nft || process.getuid?.() !== 0) return false;
-  return (await runCommand(nft, ["list", "table", "inet", table], { timeoutMs: 10_000 })).code === 0;
 }

@@ -57,27 +57,18 @@ import { ensurePackages } from "./packages";
 import { ensureRunSshd, registerLab, removeRegistry, unregisterLab } from "./registry";
 import { readSites, restoreAllSites } from "./sites";
 import { reloadSshd, sshdPid, startSshd, stopSshd, writeSshdConfig } from "./sshd";
-import {
-  acquireLock,
-  buildLabInfo,
-  type LabState,
-  labJsonPath,
-  readLabInfo,
-  readState,
-  writeLabInfo,
-  writeState,
-} from "./state";
+import { acquireLock, buildLabInfo, type LabState, readState, writeLabInfo, writeState } from "./state";
 import { currentUserAsLabUsers, ensureSudoers, ensureUsers, groupId, LAB_GROUP, removeUsers } from "./users";
 
 /** The provisioner of every engine. */
-export const PROVISIONERS: Record<LabEngine, EngineProvisioner> = {
+const PROVISIONERS: Record<LabEngine, EngineProvisioner> = {
   opengauss: openGaussProvisioner,
   "kingbase-v8r3": kingbaseV8R3Provisioner,
   "kingbase-v8r6": kingbaseV8R6Provisioner,
 };
 
 /** sshd port of every host: 22 as root, 2222 otherwise. */
-export function sshPortFor(asRoot: boolean): number {
+function sshPortFor(asRoot: boolean): number {
   return asRoot ? 22 : 2222;
 }
 
@@ -121,7 +112,7 @@ function toolsDirOf(root: string): string {
 }
 
 /** Builds the context handed to provisioners. */
-export function makeContext(state: LabState, log: (m: string) => void): LabContext {
+function makeContext(state: LabState, log: (m: string) => void): LabContext {
   const k = keyPaths(state.root);
   return {
     root: state.root,
@@ -139,7 +130,7 @@ export function makeContext(state: LabState, log: (m: string) => void): LabConte
 }
 
 /** The clusters of a lab state, with the host-key fingerprints read from disk. */
-export function clustersOf(state: LabState): LabClusterSpec[] {
+function clustersOf(state: LabState): LabClusterSpec[] {
   const clusters = topology({
     root: state.root,
     net: state.net,
@@ -595,7 +586,7 @@ export async function labDown(env: LabEnv): Promise<string[]> {
 }
 
 /** Loads the state of an existing lab or fails with a hint. */
-export function requireState(root: string): LabState {
+function requireState(root: string): LabState {
   const s = readState(root);
   if (!s) throw new Error(`no lab at ${root} (run \`npm run lab -- up\`)`);
   return s;
@@ -816,11 +807,3 @@ export async function labExec(env: LabEnv, ip: string, user: string, script: str
   if (!host) throw new Error(`${ip} is not a host of this lab`);
   return makeContext(state, env.log).run(host, user, script, { timeoutMs: 600_000 });
 }
-
-/** Reads lab.json of the lab at `root`. */
-export function labInfo(root: string): LabInfo {
-  return readLabInfo(root);
-}
-
-/** Path of lab.json of the lab at `root`. */
-export { labJsonPath };

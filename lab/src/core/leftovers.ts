@@ -9,7 +9,7 @@ import { holderName } from "./namespace";
 import { groupExists, LAB_GROUP, LAB_USER_NAMES, lookupUser, SUDOERS_FILE } from "./users";
 
 /** Pids (other than this process) whose command line contains `text`. */
-export function processesMentioning(text: string): number[] {
+function processesMentioning(text: string): number[] {
   const out: number[] = [];
   for (const name of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;

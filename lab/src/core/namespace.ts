@@ -59,7 +59,7 @@ function cmdline(pid: number): string[] {
 }
 
 /** Mount namespace id (`mnt:[…]`) of a process, or undefined when it is gone. */
-export function mountNsOf(pid: number): string | undefined {
+function mountNsOf(pid: number): string | undefined {
   try {
     return fs.readlinkSync(`/proc/${pid}/ns/mnt`);
   } catch {

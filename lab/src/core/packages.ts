@@ -5,13 +5,13 @@
 import { mustRun, runCommand } from "./proc";
 
 /** Debian packages the lab needs. */
-export const REQUIRED_PACKAGES = ["postgresql", "postgresql-15-repmgr", "openssh-server", "sudo"] as const;
+const REQUIRED_PACKAGES = ["postgresql", "postgresql-15-repmgr", "openssh-server", "sudo"] as const;
 
 /** dpkg-query output format: package name and status, one per line. */
 const DPKG_FORMAT = ["$", "{Package} $", "{Status}\\n"].join("");
 
 /** The required packages that dpkg does not report as installed. */
-export async function missingPackages(pkgs: readonly string[] = REQUIRED_PACKAGES): Promise<string[]> {
+async function missingPackages(pkgs: readonly string[] = REQUIRED_PACKAGES): Promise<string[]> {
   const r = await runCommand("dpkg-query", ["-W", `-f=${DPKG_FORMAT}`, ...pkgs], {
     timeoutMs: 30_000,
   });
@@ -26,7 +26,7 @@ export async function missingPackages(pkgs: readonly string[] = REQUIRED_PACKAGE
 }
 
 /** The command a user has to run to install `pkgs`. */
-export function installCommand(pkgs: readonly string[]): string {
+function installCommand(pkgs: readonly string[]): string {
   return `sudo apt-get update && sudo apt-get install -y ${pkgs.join(" ")}`;
 }
 

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 /** Registry directory (tmpfs: a reboot, which also ends every lab process, clears it). */
-export const REGISTRY_DIR = "/run/pulumi-hadr-lab";
+const REGISTRY_DIR = "/run/pulumi-hadr-lab";
 const RUN_SSHD_MARKER = path.join(REGISTRY_DIR, "created-run-sshd");
 
 function entry(root: string): string {
@@ -28,7 +28,7 @@ export function unregisterLab(root: string): string[] {
 }
 
 /** Roots of the registered labs other than `root` whose state still exists. */
-export function otherLabs(root: string): string[] {
+function otherLabs(root: string): string[] {
   let names: string[];
   try {
     names = fs.readdirSync(REGISTRY_DIR).filter((n) => n.startsWith("lab-"));

@@ -40,7 +40,7 @@ export interface SiteRecord {
 }
 
 /** Path of the site-down record of a lab. */
-export function sitesFile(root: string): string {
+function sitesFile(root: string): string {
   return path.join(root, "site-down.json");
 }
 
@@ -71,7 +71,7 @@ function ipBinary(): string | undefined {
 }
 
 /** The `ip` binary, or a clear error when routes cannot be managed here (not root, no iproute2). */
-export function requireRouteControl(fault: string): string {
+function requireRouteControl(fault: string): string {
   if (process.getuid?.() !== 0) {
     throw new Error(
       `${fault} adds kernel routes and needs root: sudo -E npm run lab -- fault ${fault} <cluster>`,
@@ -93,7 +93,7 @@ async function ipRoute(ip: string, verb: "add" | "del", addr: string): Promise<v
 }
 
 /** Addresses with an `unreachable` route in the `local` table whose address starts with `prefix`. */
-export async function unreachableRoutes(prefix: string): Promise<string[]> {
+async function unreachableRoutes(prefix: string): Promise<string[]> {
   const ip = ipBinary();
   if (!ip || process.getuid?.() !== 0) return [];
   const r = await runCommand(ip, ["route", "show", "table", "local"], { timeoutMs: 10_000 });
@@ -189,7 +189,7 @@ export function siteHost(
 }
 
 /** Key of a `host-down` record in the site-down file. */
-export function hostKey(cluster: LabClusterSpec, host: LabHost): string {
+function hostKey(cluster: LabClusterSpec, host: LabHost): string {
   return `${cluster.name}/${host.name}`;
 }
 

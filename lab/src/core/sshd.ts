@@ -102,7 +102,7 @@ export function sshdPid(root: string, ip: string): number | undefined {
 }
 
 /** Resolves true when `ip:port` answers with an SSH banner within `timeoutMs`. */
-export function sshBanner(ip: string, port: number, timeoutMs = 1000): Promise<boolean> {
+function sshBanner(ip: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = net.connect({ host: ip, port });
     let buf = "";

@@ -26,12 +26,12 @@ export interface LabState {
 }
 
 /** Path of state.json. */
-export function statePath(root: string): string {
+function statePath(root: string): string {
   return path.join(root, "state.json");
 }
 
 /** Path of lab.json. */
-export function labJsonPath(root: string): string {
+function labJsonPath(root: string): string {
   return path.join(root, "lab.json");
 }
 
@@ -101,11 +101,6 @@ export function writeLabInfo(info: LabInfo): string {
   const file = labJsonPath(info.root);
   writeJson(file, info);
   return file;
-}
-
-/** Reads lab.json. */
-export function readLabInfo(root: string): LabInfo {
-  return JSON.parse(fs.readFileSync(labJsonPath(root), "utf8")) as LabInfo;
 }
 
 /**

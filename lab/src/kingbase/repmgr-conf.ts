@@ -8,7 +8,7 @@
 export type RepmgrSettings = Record<string, string>;
 
 /** Parses one line; returns undefined for blank, comment-only or malformed lines. */
-export function parseConfLine(line: string): { name: string; value: string } | undefined {
+function parseConfLine(line: string): { name: string; value: string } | undefined {
   let i = 0;
   const n = line.length;
   const skipWs = () => {

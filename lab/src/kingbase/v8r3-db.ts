@@ -21,7 +21,7 @@ export const V8R3_DB_USER = "SUPERMANAGER_V8ADMIN";
 export const V8R3_DB_NAME = "TEST";
 
 /** Settings appended to node 1's postgresql.conf (copied to standbys by the clone and by pg_rewind). */
-export function v8r3ClusterConf(paths: V8R3Paths): string {
+function v8r3ClusterConf(paths: V8R3Paths): string {
   return streamingConf("streaming replication (KingbaseES V8R3 stand-in)", paths.nodeConf);
 }
 

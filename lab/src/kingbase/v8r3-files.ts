@@ -23,7 +23,7 @@ export function networkRewindCronLine(paths: V8R3Paths, user: string): string {
 }
 
 /** `*\/1 * * * * root  <clusterBin>/restartcluster.sh` — the kingbasecluster watchdog line. */
-export function restartClusterCronLine(paths: V8R3Paths): string {
+function restartClusterCronLine(paths: V8R3Paths): string {
   return `*/1 * * * * root  ${paths.clusterBin}/restartcluster.sh`;
 }
 

@@ -16,12 +16,12 @@ import { V8R6_DB_PORT } from "./v8r6-files";
 export { PG_BIN } from "./pg";
 
 /** Socket directory of a node (inside the private home; /tmp is shared by every host). */
-export function socketDir(paths: V8R6Paths): string {
+function socketDir(paths: V8R6Paths): string {
   return `${paths.installDir}/run`;
 }
 
 /** The node-specific settings file `postgresql.conf` includes. */
-export function nodeConfPath(paths: V8R6Paths): string {
+function nodeConfPath(paths: V8R6Paths): string {
   return `${paths.etcDir}/kingbase-node.conf`;
 }
 
@@ -31,12 +31,12 @@ export function serverLog(paths: V8R6Paths): string {
 }
 
 /** `kingbase-node.conf` of a node: its address, port and socket dir. */
-export function nodeConf(paths: V8R6Paths, ip: string): string {
+function nodeConf(paths: V8R6Paths, ip: string): string {
   return nodeSettings(ip, V8R6_DB_PORT, socketDir(paths));
 }
 
 /** Settings appended to the primary's postgresql.conf (copied to every standby by the clone). */
-export function clusterConf(paths: V8R6Paths): string {
+function clusterConf(paths: V8R6Paths): string {
   return streamingConf(
     "streaming replication managed by repmgr (KingbaseES V8R6 stand-in)",
     nodeConfPath(paths),

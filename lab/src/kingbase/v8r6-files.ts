@@ -20,7 +20,7 @@ export interface V8R6NodeSpec {
 export const V8R6_DB_PORT = 54321;
 
 /** The conninfo a node registers with (what `repmgr cluster show` prints as "Connection string"). */
-export function v8r6Conninfo(ip: string): string {
+function v8r6Conninfo(ip: string): string {
   return `host=${ip} user=esrep dbname=esrep port=${V8R6_DB_PORT} connect_timeout=10 keepalives=1 keepalives_idle=2 keepalives_interval=2 keepalives_count=3`;
 }
 
@@ -81,7 +81,7 @@ export function v8r6CronFile(paths: V8R6Paths, user: string): string {
 }
 
 /** One registered node as the lab's `repmgr` stand-in knows it (the real tool reads the repmgr schema). */
-export interface RegisteredNode {
+interface RegisteredNode {
   id: number;
   name: string;
   ip: string;

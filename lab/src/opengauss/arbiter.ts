@@ -45,7 +45,7 @@ export function cmServerSettings(text: string | undefined): CmServerSettings {
 }
 
 /** True when the DCC of the cm_servers still has a quorum (see the module comment). */
-export function hasQuorum(view: ClusterView, settings: CmServerSettings): boolean {
+function hasQuorum(view: ClusterView, settings: CmServerSettings): boolean {
   const n = view.dns.length;
   const answering = view.dns.filter((d) => !d.raw.unreachable).length;
   return answering * 2 > n || (n === 2 && answering === 1 && settings.failoverOn2Nodes);
@@ -82,7 +82,7 @@ export function arbitrate(view: ClusterView, settings: CmServerSettings): CmArbi
  * the other Cascade Standbys reload to follow it; of several running Main Standbys, all but the one that
  * became Main Standby last restart as Cascade Standbys. True when something was done (the view is stale).
  */
-export async function applyArbitration(cfg: StaticConfig, action: CmArbitration): Promise<boolean> {
+async function applyArbitration(cfg: StaticConfig, action: CmArbitration): Promise<boolean> {
   if (action.kind === "elect") {
     await agentOp(cfg, action.candidate.node, { op: "cm-failover" }, 30_000);
     await Promise.all(action.cascades.map((d) => agentOp(cfg, d.node, { op: "dn-reload" }, 30_000)));

@@ -31,7 +31,7 @@ import { type DnRole, runtimeConf } from "./runtime";
 const ROLES: DnRole[] = ["primary", "standby", "main_standby", "cascade_standby", "pending"];
 
 /** `agent_backup_open` of a cm_agent.conf text (0 when absent). */
-export function agentBackupOpen(text: string | undefined): number {
+function agentBackupOpen(text: string | undefined): number {
   const v = text === undefined ? undefined : getGuc(text, "agent_backup_open");
   return v === undefined ? 0 : Number(unquote(v)) || 0;
 }

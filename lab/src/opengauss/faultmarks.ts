@@ -17,7 +17,7 @@ export function defaultLabDir(): string {
 }
 
 /** Marker file of a hung tool. */
-export function hangMarker(labDir: string, tool: string): string {
+function hangMarker(labDir: string, tool: string): string {
   return path.join(faultDir(labDir), `hang_${tool}`);
 }
 

@@ -34,7 +34,7 @@ const METHODS = new Set([
 ]);
 
 /** A parsed hba entry. */
-export interface HbaEntry {
+interface HbaEntry {
   type: string;
   database: string;
   user: string;
@@ -54,7 +54,7 @@ function maskBits(mask: string): number | undefined {
 }
 
 /** Parses the content of an hba line (no leading `#`, no trailing comment). */
-export function parseHbaEntry(content: string): HbaEntry | undefined {
+function parseHbaEntry(content: string): HbaEntry | undefined {
   const t = content.trim().split(/\s+/);
   if (t.length < 3 || !TYPES.has(t[0]!)) return undefined;
   const [type, database, user] = t as [string, string, string];
@@ -149,7 +149,7 @@ export function applyHbaLine(text: string, given: string): HbaEditResult {
 }
 
 /** Active entries of an hba file. */
-export function activeHbaEntries(text: string): HbaEntry[] {
+function activeHbaEntries(text: string): HbaEntry[] {
   return text
     .split("\n")
     .map(splitLine)

@@ -82,12 +82,12 @@ export function homePaths(home: string): {
 }
 
 /** `$GAUSSHOME` of the current process (env, else `~/app`). */
-export function gaussHome(): string {
+function gaussHome(): string {
   return process.env["GAUSSHOME"] || path.join(os.homedir(), "app");
 }
 
 /** Path of the static config. */
-export function staticConfigPath(home = gaussHome()): string {
+function staticConfigPath(home = gaussHome()): string {
   return path.join(home, "bin", "cluster_static_config");
 }
 

@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 
 /** Release names the lab documents (`--om-version`); any `X.Y.Z[-RCn]` is accepted too. */
-export const KNOWN_OM_RELEASES = [
+const KNOWN_OM_RELEASES = [
   "5.0.0",
   "5.0.1",
   "5.0.2",
@@ -33,7 +33,7 @@ export const KNOWN_OM_RELEASES = [
 export const DEFAULT_OM_RELEASE = "master";
 
 /** The version master builds write into version.cfg (OM master's `build.sh` `version_number`). */
-export const MASTER_VERSION = "7.0.0-RC3";
+const MASTER_VERSION = "7.0.0-RC3";
 
 /** The OM script files whose content differs on master (paths under `$GPHOME/script`). */
 const SCRIPT_FILES = {
@@ -96,7 +96,7 @@ export interface OmBehaviour {
 type Ver = [number, number, number, number];
 
 /** Parses `5.0.3`, `7.0.0-RC2`, `openGauss-6.0.0` (case-insensitive RC); undefined when not a version. */
-export function parseOmVersion(v: string): Ver | undefined {
+function parseOmVersion(v: string): Ver | undefined {
   const m = /^(?:openGauss-)?(\d+)\.(\d+)\.(\d+)(?:-RC(\d+))?$/i.exec(v.trim());
   if (!m) return undefined;
   return [Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1000 : Number(m[4])];

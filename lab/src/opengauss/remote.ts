@@ -20,7 +20,7 @@ export function isLocalNode(cfg: StaticConfig, n: OgNode): boolean {
 }
 
 /** Path of the agent script. */
-export function agentScript(cfg: StaticConfig): string {
+function agentScript(cfg: StaticConfig): string {
   return path.join(cfg.toolsDir, "opengauss", "tools", "og_agent.js");
 }
 

@@ -7,7 +7,7 @@ import type { ClusterView, DnView } from "./status";
 const DASH = "-----------------------------------------------------------------------";
 
 /** `key` left-justified in 26 characters, then `: value`. */
-export function kv(key: string, value: string | number): string {
+function kv(key: string, value: string | number): string {
   return `${key.padEnd(26)}: ${value}`;
 }
 
@@ -33,7 +33,7 @@ export function renderStatusShort(v: ClusterView): string {
  * State of node `i`'s cm_server: `Down` when its host does not answer, else `Primary` for the first node that
  * answers and `Standby` for the others.
  */
-export function cmsState(v: ClusterView, i: number): string {
+function cmsState(v: ClusterView, i: number): string {
   if (v.dns[i]?.raw.unreachable) return "Down";
   return v.dns.findIndex((d) => !d.raw.unreachable) === i ? "Primary" : "Standby";
 }

@@ -21,11 +21,6 @@ import { parseConf, replChannels, unquote } from "./ogconf";
 /** Configured role of a DN (the file `<labDir>/dn/role`). */
 export type DnRole = "primary" | "standby" | "main_standby" | "cascade_standby" | "pending";
 
-/** True for a role that starts with standby.signal. */
-export function isStandbyRole(r: DnRole): boolean {
-  return r !== "primary";
-}
-
 /** Everything the runtime file depends on. */
 export interface RuntimeInput {
   cfg: StaticConfig;
@@ -63,7 +58,7 @@ const PASSTHROUGH = [
 ];
 
 /** `primary_conninfo` for the role, or undefined when the DN has no upstream. */
-export function primaryConninfo(inp: RuntimeInput): string | undefined {
+function primaryConninfo(inp: RuntimeInput): string | undefined {
   const channels = replChannels(inp.viewConf);
   let targets: Array<{ host: string; port: number }> = [];
   let attrs = "primary";

@@ -138,7 +138,7 @@ CREATE OR REPLACE FUNCTION og_lab.drop_global_configuration(n text) RETURNS text
 `;
 
 /** openGauss-only GUCs `show` answers from the openGauss view (with these defaults when unset). */
-export const OG_ONLY_GUCS: Record<string, string> = {
+const OG_ONLY_GUCS: Record<string, string> = {
   enable_dcf: "off",
   most_available_sync: "off",
   wal_keep_segments: "16",
@@ -149,7 +149,7 @@ export const OG_ONLY_GUCS: Record<string, string> = {
 };
 
 /** True for a GUC name gsql answers from the openGauss view. */
-export function isOgOnlyGuc(name: string): boolean {
+function isOgOnlyGuc(name: string): boolean {
   const n = name.toLowerCase();
   return n in OG_ONLY_GUCS || /^replconninfo\d+$/.test(n);
 }

@@ -82,7 +82,7 @@ export const DN_STATUS_SQL = `select json_build_object(
    'replay', replay_lsn::text) order by application_name) from pg_stat_replication), '[]'::json))`;
 
 /** Reads one DN's raw state; `localNode` lets the local marker files be read without SSH. */
-export async function readDn(cfg: StaticConfig, n: OgNode, local: OgNode | undefined): Promise<DnRaw> {
+async function readDn(cfg: StaticConfig, n: OgNode, local: OgNode | undefined): Promise<DnRaw> {
   const r = await psql({ host: n.ip, port: n.port, user: cfg.user }, DN_STATUS_SQL, { timeoutMs: 8000 });
   if (r.code === 0 && r.stdout.trim().startsWith("{")) {
     const j = JSON.parse(r.stdout.trim()) as Record<string, unknown>;

@@ -11,7 +11,7 @@ export type PolicyAdoptDecision =
   | { adopt: false; property: string; reason: string; hint: string };
 
 /** What differs on one node between the live files/daemons and the requested policy (empty: matches). */
-export function nodeDifferences(plan: PolicyPlan, host: string): string[] {
+function nodeDifferences(plan: PolicyPlan, host: string): string[] {
   const out: string[] = [];
   const n = plan.nodes.find((x) => x.host === host);
   for (const f of n?.files ?? []) {

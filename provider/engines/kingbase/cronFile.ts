@@ -20,10 +20,10 @@ export interface CronLineSpec {
 }
 
 /** State of the network_rewind line: one active line, one commented line, none, or more than one. */
-export type CronLineState = "active" | "commented" | "absent" | "duplicated";
+type CronLineState = "active" | "commented" | "absent" | "duplicated";
 
 /** One line of the cron file that schedules network_rewind.sh. */
-export interface CronLineMatch {
+interface CronLineMatch {
   /** 1-based line number. */
   lineNumber: number;
   /** Line text without its terminator. */

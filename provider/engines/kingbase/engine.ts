@@ -51,7 +51,7 @@ export function policyStateOf(stored: Props): PolicyState {
  * The key of a policy decision's operation: `noop`, `adopt`, or `edit <hash>` of exactly the edits and
  * restarts planned, so an apply whose files moved since preview refuses instead of writing something else.
  */
-export function policyOperationKey(d: PolicyDecision): string {
+function policyOperationKey(d: PolicyDecision): string {
   if (d.adopt) return d.adopt.adopt ? "adopt" : "blocked";
   const { plan } = d.result;
   if (plan.blockers.length > 0) return "blocked";
@@ -61,7 +61,7 @@ export function policyOperationKey(d: PolicyDecision): string {
 }
 
 /** The id create gives a policy: `<engine>:<host>,<host>,…`. */
-export function policyIdOf(args: PolicySpec): string {
+function policyIdOf(args: PolicySpec): string {
   return `${args.engine}:${args.nodes.map((n) => n.host).join(",")}`;
 }
 

@@ -9,7 +9,7 @@
 import { appendLine, type FileEdit, joinLines, splitLines } from "./lines";
 
 /** The key that gates rewinding a returning old primary. */
-export const AUTO_PRIMARY_RECOVERY = "AUTO_PRIMARY_RECOVERY";
+const AUTO_PRIMARY_RECOVERY = "AUTO_PRIMARY_RECOVERY";
 
 /** One `NAME=VALUE` assignment as `LoadCfg` would execute it. */
 export interface ShellAssignment {

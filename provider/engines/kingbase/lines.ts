@@ -57,7 +57,7 @@ export function joinLines(lines: readonly TextLine[]): string {
 }
 
 /** The terminator to use for a line added to this text: `\r\n` when most lines use it, else `\n`. */
-export function dominantEol(lines: readonly TextLine[]): string {
+function dominantEol(lines: readonly TextLine[]): string {
   let crlf = 0;
   let lf = 0;
   for (const l of lines) {

@@ -35,7 +35,7 @@ export interface RecoveryEvent {
 }
 
 /** Typed health of the cluster. */
-export type HealthState = "healthy" | "degraded" | "recovering" | "unknown";
+type HealthState = "healthy" | "degraded" | "recovering" | "unknown";
 
 /** Health: the state and a one-line summary (`healthy: …`, `degraded: node … down`, …). */
 export interface ClusterHealth {
@@ -157,7 +157,7 @@ function isUp(n: ObservedNode): boolean {
 }
 
 /** The running primaries of a view, a standby that `! running as primary` (split brain) included. */
-export function runningPrimaries(view: ObservedNode[]): ObservedNode[] {
+function runningPrimaries(view: ObservedNode[]): ObservedNode[] {
   return view.filter((n) => (n.role === "primary" && isUp(n)) || n.state === "running as primary");
 }
 

@@ -26,7 +26,7 @@ export const RECOVERY_POLICY_OUTPUTS = [
 ] as const;
 
 /** The observed-cluster outputs: the first node's view that answered, the latest recovery, health. */
-export function observedOutputs(args: PolicySpec, snaps: NodeSnapshot[]): Record<string, unknown> {
+function observedOutputs(args: PolicySpec, snaps: NodeSnapshot[]): Record<string, unknown> {
   const version = versionOf(args.engine);
   const seen = snaps.map((s) => version.observe(s));
   const view: ObservedNode[] | null = seen.find((o) => o.view !== null)?.view ?? null;

@@ -42,7 +42,7 @@ export interface DaemonAction {
 }
 
 /** Everything that changes on one node. */
-export interface NodePlan {
+interface NodePlan {
   /** Node host. */
   host: string;
   /** Files with changes, in fixed order. */
@@ -52,7 +52,7 @@ export interface NodePlan {
 }
 
 /** Something that prevents applying the plan on a node. */
-export interface PlanBlocker {
+interface PlanBlocker {
   /** Node host. */
   host: string;
   /** What is wrong and what to do. */

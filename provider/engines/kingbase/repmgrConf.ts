@@ -25,7 +25,7 @@ export interface ConfEntry {
 }
 
 /** A line that is neither blank, a comment nor a valid entry. */
-export interface ConfSyntaxError {
+interface ConfSyntaxError {
   /** 1-based line number. */
   lineNumber: number;
   /** What is wrong. */
@@ -39,9 +39,6 @@ export interface ParsedRepmgrConf {
   /** Lines repmgr would reject. */
   errors: ConfSyntaxError[];
 }
-
-/** Values the `recovery` key accepts (vendor template comment "standby/automatic/manual"). */
-export const RECOVERY_VALUES = ["manual", "standby", "automatic"] as const;
 
 const LINE = /^([ \t]*)([A-Za-z_][A-Za-z0-9_.-]*)([ \t]*=?[ \t]*)(.*)$/;
 
@@ -131,7 +128,7 @@ export function setRecovery(text: string, value: string): FileEdit {
 }
 
 /** Same as {@link setRecovery} for any key. */
-export function setRepmgrSetting(text: string, name: string, value: string): FileEdit {
+function setRepmgrSetting(text: string, name: string, value: string): FileEdit {
   const entry = readRepmgrSetting(text, name);
   if (entry === null)
     return appendLine(text, `${name}=${quoteValue(value)}`, `appended ${name} (it was not set)`);

@@ -43,32 +43,17 @@ export const MODES = ["manual", "standby", "automatic"] as const;
 export type PolicyMode = (typeof MODES)[number];
 
 /** V8R6: how a change takes effect. `restart-daemons` restarts repmgrd and kbha; `file-only` edits only. */
-export const APPLY_MODES = ["restart-daemons", "file-only"] as const;
+const APPLY_MODES = ["restart-daemons", "file-only"] as const;
 /** How a V8R6 change takes effect. */
 export type ApplyMode = (typeof APPLY_MODES)[number];
 
 /** V8R3: how the root-owned cron file is reached: `sudo -n` as the SSH user, or an SSH login as root. */
-export const ROOT_ACCESS = ["sudo", "root-ssh"] as const;
+const ROOT_ACCESS = ["sudo", "root-ssh"] as const;
 /** A way to reach the root-owned cron file. */
-export type RootAccess = (typeof ROOT_ACCESS)[number];
+type RootAccess = (typeof ROOT_ACCESS)[number];
 
-export {
-  cronSpecFor,
-  type ResolvedV8r3Paths,
-  resolveV8r3Paths,
-  V8R3_DEFAULT_PATHS,
-  type V8r3Paths,
-  type V8r3PolicySpec,
-  v8r3PathsSchema,
-} from "./versions/v8r3";
-export {
-  type ResolvedV8r6Paths,
-  resolveV8r6Paths,
-  V8R6_DEFAULT_PATHS,
-  type V8r6Paths,
-  type V8r6PolicySpec,
-  v8r6PathsSchema,
-} from "./versions/v8r6";
+export { resolveV8r3Paths } from "./versions/v8r3";
+export { resolveV8r6Paths } from "./versions/v8r6";
 
 /** SSH login of a node: the shared schema (no key material) with the KingbaseES default user `kingbase`. */
 const nodeSshSchema = sshLoginSchema.transform((s) => ({ ...s, user: s.user ?? "kingbase" }));
@@ -150,9 +135,6 @@ export type PolicySpec = V8r3PolicySpec | V8r6PolicySpec;
 export type RecoveryPolicyValidation =
   | { ok: true; args: PolicySpec }
   | { ok: false; failures: PropertyFailure[] };
-
-/** Formats a zod path the way users write it (shared with every schema). */
-export const formatPropertyPath = propertyPath;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

@@ -20,9 +20,7 @@ export interface DaemonFacts {
 }
 
 export {
-  cronSpecFor,
   parseRecoveryFlag,
-  type RecoveryFlag,
   type V8r3NodeSnapshot,
 } from "./versions/v8r3";
 export type { V8r6NodeSnapshot } from "./versions/v8r6";
@@ -31,7 +29,7 @@ export type { V8r6NodeSnapshot } from "./versions/v8r6";
 export type NodeSnapshot = V8r3NodeSnapshot | V8r6NodeSnapshot;
 
 /** Effective V8R3 values of one node. */
-export interface V8r3Effective {
+interface V8r3Effective {
   /** The network_rewind cron line scan. */
   cron: CronScan;
   /** Effective `AUTO_PRIMARY_RECOVERY` of the db copy (raw value and vendor meaning), null if the file is missing. */
@@ -45,7 +43,7 @@ export interface V8r3Effective {
 }
 
 /** Effective V8R6 values of one node. */
-export interface V8r6Effective {
+interface V8r6Effective {
   /** Last uncommented `recovery`, null when not set or the file is missing. */
   recovery: string | null;
   /** Last uncommented `failover`. */

@@ -32,7 +32,7 @@ export interface PolicyWarning {
 }
 
 /** The fixed text of each warning (NODE_REMARK texts come from the reader). */
-export const WARNING_TEXTS: Readonly<Record<WarningCode, string>> = {
+const WARNING_TEXTS: Readonly<Record<WarningCode, string>> = {
   AUTOMATIC_DISCARDS_TRANSACTIONS:
     "automatic rewinds a returning old primary (sys_rewind) and rejoins it as a standby without a human look: " +
     "transactions it committed that were not replicated before the failover are discarded.",
@@ -86,7 +86,7 @@ export function inputWarnings(args: PolicySpec): PolicyWarning[] {
 }
 
 /** Warnings from the observed cluster state. */
-export function stateWarnings(args: PolicySpec, cluster: ClusterState): PolicyWarning[] {
+function stateWarnings(args: PolicySpec, cluster: ClusterState): PolicyWarning[] {
   const out: PolicyWarning[] = [];
   const hostsWhere = (pred: (n: ClusterState["nodes"][number]) => boolean) =>
     cluster.nodes.filter(pred).map((n) => n.host);

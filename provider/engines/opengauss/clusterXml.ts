@@ -10,20 +10,20 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { type PropertyFailure, ValidationError } from "../../errors";
 
 /** openGauss default DN base port when the master DEVICE has no `dataPortBase` (`MASTER_BASEPORT_DATA`). */
-export const MASTER_BASEPORT_DATA = 40000;
+const MASTER_BASEPORT_DATA = 40000;
 
 /** First DN instance id of shard 1 in a centralized cluster (the master's DN); standbys follow in `dataNode1` order. */
-export const FIRST_DN_INSTANCE_ID = 6001;
+const FIRST_DN_INSTANCE_ID = 6001;
 
 /** Names of the three DR PARAMs gs_sdr reads from the master DEVICE (only the `…1` names are whitelisted). */
 export const DR_XML_PARAMS = ["localStreamIpmap1", "remoteStreamIpmap1", "remotedataPortBase"] as const;
 
 const IPV4_OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 /** A dotted-quad IPv4 address, each octet 0..255 without leading zeros. */
-export const IPV4_PATTERN = new RegExp(`^${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}$`);
+const IPV4_PATTERN = new RegExp(`^${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}$`);
 
 /** True when `s` is a dotted-quad IPv4 address. */
-export function isIpv4(s: string): boolean {
+function isIpv4(s: string): boolean {
   return IPV4_PATTERN.test(s);
 }
 
@@ -66,7 +66,7 @@ export interface DataNode extends ClusterDevice {
 }
 
 /** CM settings read from the master DEVICE (all optional in the XML). */
-export interface CmSettings {
+interface CmSettings {
   /** `cmDir` of the master DEVICE. */
   cmDir?: string;
   /** `cmServerPortBase`. */
@@ -76,7 +76,7 @@ export interface CmSettings {
 }
 
 /** Install paths of the `<CLUSTER>` element. */
-export interface ClusterPaths {
+interface ClusterPaths {
   /** `gaussdbAppPath` ($GAUSSHOME). */
   appPath: string;
   /** `gaussdbLogPath` ($GAUSSLOG). */

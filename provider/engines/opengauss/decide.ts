@@ -13,9 +13,9 @@
 import type { GsSdrClusterStatus } from "./parsers/omStatus";
 
 /** `hadr_cluster_stat` values on the primary side of a pair (or of a start in progress). */
-export const PRIMARY_STATS = ["archive", "archive_fail", "full_backup", "backup_fail"] as const;
+const PRIMARY_STATS = ["archive", "archive_fail", "full_backup", "backup_fail"] as const;
 /** `hadr_cluster_stat` values on the DR side of a pair (or of a start in progress). */
-export const DR_STATS = ["recovery", "recovery_fail", "restore", "restore_fail"] as const;
+const DR_STATS = ["recovery", "recovery_fail", "restore", "restore_fail"] as const;
 
 /** A gs_sdr lock file seen on a node. */
 export interface LockView {
@@ -88,7 +88,7 @@ export interface DecisionInput {
 }
 
 /** A declared drill as the decision sees it. */
-export interface DrillRequest {
+interface DrillRequest {
   /** `drill.id`. */
   id: string;
   /** Switch back to the declared primary afterwards (`drill.switchBack`, default true). */
@@ -172,9 +172,6 @@ export type Operation =
   | { kind: "wait"; reason: string }
   | { kind: "blocked"; reason: string; hint: string; property: string };
 
-/** Kinds of operations that change the clusters. */
-export type MutatingKind = "start" | "switchover" | "failover" | "rebuild" | "drill";
-
 const isPrimaryStat = (s: string | null): boolean =>
   s !== null && (PRIMARY_STATS as readonly string[]).includes(s);
 const isDrStat = (s: string | null): boolean => s !== null && (DR_STATS as readonly string[]).includes(s);
@@ -207,7 +204,7 @@ export function rpoText(rpo: number | null | undefined): string {
  * walreceiver check only from 6.0.0 — up to 5.1.0 the DR side says `recovery` with the link cut, so there the
  * primary side's `archive_fail` alone tells (docs/vendor/opengauss-gs_sdr.md §11).
  */
-export function drLinkUp(primary: ClusterView, dr: ClusterView): boolean {
+function drLinkUp(primary: ClusterView, dr: ClusterView): boolean {
   return primary.stat === "archive" && dr.stat === "recovery";
 }
 

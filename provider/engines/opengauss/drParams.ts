@@ -31,7 +31,7 @@ export interface DrParams {
 }
 
 /** One side of gs_sdr's in-memory/JSON cluster conf: `{port, shards: [[{ip, dataIp}, …]]}`. */
-export interface ClusterConf {
+interface ClusterConf {
   /** DN base port (`dataPortBase`) of that cluster. */
   port: number;
   /** One shard (centralized) of `{ip, dataIp}` nodes. */
@@ -47,7 +47,7 @@ export interface ClusterConfPair {
 }
 
 /** The default pairs: `(sshIp1, backIp1)` of every DN, in dataNode1 order. */
-export function derivedStreamIpPairs(t: ClusterTopology): StreamIpPair[] {
+function derivedStreamIpPairs(t: ClusterTopology): StreamIpPair[] {
   return t.dataNodes.map((n) => ({ ip: n.sshIp, dataIp: n.backIp }));
 }
 
@@ -145,7 +145,7 @@ export function clusterConfPair(local: ClusterTopology, remote: ClusterTopology)
 }
 
 /** Python's `json.dumps` with default separators (`", "`, `": "`) and ensure_ascii, for plain JSON values. */
-export function pythonJsonDumps(value: unknown): string {
+function pythonJsonDumps(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "string") {
     return JSON.stringify(value).replace(

@@ -188,7 +188,7 @@ function topologyFailures(ctx: DrContext, obs: Observed): PropertyFailure[] {
 }
 
 /** The id create gives a relationship: `dr:<cluster>:<cluster>`. */
-export function idOf(args: DrSpec): string {
+function idOf(args: DrSpec): string {
   return `dr:${Object.keys(args.clusters).join(":")}`;
 }
 

@@ -14,7 +14,7 @@ import { StateError } from "../../errors";
 import { batch, type DrContext, runNode } from "./remote";
 
 /** The fence marker on a cluster's run node (content: `enable_transaction_read_only=<saved> at=<ISO>`). */
-export const FENCE_FILE = "$HOME/.pulumi-hadr/fence";
+const FENCE_FILE = "$HOME/.pulumi-hadr/fence";
 /** The observation's probe of the marker (empty output: not fenced). */
 export const FENCE_PROBE = `cat "${FENCE_FILE}" 2>/dev/null; true`;
 

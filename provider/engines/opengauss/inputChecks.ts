@@ -26,7 +26,7 @@ export interface ClusterInputs {
 }
 
 /** Number of replconninfo slots openGauss has per DN. */
-export const REPLCONNINFO_SLOTS = 8;
+const REPLCONNINFO_SLOTS = 8;
 
 /** Host-key lookup rule shared with the transport: the key pinned for the node's sshIp, else for its name. */
 export function hostKeyFor(ssh: Pick<SshSettings, "hostKeys">, device: ClusterDevice): string | undefined {

@@ -43,7 +43,7 @@ export interface ClusterObservation {
 }
 
 /** A run marker left by {@link RUNS_DIR} before gs_sdr started. */
-export interface RunMarker {
+interface RunMarker {
   file: string;
   owner: string;
   pid: string;
@@ -53,7 +53,7 @@ export interface RunMarker {
 }
 
 /** The ps probe: only gs_sdr's own process of a mutating task (never a shell that mentions `gs_sdr -t query`). */
-export const RUNNING_PROBE =
+const RUNNING_PROBE =
   "ps -eo pid=,args= | grep -E '[g]s_sdr(\\.py|\\.js)? +-t +(start|stop|switchover|failover)' | sed -E 's/^ *([0-9]+) .* -t +([a-z]+).*/\\1 \\2/'";
 
 const MARKERS = `for f in ${RUNS_DIR}/*.run; do [ -f "$f" ] || continue; p=$(sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' "$f"); t=$(grep -ho "^\\[[0-9a-f]\\{32\\}\\]\\[[^]]*\\]\\[$p\\]" "\${GAUSSLOG:-/nonexistent}"/om/gs_sdr-*.log 2>/dev/null | head -1 | cut -c2-33); a=dead; [ -n "$p" ] && grep -aq gs_sdr "/proc/$p/cmdline" 2>/dev/null && a=alive; echo "file=$f $(tr '\\n' ' ' < "$f") logtrace=$t state=$a"; done; true`;
@@ -64,7 +64,7 @@ function field(line: string, key: string): string | null {
 }
 
 /** Parses the marker lines of {@link MARKERS}. */
-export function parseMarkers(text: string): RunMarker[] {
+function parseMarkers(text: string): RunMarker[] {
   return text
     .split("\n")
     .filter((l) => l.startsWith("file="))
@@ -88,7 +88,7 @@ const CLUSTER_STAT = `cat "$PGHOST/streaming_cabin/.hadr_cluster_stat" 2>/dev/nu
  * running mutating tasks, the recorded `.hadr_cluster_stat` and the step files. Part of every observation, and
  * alone what apply reads to tell whether check()'s observation still holds.
  */
-export const FINGERPRINT_PROBES: Readonly<Record<string, string>> = {
+const FINGERPRINT_PROBES: Readonly<Record<string, string>> = {
   locks: `ls "$PGHOST" 2>/dev/null | sed -n 's/^streaming_lock_//p'`,
   running: RUNNING_PROBE,
   stat: CLUSTER_STAT,
@@ -96,7 +96,7 @@ export const FINGERPRINT_PROBES: Readonly<Record<string, string>> = {
 };
 
 /** The fingerprint of one cluster from each host's probe outputs (host order as in the topology). */
-export function fingerprintOf(outputs: Array<{ host: string; out: Record<string, string> | null }>): string {
+function fingerprintOf(outputs: Array<{ host: string; out: Record<string, string> | null }>): string {
   return JSON.stringify(
     outputs.map(({ host, out }) => [
       host,
@@ -213,7 +213,7 @@ function readOrNull<T>(cluster: string, what: string, parse: () => T): T | null 
  * Observes one cluster: the run node's status, query, step files and markers, and every node's locks and gs_sdr
  * processes; with `withPlanReads`, the plan's reads join the same round trip per node (`reads.ts`).
  */
-export async function observeCluster(
+async function observeCluster(
   ctx: DrContext,
   cluster: string,
   own: Ownership,

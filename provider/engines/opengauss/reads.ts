@@ -101,7 +101,7 @@ function value(text: string): string | null {
 }
 
 /** The plan's read commands for one data node (the run node also reads the DR user), for {@link batch}. */
-export function nodeReadCommands(
+function nodeReadCommands(
   ctx: DrContext,
   cluster: string,
   dataDir: string,

@@ -9,9 +9,6 @@
  */
 import { z } from "zod";
 import { issueFailures, propertyPath } from "../../config/issues";
-
-export { propertyPath } from "../../config/issues";
-
 import { resolveRoute, unusedProxyKeyFailure, usesAgent } from "../../config/route";
 import {
   keyMaterial,
@@ -22,7 +19,7 @@ import {
   sshLoginSchema,
   withoutLegacyKey,
 } from "../../config/ssh";
-import { type PropertyFailure, ValidationError } from "../../errors";
+import type { PropertyFailure } from "../../errors";
 import type { ClusterDevice, ClusterTopology } from "./clusterXml";
 import { clusterFailures, type PairSide, pairFailures, readTopologies } from "./inputChecks";
 
@@ -30,14 +27,14 @@ import { clusterFailures, type PairSide, pairFailures, readTopologies } from "./
 export const DR_SECRET_INPUTS = ["sshKey", "clusterSshKeys", "drUser", "proxySshKey"] as const;
 
 /** Cluster names: a letter, then letters, digits, `_` or `-` (they appear in plan lines and state keys). */
-export const CLUSTER_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const CLUSTER_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 /**
  * Characters gs_sdr refuses in the DR user name (§1.3, `[GAUSS-50025]`): `| ; & $ < > \` \ ' " { } ( ) [ ] ~ * ? ! `,
  * space and newline. We also refuse every other whitespace/control character (tab, CR), which would break the
  * `gs_encrypt "<user>|<pwd>"` and `gsql -U` command lines gs_sdr builds.
  */
-export const DR_USER_FORBIDDEN_CHARS = "|;&$<>`\\'\"{}()[]~*?! \n";
+const DR_USER_FORBIDDEN_CHARS = "|;&$<>`\\'\"{}()[]~*?! \n";
 
 /**
  * Characters allowed in the DR password. gs_sdr's password check differs by version (§1.3): every release up to
@@ -48,13 +45,13 @@ export const DR_USER_FORBIDDEN_CHARS = "|;&$<>`\\'\"{}()[]~*?! \n";
  * `.` (docs/vendor/opengauss-gs_sdr.md §10) is left out on purpose: master's regex has no `.`, so such a
  * password fails there with `[GAUSS-50024]`.
  */
-export const DR_PASSWORD_PATTERN = /^[A-Za-z0-9@#%^_=+,-]+$/;
+const DR_PASSWORD_PATTERN = /^[A-Za-z0-9@#%^_=+,-]+$/;
 
 /** DR password length: 8 (openGauss's default `password_min_length`) to 64 (bounded command and PTY lines). */
-export const DR_PASSWORD_LENGTH = { min: 8, max: 64 } as const;
+const DR_PASSWORD_LENGTH = { min: 8, max: 64 } as const;
 
 /** Characters allowed in `envFile`: a path sourced (unquoted, so `~` expands) before every remote command. */
-export const ENV_FILE_PATTERN = /^(~\/|\/)[A-Za-z0-9_./~-]*$/;
+const ENV_FILE_PATTERN = /^(~\/|\/)[A-Za-z0-9_./~-]*$/;
 
 const drParamsSchema = z
   .object({
@@ -124,13 +121,13 @@ export const drUserSchema = z
   .strict();
 
 /** Drill ids: what appears in plan lines, outputs and the drill's file names on the hosts. */
-export const DRILL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const DRILL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
 /** Database names the drill's probe writes into: a plain SQL identifier (it appears in gsql's `-d`). */
-export const DRILL_DATABASE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const DRILL_DATABASE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** A declared drill (docs/drills.md): a changed `id` makes the next `up` switch over and back, measured. */
-export const drillSchema = z
+const drillSchema = z
   .object({
     id: z
       .string()
@@ -219,9 +216,6 @@ export type DrClusterArgs = Omit<ParsedInputs["clusters"][string], "ssh"> & {
 export type DrSpec = Omit<ParsedInputs, "clusters" | "sshKey" | "clusterSshKeys" | "proxySshKey"> & {
   clusters: Record<string, DrClusterArgs>;
 };
-/** `DrRelationship` inputs as a user writes them. */
-export type DrRelationshipInput = z.input<typeof drRelationshipSchema>;
-
 /** Result of {@link validateDrRelationship}. */
 export interface DrRelationshipValidation {
   /** The parsed inputs, set when the schema accepted them (cross-check failures may still exist). */
@@ -479,14 +473,4 @@ function resolveLogins(
   for (const [n, c] of Object.entries(clusters))
     withKeys[n] = { ...c, ssh: { ...c.ssh, ...keyed.keys[n], ...routes[n]!.route } };
   return { args: { ...rest, clusters: withKeys }, failures };
-}
-
-/** Like {@link validateDrRelationship} but throws a {@link ValidationError} listing every failure. */
-export function parseDrRelationship(raw: unknown): {
-  args: DrSpec;
-  topologies: Record<string, ClusterTopology>;
-} {
-  const v = validateDrRelationship(raw);
-  if (v.failures.length > 0 || !v.args) throw new ValidationError(v.failures);
-  return { args: v.args, topologies: v.topologies };
 }

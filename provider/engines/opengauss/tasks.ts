@@ -15,7 +15,7 @@ import { classifySdrLine, type SdrRunSummary, summarizeSdrOutput } from "./parse
 import { type DrContext, onNode, READ_TIMEOUT_MS, runNode } from "./remote";
 
 /** Where the DR-extended XML is placed on the run node. */
-export function drXmlPath(cluster: string): string {
+function drXmlPath(cluster: string): string {
   return `$HOME/.pulumi-hadr/dr-${cluster}.xml`;
 }
 
@@ -102,12 +102,7 @@ export function deadlineSeconds(t: SdrTask, timeoutSeconds: number): number {
  * deadline (the program's `customTimeouts`, native provider) when it has one. gs_sdr keeps its own
  * `--time-out`: at our deadline we detach and report where its output continues, never kill it (D7).
  */
-export function runDeadlineMs(
-  t: SdrTask,
-  timeoutSeconds: number,
-  deadlineMs?: number,
-  now = Date.now(),
-): number {
+function runDeadlineMs(t: SdrTask, timeoutSeconds: number, deadlineMs?: number, now = Date.now()): number {
   const ours = deadlineSeconds(t, timeoutSeconds) * 1000;
   return deadlineMs === undefined ? ours : Math.max(1000, Math.min(ours, deadlineMs - now));
 }

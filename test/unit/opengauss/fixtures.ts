@@ -6,7 +6,7 @@ import type { DrNodeSnapshot } from "../../../provider/engines/opengauss/plan/mo
 import { testPrivateKey } from "../../support/keys";
 
 /** Directory of the recorded outputs (the tests run from dist/test/unit/opengauss). */
-export const FIXTURES = resolve(__dirname, "../../../../test/fixtures/opengauss");
+const FIXTURES = resolve(__dirname, "../../../../test/fixtures/opengauss");
 
 /** Reads one fixture file. */
 export function fixture(name: string): string {

@@ -47,7 +47,7 @@ export interface Channel {
 }
 
 /** `"hang"`: the command never ends on its own. `undefined`: not this handler's command. */
-export type Answer = Reply | "hang" | undefined;
+type Answer = Reply | "hang" | undefined;
 
 /** Answers a command; a handler that throws ends the command with exit 127 and the error on stderr. */
 export type Handler = (command: string, ch: Channel) => Answer | Promise<Answer>;

@@ -20,9 +20,9 @@ export type RecoveryAction =
   | { kind: "refuse"; level: "INFO" | "ERROR"; line: string };
 
 /** Refusal line of `recovery=standby` for an old primary (spec §2.9). */
-export const NOT_CONFIRMED = "can not do auto-recovery because not confirmed a standby node";
+const NOT_CONFIRMED = "can not do auto-recovery because not confirmed a standby node";
 /** Refusal line when several primaries are seen (spec §2.9). */
-export const MULTIPLE_PRIMARIES =
+const MULTIPLE_PRIMARIES =
   "there may be multiple nodes running as primary, can not do recovery for failed node";
 
 /** The decision for a down database: `primaries` are the other nodes' addresses that answer as primary. */

@@ -507,6 +507,6 @@ export function lines(s: string): string[] {
 }
 
 /** Double-quotes an argument for bash (escaping `"`, `$`, `` ` `` and `\`), like OM's `-c "…"`. */
-export function dq(s: string): string {
+function dq(s: string): string {
   return `"${s.replace(/(["$`\\])/g, "\\$1")}"`;
 }

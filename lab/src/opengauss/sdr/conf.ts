@@ -31,7 +31,7 @@ const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[
 const IPV6 = /^([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}$/;
 
 /** True for an IPv4 or full 8-group IPv6 address (OM's `is_valid_ip` regexes). */
-export function isValidIp(ip: unknown): ip is string {
+function isValidIp(ip: unknown): ip is string {
   return typeof ip === "string" && (IPV4.test(ip) || IPV6.test(ip));
 }
 
@@ -45,7 +45,7 @@ function decodeEntities(s: string): string {
 }
 
 /** The `<PARAM name=… value=…/>` pairs of every `<DEVICE>` of an install XML. */
-export function xmlDevices(xml: string): Array<Record<string, string>> {
+function xmlDevices(xml: string): Array<Record<string, string>> {
   if (!/<ROOT[\s>]/.test(xml) || !/<\/ROOT>/.test(xml)) {
     throw new SdrException("xml.etree.ElementTree.ParseError: no element found: line 1, column 0");
   }
@@ -66,7 +66,7 @@ export function xmlDevices(xml: string): Array<Record<string, string>> {
 }
 
 /** Parses an ipmap `(sshIp,dataIp),(sshIp,dataIp)` into nodes (§2.1). */
-export function parseIpmap(value: string, what: string): ConfNode[] {
+function parseIpmap(value: string, what: string): ConfNode[] {
   const nodes: ConfNode[] = [];
   for (const raw of value.split("(")) {
     const part = raw.replace(/\)\s*,?\s*$/, "").trim();
@@ -83,7 +83,7 @@ export function parseIpmap(value: string, what: string): ConfNode[] {
 }
 
 /** Derives local/remote conf from an install XML (`parse_stream_cluster_info`, `__cluster_conf_parser`). */
-export function confFromXml(xml: string): DrConf {
+function confFromXml(xml: string): DrConf {
   const devices = xmlDevices(xml);
   const master = devices.find((d) => "dataNode1" in d) ?? {};
   const localPort = Number.parseInt(master["dataPortBase"] ?? "40000", 10);
@@ -106,7 +106,7 @@ export function confFromXml(xml: string): DrConf {
 }
 
 /** Reads the `--json` file's two keys (other keys ignored). */
-export function confFromJson(text: string): DrConf {
+function confFromJson(text: string): DrConf {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -163,7 +163,7 @@ export function validateClusterConf(conf: ClusterConf | undefined, name: string)
 }
 
 /** Serializes like Python's `json.dumps` with default separators (`", "`, `": "`). */
-export function pyJsonDumps(v: unknown): string {
+function pyJsonDumps(v: unknown): string {
   if (v === null || v === undefined) return "null";
   if (Array.isArray(v)) return `[${v.map(pyJsonDumps).join(", ")}]`;
   if (typeof v === "object") {

@@ -2,12 +2,6 @@
 
 /** Tasks accepted by `-t`. */
 export const TASKS = ["start", "stop", "switchover", "failover", "query"] as const;
-/** One of {@link TASKS}. */
-export type Task = (typeof TASKS)[number];
-
-/** Modes accepted by `-m`. */
-export const MODES = ["primary", "disaster_standby"] as const;
-
 /** `LOG_REMARK` framing the header. */
 export const LOG_REMARK = "-".repeat(80);
 

@@ -20,7 +20,7 @@ function countOf(hay: string, needle: string): number {
 }
 
 /** The 8 bare fields of a replconninfo value found in `gs_guc check` output, or undefined. */
-export function parseReplInfo(out: string, idx: number): RegExpExecArray | null {
+function parseReplInfo(out: string, idx: number): RegExpExecArray | null {
   const re = new RegExp(
     `replconninfo${idx}='localhost=(${IP}) localport=${PORT} localheartbeatport=${PORT} localservice=${PORT} remotehost=(${IP}) remoteport=${PORT} remoteheartbeatport=${PORT} remoteservice=${PORT}`,
   );
@@ -143,7 +143,7 @@ export async function removeAllStreamReplInfos(base: StreamingBase, mode: string
  * The replication segment of a dataIp. From v6.0.2 (`fromIpType`) `get_ip_cidr_segment`: by `IP_TYPE`,
  * '' when it is neither ipv4 nor ipv6; before, always the IPv4 split `a.b.0.0/16`.
  */
-export function ipSegment(ip: string, ipType: string, fromIpType = true): string {
+function ipSegment(ip: string, ipType: string, fromIpType = true): string {
   if (!fromIpType || ipType === "ipv4") {
     const p = ip.split(".");
     return `${p[0]}.${p[1]}.0.0/16`;
@@ -169,7 +169,7 @@ function remoteDataIps(base: StreamingBase): string[] {
  * The DR lines for one remote dataIp (§3.3 B), fields separated by four spaces; the
  * `host replication <pguser> <ip> trust` line only where the release writes it (master).
  */
-export function hbaLinesFor(dataIp: string, pguser: string, ipType: string, om: OmBehaviour): string[] {
+function hbaLinesFor(dataIp: string, pguser: string, ipType: string, om: OmBehaviour): string[] {
   const mask = dataIp.includes(":") ? "128" : "32";
   return [
     `host    all    ${pguser}    ${dataIp}/${mask}    trust`,
@@ -212,11 +212,7 @@ async function applyHba(
  * cluster `host all <pguser> <ip> trust` and `host all all <ip> sha256`; master (`replicationTrust`) also
  * adds `host replication <pguser> <haIp> trust` for the DN HA IPs.
  */
-export function installHbaLines(
-  localIps: readonly string[],
-  pguser: string,
-  replicationTrust: boolean,
-): string[] {
+function installHbaLines(localIps: readonly string[], pguser: string, replicationTrust: boolean): string[] {
   const out: string[] = [];
   for (const ip of localIps) {
     const mask = ip.includes(":") ? "128" : "32";

@@ -50,7 +50,7 @@ export interface SdrEnv {
 }
 
 /** The OM release installed under `gphome` (version.cfg line 1 and its scripts), `master` when unreadable. */
-export function installedRelease(gphome: string): string {
+function installedRelease(gphome: string): string {
   try {
     const base = fs.existsSync(streamingBasePath(gphome))
       ? fs.readFileSync(streamingBasePath(gphome), "utf8")

@@ -10,7 +10,7 @@ import { gauss51632, SdrException } from "./errors";
 import { type Runner, sleep } from "./exec";
 
 /** Path of this run's lock file. */
-export function lockPath(pghost: string, traceId: string): string {
+function lockPath(pghost: string, traceId: string): string {
   return path.join(pghost, `streaming_lock_${traceId}`);
 }
 

@@ -37,12 +37,12 @@ function pad(n: number, w = 2): string {
 }
 
 /** `YYYY-MM-DD_HHMMSS` (local time) used in log file names. */
-export function fileStamp(d = new Date()): string {
+function fileStamp(d = new Date()): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
 }
 
 /** `YYYY-MM-DD HH:MM:SS.ffffff` (local time) used in log lines. */
-export function lineStamp(): string {
+function lineStamp(): string {
   const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
   const d = new Date(Math.floor(us / 1000));
   const micro = us % 1000000;
@@ -53,7 +53,7 @@ export function lineStamp(): string {
  * Resolves the real log file for a requested path `<dir>/<prefix>.log`: the newest existing
  * `<prefix>-<timestamp>.log` under 16 MB is reused, else a new `<prefix>-<timestamp>.log`.
  */
-export function resolveLogFile(requested: string): string {
+function resolveLogFile(requested: string): string {
   const dir = path.dirname(requested);
   const prefix = path.basename(requested).replace(/\.log$/, "");
   let newest: string | undefined;
@@ -79,7 +79,7 @@ export function resolveLogFile(requested: string): string {
 }
 
 /** Masks secrets the way OM's sensitive_mask does for `-W`, `-P`, `--password` and PGPASSWORD. */
-export function maskSensitive(msg: string): string {
+function maskSensitive(msg: string): string {
   return msg
     .replace(/(\s-W\s*)('[^']*'|"[^"]*"|\S+)/g, "$1***")
     .replace(/(\s-P\s*)('[^']*'|"[^"]*"|\S+)/g, "$1***")

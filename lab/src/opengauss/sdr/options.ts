@@ -180,7 +180,7 @@ export function parseArgv(argv: string[], withForce = true): RawOptions {
 }
 
 /** Characters OM's injection check refuses (`PATH_CHECK_LIST`-like list of `check_injection_char`). */
-export const INJECTION_CHARS = [
+const INJECTION_CHARS = [
   "|",
   ";",
   "&",

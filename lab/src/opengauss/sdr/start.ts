@@ -36,7 +36,7 @@ import { encryptHadrUserInfo, generateHadrKeys, hadrKeyPaths, hadrKeysExist } fr
 import { cascadeDns, type InstanceStatus, mainStandbyDns, primaryDns } from "./status";
 
 /** Python `repr` of a list of strings. */
-export function pyList(items: string[]): string {
+function pyList(items: string[]): string {
   return `[${items.map((i) => `'${i}'`).join(", ")}]`;
 }
 

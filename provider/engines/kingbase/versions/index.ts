@@ -35,7 +35,7 @@ export interface FileTarget {
 }
 
 /** The files to edit on one node, and what the version records for delete. */
-export interface NodeTargets {
+interface NodeTargets {
   /** Files in fixed order. */
   targets: FileTarget[];
   /** V8R3: the cron line spec used. */
@@ -64,7 +64,7 @@ export interface NodeReader {
 }
 
 /** What one node's snapshot shows of the cluster: its view of every node and its last automatic recovery. */
-export interface NodeObservation {
+interface NodeObservation {
   /** The cluster view this node gave (null: none, e.g. its database is down). */
   view: ObservedNode[] | null;
   /** The last automatic recovery in this node's vendor log. */

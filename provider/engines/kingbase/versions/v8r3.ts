@@ -107,7 +107,7 @@ export interface V8r3NodeSnapshot {
  * Where `network_rewind.sh` keeps the pool view and its log: `KB_CLUSTER_STATUS` and `RECOVERY_LOG_DIR` of
  * HAmodule.conf (last assignment, as `LoadCfg` leaves them), else the installer's `<cluster>/log/…` defaults.
  */
-export function haModuleLogs(text: string, clusterPath: string): { poolNodes: string; recoveryLog: string } {
+function haModuleLogs(text: string, clusterPath: string): { poolNodes: string; recoveryLog: string } {
   const last = (name: string) =>
     parseHaModuleConf(text)
       .filter((a) => a.name === name)
@@ -138,7 +138,7 @@ export function parseRecoveryFlag(text: string | null): RecoveryFlag {
  * network_rewind.sh sets the flag at the start of every cron run, also when it finds nothing to recover, and
  * such a run clears it within seconds; a real recovery (a rewind) holds it far longer (docs/decisions.md D-v8r3-2).
  */
-export const RECOVERY_FLAG_SETTLE = { timeoutMs: 15_000, intervalMs: 1_000 };
+const RECOVERY_FLAG_SETTLE = { timeoutMs: 15_000, intervalMs: 1_000 };
 
 /** The recovery flag's text and whether its PID is alive (null: no PID to ask about). */
 interface FlagReading {
@@ -172,7 +172,7 @@ export async function settleRecoveryFlag(
 }
 
 /** The cron line the vendor scripts use for these paths. */
-export function cronSpecFor(paths: V8r3Paths): CronLineSpec {
+function cronSpecFor(paths: V8r3Paths): CronLineSpec {
   const r = resolveV8r3Paths(paths);
   return { user: r.cronUser, scriptPath: r.networkRewindScript };
 }

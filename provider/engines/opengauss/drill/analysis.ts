@@ -12,10 +12,10 @@
  */
 
 /** A realtime jump against the monotonic clock above this is reported as a clock step. */
-export const CLOCK_STEP_SECONDS = 0.5;
+const CLOCK_STEP_SECONDS = 0.5;
 
 /** One write attempt. */
-export interface Attempt {
+interface Attempt {
   writer: string;
   seq: number;
   /** Anchored host time of the answer (s since the epoch). */
@@ -24,7 +24,7 @@ export interface Attempt {
 }
 
 /** A realtime step seen on a writer's host. */
-export interface ClockStep {
+interface ClockStep {
   writer: string;
   /** Anchored time it was seen at. */
   at: number;

@@ -12,7 +12,7 @@ import type { Observed } from "../outputs";
 import { type DrContext, onNode, READ_TIMEOUT_MS } from "../remote";
 
 /** The drill's own schema; nothing else of the database is touched. */
-export const DRILL_SCHEMA = "hadr_drill";
+const DRILL_SCHEMA = "hadr_drill";
 /** The heartbeat table. */
 export const DRILL_TABLE = `${DRILL_SCHEMA}.heartbeat`;
 /** Pause between two writes of one writer. */

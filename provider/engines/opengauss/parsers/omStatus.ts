@@ -6,7 +6,7 @@
 import { ParseError } from "../../../errors";
 
 /** One instance record (Datanode, CMServer, …). */
-export interface OmInstance {
+interface OmInstance {
   /** `node` number the record belongs to. */
   node: number;
   /** Host name of that node (from its `node_name`). */
@@ -70,7 +70,7 @@ const STATUS_MAP: Record<string, GsSdrClusterStatus> = {
 };
 
 /** True when gs_sdr counts the DN as normal (§3.0). */
-export function isNormalDn(dn: OmInstance): boolean {
+function isNormalDn(dn: OmInstance): boolean {
   switch (dn.instanceState) {
     case "Primary":
     case "Main Standby":

@@ -13,10 +13,10 @@
 import { ParseError } from "../../../errors";
 
 /** Connection types, in gs_guc's enum order. */
-export type HbaConnType = "local" | "host" | "hostssl" | "hostnossl";
+type HbaConnType = "local" | "host" | "hostssl" | "hostnossl";
 
 /** One token of a comma-separated field. */
-export interface HbaToken {
+interface HbaToken {
   /** Token text without quotes. */
   value: string;
   /** True when the token started with a double quote. */
@@ -24,7 +24,7 @@ export interface HbaToken {
 }
 
 /** How the address field matches. */
-export type HbaAddress =
+type HbaAddress =
   | { kind: "all" | "samehost" | "samenet" }
   | { kind: "hostname"; hostname: string }
   | { kind: "ip"; family: 4 | 6; addr: number[]; mask: number[] };
@@ -267,7 +267,7 @@ export function parseHbaEntry(
 }
 
 /** True when the first non-blank character of the line is `#`. */
-export function isCommentedLine(line: string): boolean {
+function isCommentedLine(line: string): boolean {
   return /^[ \t\r]*#/.test(line);
 }
 
@@ -432,7 +432,7 @@ function applyOne(lines: HbaLine[], op: HbaOp): { lines: HbaLine[]; effect: HbaE
 }
 
 /** Renders lines back to file text (newline-terminated). */
-export function renderPgHba(lines: readonly HbaLine[]): string {
+function renderPgHba(lines: readonly HbaLine[]): string {
   return lines.length === 0 ? "" : `${lines.map((l) => l.text).join("\n")}\n`;
 }
 

@@ -22,7 +22,7 @@ export const HADR_CLUSTER_STATS = [
 ] as const;
 
 /** One `hadr_cluster_stat` value. */
-export type HadrClusterStat = (typeof HADR_CLUSTER_STATS)[number];
+type HadrClusterStat = (typeof HADR_CLUSTER_STATS)[number];
 
 /** The parsed query result. */
 export interface SdrQueryResult {
@@ -41,7 +41,7 @@ export interface SdrQueryResult {
 }
 
 /** Matches both the documented and the real sentinel line. */
-export const QUERY_SENTINEL = /Successfully execute(?:d)? streaming disaster recovery query, result:/;
+const QUERY_SENTINEL = /Successfully execute(?:d)? streaming disaster recovery query, result:/;
 
 function numberOrNull(key: string, v: string | undefined): number | null {
   if (v === undefined || v === "") return null;

@@ -33,7 +33,7 @@ const IP = `(?:${IPV4}|${IPV6_FULL})`;
 const PORT = "\\d{4,5}";
 
 /** Field names in their fixed order. */
-export const REPLCONNINFO_FIELDS = [
+const REPLCONNINFO_FIELDS = [
   "localhost",
   "localport",
   "localheartbeatport",
@@ -55,7 +55,7 @@ export function gsSdrReplInfoRegex(idx: number): RegExp {
 }
 
 /** The same pattern applied to a bare value (what is inside the quotes). */
-export const REPLCONNINFO_VALUE_RE = new RegExp(`^\\s*${FIELDS_RE}`);
+const REPLCONNINFO_VALUE_RE = new RegExp(`^\\s*${FIELDS_RE}`);
 
 /**
  * Parses the first channel of a replconninfo value (without surrounding quotes) the way gs_sdr does: the 8 fields

@@ -5,7 +5,7 @@
  */
 
 /** gs_sdr tasks. */
-export type SdrTaskName = "start" | "stop" | "switchover" | "failover" | "query";
+type SdrTaskName = "start" | "stop" | "switchover" | "failover" | "query";
 
 /** One classified stdout line. */
 export type SdrLine =
@@ -32,7 +32,7 @@ const STEP_CONTINUE = /^Got the continue step:\[(-?\d+)\] for action:\[(\w+)\]\.
 const PERCENT = /^(\d{1,3})%$/;
 
 /** Milestone lines relayed as progress, with a short label (first match wins). */
-export const SDR_MILESTONES: ReadonlyArray<readonly [RegExp, string]> = [
+const SDR_MILESTONES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^Start create streaming disaster relationship/, "start: begin"],
   [/^Successfully check disaster recovery user\.$/, "start: DR user checked"],
   [/^Successfully check cluster status is: (\w+)\.$/, "cluster status checked"],

@@ -24,8 +24,9 @@ import {
   type PlanValue,
   type SnapshotValue,
 } from "./model";
+
 /** A snapshot value as a plan value (undefined = not read = unknown). */
-export function norm(v: SnapshotValue | undefined): PlanValue {
+function norm(v: SnapshotValue | undefined): PlanValue {
   if (v === undefined) return { state: "unknown" };
   if (v === null) return { state: "unset" };
   if (typeof v === "string") return { state: "set", value: v };
@@ -38,7 +39,7 @@ export function set(value: string): PlanValue {
 }
 
 /** Whether two plan values are the same. */
-export function sameValue(a: PlanValue, b: PlanValue): boolean {
+function sameValue(a: PlanValue, b: PlanValue): boolean {
   if (a.state !== b.state) return false;
   return a.state !== "set" || a.value === (b as { value: string }).value;
 }
