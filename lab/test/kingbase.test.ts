@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { ensureLab, hostPower, labCli, sshExec } from "../src/fixture";
 import { parseRepmgrConf } from "../src/kingbase/repmgr-conf";
-import { isVendorTrue, parseHaModule } from "../src/kingbase/v8r3-conf";
+import { isVendorTrue, parseHaModule } from "../src/kingbase/v8r3/conf";
 import type { LabInfo } from "../src/types";
 
 const asRoot = process.getuid?.() === 0;

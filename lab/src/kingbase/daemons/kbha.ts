@@ -12,7 +12,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { appendLog, isDaemonAlive, logStamp, readPidFile, writeJsonAtomic } from "../daemon-state";
-import type { RegisteredCluster } from "../v8r6-files";
+import type { RegisteredCluster } from "../v8r6/files";
 import { childEnv, daemonArgs, detach, setVendorTitle, underTestRunner, vendorArgv0 } from "./daemonize";
 import { decideRecovery } from "./kbha-recovery";
 import { loadedState } from "./loaded";

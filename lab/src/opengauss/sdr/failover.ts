@@ -2,7 +2,7 @@
 import type { StreamingBase } from "./base";
 import { checkActionAndMode } from "./cabin";
 import { gauss51632, LogExit, SdrException } from "./errors";
-import { failoverStages } from "./failover_stages";
+import { failoverStages } from "./failover-stages";
 import { queryStep, stepFileRemoved } from "./start";
 
 /** Runs `failover`. */

@@ -13,7 +13,7 @@ import { CABIN_FILES } from "./consts";
 import { checkDnInstanceParams } from "./dnconfig";
 import { gauss51632, LogExit, SdrException } from "./errors";
 import { sleep } from "./exec";
-import { failoverStages, restoreReadOnly, setReadOnly } from "./failover_stages";
+import { failoverStages, restoreReadOnly, setReadOnly } from "./failover-stages";
 import { queryStep, stepDone, stepFileRemoved } from "./start";
 import { type InstanceStatus, mappedClusterState, normalDns, primaryDns } from "./status";
 

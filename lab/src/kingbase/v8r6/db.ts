@@ -8,12 +8,12 @@
  * postgresql.conf never carries another node's address. Only bash scripts (run inside a host as kingbase)
  * and pure text here.
  */
-import { shq } from "../core/shell";
-import type { V8R6Paths } from "./layout";
-import { HBA_CONF, nodeSettings, PG_BIN, pgCtlStart, pgStopScript, streamingConf } from "./pg";
-import { V8R6_DB_PORT } from "./v8r6-files";
+import { shq } from "../../core/shell";
+import type { V8R6Paths } from "../layout";
+import { HBA_CONF, nodeSettings, PG_BIN, pgCtlStart, pgStopScript, streamingConf } from "../pg";
+import { V8R6_DB_PORT } from "./files";
 
-export { PG_BIN } from "./pg";
+export { PG_BIN } from "../pg";
 
 /** Socket directory of a node (inside the private home; /tmp is shared by every host). */
 function socketDir(paths: V8R6Paths): string {

@@ -2,15 +2,15 @@
  * KingbaseES V8R3 provisioner: on each host of the cluster, the kingbasecluster layout under
  * `/home/kingbase/cluster/HAR3` (HAmodule.conf in db/etc and kingbasecluster/etc, the monitor and recovery
  * scripts, the kingbasecluster stand-in and its tools) and the root-owned `/etc/cron.d/KINGBASECRON`; a real
- * PostgreSQL 15 streaming set (node 1 primary, the others cloned; v8r3-db.ts); and, as the machine's boot
+ * PostgreSQL 15 streaming set (node 1 primary, the others cloned; v8r3/db.ts); and, as the machine's boot
  * would, the lab's cron runner (which runs the active KINGBASECRON lines: restartcluster.sh starts the pool,
  * network_rewind.sh recovers). The first `up` keeps a copy of every node's fresh data dir; `reset` puts it back.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { EngineProvisioner, LabClusterOutput, LabClusterSpec, LabContext, LabHost } from "../types";
-import { isDaemonAlive, readPidFile } from "./daemon-state";
-import { poolFiles } from "./daemons/kingbasecluster";
+import type { EngineProvisioner, LabClusterOutput, LabClusterSpec, LabContext, LabHost } from "../../types";
+import { isDaemonAlive, readPidFile } from "../daemon-state";
+import { poolFiles } from "../daemons/kingbasecluster";
 import {
   ensureDir,
   forgetConfig,
@@ -19,7 +19,7 @@ import {
   removeHostFiles,
   restorePristine,
   writeTool,
-} from "./hostfs";
+} from "../hostfs";
 import {
   hostByIp,
   hostTree,
@@ -29,10 +29,11 @@ import {
   restoreDataCopy,
   rootOwner,
   stopByPidFile,
-} from "./hosts";
-import { KB_CRON_FILE, KB_ENV_FILE, KB_HOME, V8R3_VERSION, v8r3Paths } from "./layout";
-import { PG_BIN, pgStopScript } from "./pg";
-import { parseHaModule } from "./v8r3-conf";
+} from "../hosts";
+import { KB_CRON_FILE, KB_ENV_FILE, KB_HOME, V8R3_VERSION, v8r3Paths } from "../layout";
+import { PG_BIN, pgStopScript } from "../pg";
+import { nodeWrapper } from "../v8r6/scripts";
+import { parseHaModule } from "./conf";
 import {
   V8R3_DB_NAME,
   V8R3_DB_PORT,
@@ -40,8 +41,8 @@ import {
   v8r3CloneStandbyScript,
   v8r3InitPrimaryScript,
   v8r3StartDbScript,
-} from "./v8r3-db";
-import { haModuleConf, networkRewindCronLine, v8r3CronFile } from "./v8r3-files";
+} from "./db";
+import { haModuleConf, networkRewindCronLine, v8r3CronFile } from "./files";
 import {
   allMonitorScript,
   CRON_TICK_S,
@@ -52,8 +53,7 @@ import {
   pcpAttachNodeScript,
   poolNodesShowScript,
   restartClusterScript,
-} from "./v8r3-scripts";
-import { nodeWrapper } from "./v8r6-scripts";
+} from "./scripts";
 
 const P = v8r3Paths();
 /** The pool's health-check period (ms) and failed checks before a backend is detached (lab-tuned). */

@@ -6,9 +6,9 @@
  * and un-commented, how HAmodule.conf is read, what network_rewind.sh does to the database each run and what
  * recovery.log says). The monitor scripts manage no database.
  */
-import type { V8R3Paths } from "./layout";
-import { PG_BIN } from "./pg";
-import { MAKE_STANDBY_FN } from "./v8r3-db";
+import type { V8R3Paths } from "../layout";
+import { PG_BIN } from "../pg";
+import { MAKE_STANDBY_FN } from "./db";
 
 /** How the monitor scripts reach peer hosts (the lab's SSH trust, standing in for the vendor's root SSH). */
 export interface V8R3SshHop {
@@ -433,7 +433,7 @@ exit 0
  * pg_stat_replication for its NODE_NAME and re-attaches it when streaming; otherwise stops the local database,
  * fences a node that is no standby unless AUTO_PRIMARY_RECOVERY (or `--force`) allows recovery, else makes it
  * a standby of the new primary with the real pg_rewind, starts it, checks its WAL receiver and attaches it to
- * the pool. recovery.log gets the vendor's lines (§1.6). The standby marker is PostgreSQL 15's (v8r3-db.ts).
+ * the pool. recovery.log gets the vendor's lines (§1.6). The standby marker is PostgreSQL 15's (v8r3/db.ts).
  */
 export function networkRewindScript(paths: V8R3Paths, hop: V8R3SshHop): string {
   return `#!/bin/bash

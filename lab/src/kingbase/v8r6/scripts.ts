@@ -4,8 +4,8 @@
  * (`<toolsDir>/kingbase/…js`) with /usr/bin/node; and `sys_monitor.sh start|stop|restart|startlocal|stoplocal`
  * (bash), which starts and stops the node's database and daemons.
  */
-import type { V8R6Paths } from "./layout";
-import { PG_BIN, serverLog } from "./v8r6-db";
+import type { V8R6Paths } from "../layout";
+import { PG_BIN, serverLog } from "./db";
 
 /**
  * A wrapper that runs the community repmgr binary `name` (`repmgr` or `repmgrd`) as the vendor program

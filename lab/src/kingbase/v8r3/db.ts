@@ -9,9 +9,9 @@
  * `primary_conninfo` (with `application_name=node<i>`, the vendor's NODE_NAME) in `postgresql.auto.conf`.
  * Only bash text here.
  */
-import { shq } from "../core/shell";
-import type { V8R3Paths } from "./layout";
-import { HBA_CONF, nodeSettings, PG_BIN, pgCtlStart, streamingConf } from "./pg";
+import { shq } from "../../core/shell";
+import type { V8R3Paths } from "../layout";
+import { HBA_CONF, nodeSettings, PG_BIN, pgCtlStart, streamingConf } from "../pg";
 
 /** Database port (`KB_PORT` of HAmodule.conf). */
 export const V8R3_DB_PORT = 54321;

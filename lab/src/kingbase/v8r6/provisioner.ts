@@ -3,14 +3,14 @@
  * `/home/kingbase/cluster/R6HA/kingbase` (repmgr.conf; repmgr/repmgrd = the community repmgr 5.3 under the
  * vendor path; the kbha stand-in; sys_monitor.sh; the lab's node list), the kbha line in
  * `/etc/cron.d/KINGBASECRON`, a real PostgreSQL 15 streaming set (node 1 primary, the others standbys
- * cloned and registered by repmgr; v8r6-db.ts) and the daemons repmgrd + kbha (`sys_monitor.sh startlocal`).
+ * cloned and registered by repmgr; v8r6/db.ts) and the daemons repmgrd + kbha (`sys_monitor.sh startlocal`).
  * The first `up` keeps a copy of every node's fresh data dir; `reset` puts it back (node 1 primary again).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { EngineProvisioner, LabClusterOutput, LabClusterSpec, LabContext, LabHost } from "../types";
-import { isDaemonAlive, type LoadedState, readPidFile } from "./daemon-state";
-import { ensureDir, placeConfig, readHostFile, removeHostFiles, restorePristine, writeTool } from "./hostfs";
+import type { EngineProvisioner, LabClusterOutput, LabClusterSpec, LabContext, LabHost } from "../../types";
+import { isDaemonAlive, type LoadedState, readPidFile } from "../daemon-state";
+import { ensureDir, placeConfig, readHostFile, removeHostFiles, restorePristine, writeTool } from "../hostfs";
 import {
   hostByIp,
   hostTree,
@@ -20,12 +20,12 @@ import {
   restoreDataCopy,
   rootOwner,
   stopByPidFile,
-} from "./hosts";
-import { KB_CRON_FILE, KB_ENV_FILE, KB_HOME, V8R6_VERSION, v8r6Paths } from "./layout";
-import { parseRepmgrConf } from "./repmgr-conf";
-import { cloneStandbyScript, initPrimaryScript, PG_BIN, stopDbScript } from "./v8r6-db";
-import { kbhaCronLine, registeredCluster, repmgrConf, V8R6_DB_PORT, v8r6CronFile } from "./v8r6-files";
-import { nodeWrapper, repmgrWrapper, sysMonitorScript, v8r6EnvFile } from "./v8r6-scripts";
+} from "../hosts";
+import { KB_CRON_FILE, KB_ENV_FILE, KB_HOME, V8R6_VERSION, v8r6Paths } from "../layout";
+import { parseRepmgrConf } from "../repmgr-conf";
+import { cloneStandbyScript, initPrimaryScript, PG_BIN, stopDbScript } from "./db";
+import { kbhaCronLine, registeredCluster, repmgrConf, V8R6_DB_PORT, v8r6CronFile } from "./files";
+import { nodeWrapper, repmgrWrapper, sysMonitorScript, v8r6EnvFile } from "./scripts";
 
 const P = v8r6Paths();
 

@@ -3,7 +3,7 @@
  * (the `alter_HAmodule` sequence of `V8R3_cluster_install.sh`, byte for byte in line format) and
  * `/etc/cron.d/KINGBASECRON` (two spaces between the user and the command).
  */
-import type { V8R3Paths } from "./layout";
+import type { V8R3Paths } from "../layout";
 
 /** One V8R3 node as the generators need it. */
 export interface V8R3NodeSpec {

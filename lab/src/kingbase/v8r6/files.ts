@@ -4,7 +4,7 @@
  * one commented duplicate), the kbha line of `/etc/cron.d/KINGBASECRON` (single space after the user),
  * and the lab-only node list kbha and `sys_monitor.sh` read for their peers.
  */
-import type { V8R6Paths } from "./layout";
+import type { V8R6Paths } from "../layout";
 
 /** One V8R6 node as the generators need it. */
 export interface V8R6NodeSpec {
