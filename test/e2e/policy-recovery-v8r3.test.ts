@@ -71,10 +71,18 @@ function refreshUntil(
   what: string,
   ok: (o: Record<string, unknown>) => boolean,
 ): Promise<Record<string, unknown>> {
-  return waitFor(what, 120_000, async () => {
+  let last: Record<string, unknown> | undefined;
+  return waitFor(what, 240_000, async () => {
     await p.world.ok(["refresh", "--yes", "--skip-preview"]);
-    const o = await policyOutputs(p);
-    return ok(o) ? o : null;
+    last = await policyOutputs(p);
+    return ok(last) ? last : null;
+  }).catch((e: Error) => {
+    const seen = last && {
+      clusterNodes: last["clusterNodes"],
+      health: last["health"],
+      last: last["lastRecovery"],
+    };
+    throw new Error(`${e.message}; last outputs: ${JSON.stringify(seen)}`);
   });
 }
 
@@ -159,14 +167,19 @@ describe("V8R3: each recovery mode on a real failover", { timeout: 1_500_000 }, 
     await hostPower("down", n2);
     assert.equal(await sql(n1, "create table probe(x int); insert into probe values (1); select 1"), "1");
     await hostPower("up", n2);
-    await waitFor("the standby re-attached with the new row", 180_000, async () =>
-      (await sql(n2, "select count(*) from probe")) === "1" ? true : null,
+    // the database may answer while network_rewind.sh still rewinds it: wait for the round's last line first
+    await waitFor(
+      "the standby's recovery finished (recovery.log) and it has the new row",
+      240_000,
+      async () => {
+        const log = (await sshExec(lab, n2, "kingbase", `cat ${R3}/log/recovery.log`)).stdout;
+        const done =
+          /I will be in recovery\.[\s\S]*start up standby successful![\s\S]*recovery success,exit script with success/;
+        if (!done.test(log)) return null;
+        return (await sql(n2, "select count(*) from probe")) === "1" ? true : null;
+      },
     );
     assert.equal(await sql(n2, "select pg_is_in_recovery()"), "t");
-    assert.match(
-      (await sshExec(lab, n2, "kingbase", `cat ${R3}/log/recovery.log`)).stdout,
-      /I will be in recovery\.[\s\S]*start up standby successful![\s\S]*recovery success,exit script with success/,
-    );
 
     await hostPower("down", n1);
     assert.equal(await newPrimary_(lab, R3_DB, [n2]), n2);
@@ -235,9 +248,20 @@ describe("V8R3: a policy change while network_rewind.sh recovers is refused at p
       lab,
       host,
       "kingbase",
-      `setsid flock /dev/shm/kb.lock sleep 300 </dev/null >/dev/null 2>&1 & printf '1\\n%s\\n' $! > ${FLAG}; cat ${FLAG}`,
+      // the flag is written once the lock is ours: a round already running when we asked finishes first (and
+      // clears its own flag) instead of clearing ours
+      `setsid flock /dev/shm/kb.lock sh -c 'printf "1\\n%s\\n" $$ > ${FLAG}; exec sleep 300' </dev/null >/dev/null 2>&1 &`,
     );
     assert.equal(r.code, 0, r.stderr);
+    await waitFor("the stand-in recovery holds the lock and the flag", 60_000, async () => {
+      const f = await sshExec(
+        lab,
+        host,
+        "kingbase",
+        `pid=$(sed -n 2p ${FLAG}); [ "$(sed -n 1p ${FLAG})" = 1 ] && kill -0 "$pid" && echo "$pid"`,
+      );
+      return f.code === 0 && /^\d+$/.test(f.stdout.trim()) ? f.stdout.trim() : null;
+    });
     await p.config("policy", JSON.stringify(policySpec(lab, "kbv8r3", { mode: "manual" })));
     const before = await sshExec(lab, host, "kingbase", "sudo -n cat /etc/cron.d/KINGBASECRON");
     const pv = await p.world.run(["preview"]);
@@ -245,6 +269,6 @@ describe("V8R3: a policy change while network_rewind.sh recovers is refused at p
     assert.match(pv.stdout + pv.stderr, /nodes\[1\].*KB_RECOVERY_FLAG set, PID \d+/s);
     const after = await sshExec(lab, host, "kingbase", "sudo -n cat /etc/cron.d/KINGBASECRON");
     assert.equal(after.stdout, before.stdout);
-    await sshExec(lab, host, "kingbase", `kill -- -$(sed -n 2p ${FLAG}); rm -f ${FLAG}`);
+    await sshExec(lab, host, "kingbase", `kill $(sed -n 2p ${FLAG}); rm -f ${FLAG}`);
   });
 });
