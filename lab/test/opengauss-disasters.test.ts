@@ -397,7 +397,13 @@ test("CM re-elects the DR cluster's Main Standby when its host is gone (with a q
   // and back (later files expect node 1 to lead): B[1]'s host gone, B[0] elected, B[1] returns as Cascade Standby
   await fault("host-down", B[1]!);
   try {
-    assert.match((await cmView(B[0]!)).dn[B[0]!] ?? "", /^Main Standby /);
+    // CM elects once it sees B[1]'s host gone (a loaded machine may take a few reads)
+    let e = await cmView(B[0]!);
+    for (let i = 0; i < 60 && !/^Main Standby /.test(e.dn[B[0]!] ?? ""); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      e = await cmView(B[0]!);
+    }
+    assert.match(e.dn[B[0]!] ?? "", /^Main Standby /, e.out);
   } finally {
     await fault("host-up", B[1]!);
   }

@@ -134,9 +134,12 @@ describe("V8R3: each recovery mode on a real failover", { timeout: 1_500_000 }, 
     assert.equal(await newPrimary_(lab, R3_DB, [n2]), n2);
     assert.equal(await sql(n2, "insert into probe values (2); select count(*) from probe"), "2");
     await hostPower("up", n1);
-    await waitFor("the old primary streaming again", 180_000, async () =>
+    await waitFor("the old primary streaming again", 240_000, async () =>
       (await sql(n1, "select pg_is_in_recovery()")) === "t" ? true : null,
-    );
+    ).catch(async (e: Error) => {
+      const log = await sshExec(lab, n1, "kingbase", `tail -n 40 ${R3}/log/recovery.log`);
+      throw new Error(`${e.message}; n1 recovery.log:\n${log.stdout}\nn1 pool view:\n${await poolView(n1)}`);
+    });
     await waitFor("row 2 on the rewound node", 30_000, async () =>
       (await sql(n1, "select string_agg(x::text, ',' order by x) from probe")) === "1,2" ? true : null,
     );
