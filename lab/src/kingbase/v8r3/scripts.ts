@@ -560,6 +560,8 @@ function attach_cluster()
     log "attach end.."
 }
 
+# fd 200 holds the round's lock; what this script starts that outlives it (the database) is started with fd 200
+# closed (200>&-), or the postmaster would hold the lock and every later round would exit here
 exec 200>>/dev/shm/kb.lock
 flock -n 200
 if [ $? -ne 0 ]
@@ -673,7 +675,7 @@ state=$(LANG=C \${PG_BIN}/pg_controldata \${KB_DATA_PATH} 2>/dev/null | grep "Da
 if [ "$state"x != "shut down"x -a "$state"x != "shut down in recovery"x ]
 then
     mkdir -p \${KB_SOCKET_DIR}/recover
-    \${PG_BIN}/pg_ctl -D \${KB_DATA_PATH} -l \${KB_SERVER_LOG} -o "-c listen_addresses='' -c unix_socket_directories='\${KB_SOCKET_DIR}/recover'" -w -t 90 start >> \${RECOVERY_LOG_DIR} 2>&1
+    \${PG_BIN}/pg_ctl -D \${KB_DATA_PATH} -l \${KB_SERVER_LOG} -o "-c listen_addresses='' -c unix_socket_directories='\${KB_SOCKET_DIR}/recover'" -w -t 90 start >> \${RECOVERY_LOG_DIR} 2>&1 200>&-
     \${PG_BIN}/pg_ctl -D \${KB_DATA_PATH} -m fast -w -t 90 stop >> \${RECOVERY_LOG_DIR} 2>&1
 fi
 
@@ -693,7 +695,7 @@ rm -f \${KB_DATA_PATH}/postmaster.pid
 
 log "$(date +'%Y-%m-%d %H:%M:%S') start up the kingbase..."
 mkdir -p \${KB_SOCKET_DIR}
-\${PG_BIN}/pg_ctl -D \${KB_DATA_PATH} -l \${KB_SERVER_LOG} -w -t 90 start >> \${RECOVERY_LOG_DIR} 2>&1
+\${PG_BIN}/pg_ctl -D \${KB_DATA_PATH} -l \${KB_SERVER_LOG} -w -t 90 start >> \${RECOVERY_LOG_DIR} 2>&1 200>&-
 if [ "$(kb_sql_local 'select 33333')"x != "33333"x ]
 then
     log "$(date +'%Y-%m-%d %H:%M:%S') The process was started, but no pid was foud in system, which db may have been turned off!"
