@@ -394,7 +394,14 @@ test("CM re-elects the DR cluster's Main Standby when its host is gone (with a q
   assert.equal(v.state, "Normal", v.out);
   assert.match(v.dn[B[1]!] ?? "", /^Main Standby Normal/);
   assert.match(v.dn[B[0]!] ?? "", /^Cascade Standby Normal/);
-  // and back (later files expect node 1 to lead): B[1]'s host gone, B[0] elected, B[1] returns as Cascade Standby
+  // and back (later files expect node 1 to lead): B[1]'s host gone, B[0] elected, B[1] returns as Cascade Standby.
+  // B[0]'s cm_server needs the two-node gateway setting too (it was set on B[1] alone above).
+  const g0 = await omm(
+    lab,
+    B[0]!,
+    `gs_guc set -Z cmserver -D ${shq("/home/omm/cm/cm_server")} -c "cms_enable_failover_on2nodes=true" -c "third_party_gateway_ip=127.0.0.1"`,
+  );
+  assert.equal(g0.code, 0, g0.stdout + g0.stderr);
   await fault("host-down", B[1]!);
   try {
     // CM elects once it sees B[1]'s host gone (a loaded machine may take a few reads)
