@@ -352,6 +352,26 @@ async function cmView(ip: string): Promise<{ state: string; dn: Record<string, s
   return { state: /cluster_state\s*:\s*(\S+)/.exec(r.stdout)?.[1] ?? "", dn, out: r.stdout };
 }
 
+/** Reads CM's view on `ip` until `ok` holds (CM acts on its next reads), at most 60 s; returns the last view. */
+async function cmViewUntil(ip: string, ok: (v: Awaited<ReturnType<typeof cmView>>) => boolean) {
+  let v = await cmView(ip);
+  for (let i = 0; i < 60 && !ok(v); i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    v = await cmView(ip);
+  }
+  return v;
+}
+
+/** Sets the two-node arbitration (a third-party gateway) on the cm_server of `ip`. */
+async function twoNodeGatewayOn(ip: string): Promise<void> {
+  const g = await omm(
+    lab,
+    ip,
+    `gs_guc set -Z cmserver -D ${shq("/home/omm/cm/cm_server")} -c "cms_enable_failover_on2nodes=true" -c "third_party_gateway_ip=127.0.0.1"`,
+  );
+  assert.equal(g.code, 0, g.stdout + g.stderr);
+}
+
 test("CM re-elects the DR cluster's Main Standby when its host is gone (with a quorum) and demotes it when it returns", {
   skip,
   timeout: 600_000,
@@ -368,12 +388,7 @@ test("CM re-elects the DR cluster's Main Standby when its host is gone (with a q
     assert.match(alone.dn[B[0]!] ?? "", /^Down/);
     assert.match(alone.out, /cm_server Down/);
     // a third-party gateway lets the surviving node's cm_server arbitrate (two-node deployment)
-    const g = await omm(
-      lab,
-      B[1]!,
-      `gs_guc set -Z cmserver -D ${shq("/home/omm/cm/cm_server")} -c "cms_enable_failover_on2nodes=true" -c "third_party_gateway_ip=127.0.0.1"`,
-    );
-    assert.equal(g.code, 0, g.stdout + g.stderr);
+    await twoNodeGatewayOn(B[1]!);
     const t0 = Date.now();
     const elected = await cmView(B[1]!);
     timings["Main Standby re-elected"] = (Date.now() - t0) / 1000;
@@ -386,39 +401,22 @@ test("CM re-elects the DR cluster's Main Standby when its host is gone (with a q
     await fault("host-up", B[0]!);
   }
   // the old Main Standby boots as Main Standby (its configured role); CM restarts it as Cascade Standby
-  let v = await cmView(B[1]!);
-  for (let i = 0; i < 60 && v.state !== "Normal"; i++) {
-    await new Promise((r) => setTimeout(r, 1000));
-    v = await cmView(B[1]!);
-  }
+  let v = await cmViewUntil(B[1]!, (x) => x.state === "Normal");
   assert.equal(v.state, "Normal", v.out);
   assert.match(v.dn[B[1]!] ?? "", /^Main Standby Normal/);
   assert.match(v.dn[B[0]!] ?? "", /^Cascade Standby Normal/);
   // and back (later files expect node 1 to lead): B[1]'s host gone, B[0] elected, B[1] returns as Cascade Standby.
   // B[0]'s cm_server needs the two-node gateway setting too (it was set on B[1] alone above).
-  const g0 = await omm(
-    lab,
-    B[0]!,
-    `gs_guc set -Z cmserver -D ${shq("/home/omm/cm/cm_server")} -c "cms_enable_failover_on2nodes=true" -c "third_party_gateway_ip=127.0.0.1"`,
-  );
-  assert.equal(g0.code, 0, g0.stdout + g0.stderr);
+  await twoNodeGatewayOn(B[0]!);
   await fault("host-down", B[1]!);
   try {
     // CM elects once it sees B[1]'s host gone (a loaded machine may take a few reads)
-    let e = await cmView(B[0]!);
-    for (let i = 0; i < 60 && !/^Main Standby /.test(e.dn[B[0]!] ?? ""); i++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      e = await cmView(B[0]!);
-    }
+    const e = await cmViewUntil(B[0]!, (x) => /^Main Standby /.test(x.dn[B[0]!] ?? ""));
     assert.match(e.dn[B[0]!] ?? "", /^Main Standby /, e.out);
   } finally {
     await fault("host-up", B[1]!);
   }
-  v = await cmView(B[0]!);
-  for (let i = 0; i < 60 && v.state !== "Normal"; i++) {
-    await new Promise((r) => setTimeout(r, 1000));
-    v = await cmView(B[0]!);
-  }
+  v = await cmViewUntil(B[0]!, (x) => x.state === "Normal");
   assert.equal(v.state, "Normal", v.out);
   assert.match(v.dn[B[0]!] ?? "", /^Main Standby Normal/);
   assert.match(v.dn[B[1]!] ?? "", /^Cascade Standby Normal/);

@@ -66,7 +66,10 @@ test("what gs_sdr leaves behind is reported per node: the peer's pg_hba lines an
     ),
     lines.join("\n"),
   );
-  assert.ok(!lines.some((l) => l.includes("127.0.9.9")), "a line of nobody in the pair is not ours to report");
+  assert.ok(
+    !lines.some((l) => l.includes("127.0.9.9")),
+    "a line of nobody in the pair is not ours to report",
+  );
   assert.ok(lines.some((l) => l.startsWith("left behind on B/ogb1: $GAUSSHOME/bin/cluster_maintance")));
 });
 
