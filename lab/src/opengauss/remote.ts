@@ -3,6 +3,7 @@
  * the node is this host, else over SSH with the cluster trust key (the OM-style hop between hosts).
  * The request travels base64-encoded in argv (it never carries a password).
  */
+import * as net from "node:net";
 import * as path from "node:path";
 import { execFile } from "./exec";
 import { localNode, NODE_BIN, type OgNode, type StaticConfig } from "./layout";
@@ -65,4 +66,24 @@ export async function agentOp(
     throw new Error(`agent on ${n.ip} failed (rc=${r.code}): ${(r.stderr || r.stdout).trim()}`);
   }
   return JSON.parse(last) as unknown;
+}
+
+/**
+ * True when node `n`'s machine is gone: a connection to its sshd fails with "No route to host" (what a
+ * powered-off host gives, core/sites.ts). A refused, slow or timed-out connection is not proof: on a loaded
+ * machine an agent call can time out while the host is up, and CM only fails a node over on a lost heartbeat.
+ */
+export function hostGone(n: OgNode, timeoutMs = 5000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: n.ip, port: n.sshPort });
+    const done = (gone: boolean) => {
+      sock.destroy();
+      resolve(gone);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once("connect", () => done(false));
+    sock.once("error", (e: NodeJS.ErrnoException) =>
+      done(e.code === "EHOSTUNREACH" || e.code === "ENETUNREACH"),
+    );
+  });
 }

@@ -15,7 +15,7 @@
 import { cmArbitrate } from "./arbiter";
 import { psql } from "./exec";
 import { dnFiles, type OgNode, type StaticConfig } from "./layout";
-import { agentOp } from "./remote";
+import { agentOp, hostGone } from "./remote";
 
 /** Raw state of one DN as PostgreSQL reports it. */
 export interface DnRaw {
@@ -42,7 +42,7 @@ export interface DnRaw {
     replay: string | null;
   }>;
   manuallyStopped?: boolean;
-  /** Neither the DN nor its host's agent answers (the machine is gone). */
+  /** Neither the DN nor its host's agent answers, and the host has no route (the machine is gone). */
   unreachable?: boolean;
 }
 
@@ -106,7 +106,7 @@ async function readDn(cfg: StaticConfig, n: OgNode, local: OgNode | undefined): 
   } else {
     const info = await agentOp(cfg, n, { op: "dn-info" }, 5000).catch(() => undefined);
     manuallyStopped = !!(info && (info as { stopped?: boolean }).stopped);
-    unreachable = info === undefined;
+    unreachable = info === undefined && (await hostGone(n));
   }
   return { running: false, senders: [], manuallyStopped, ...(unreachable ? { unreachable } : {}) };
 }

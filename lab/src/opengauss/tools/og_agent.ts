@@ -243,20 +243,32 @@ function killDn(): Record<string, unknown> {
   return { ok: true, killed: [pid, ...kids] };
 }
 
-/** Ends replication with `peer` right now (walsenders to it; the walreceiver follows its new conninfo). */
-async function dropLinks(peer: string): Promise<void> {
+/**
+ * Ends replication with `peer` right now: walsenders to it and a walreceiver from it, until none is left (at most
+ * 30 s; the walreceiver then follows its new conninfo).
+ */
+async function dropLinks(peer: string): Promise<Record<string, unknown>> {
   const dn = LocalDn.here();
-  if (!dn.pid()) return;
+  if (!dn.pid()) return { ok: true };
   const ip = peer.replace(/[^0-9.]/g, "");
   const hosts = [ip, streamIpFor(ip) ?? ip].map((h) => `'${h}'`).join(",");
-  await psql(
-    dn.local(),
-    `select pg_terminate_backend(pid) from pg_stat_replication where application_name like '%:${ip}'`,
-  );
-  await psql(
-    dn.local(),
-    `select pg_terminate_backend(pid) from pg_stat_wal_receiver where sender_host in (${hosts})`,
-  );
+  // a walreceiver may reconnect once with the old conninfo before its reload is read: end links until none is left
+  const end = Date.now() + 30_000;
+  for (;;) {
+    const ended = await Promise.all([
+      psql(
+        dn.local(),
+        `select count(pg_terminate_backend(pid)) from pg_stat_replication where application_name like '%:${ip}'`,
+      ),
+      psql(
+        dn.local(),
+        `select count(pg_terminate_backend(pid)) from pg_stat_wal_receiver where sender_host in (${hosts})`,
+      ),
+    ]);
+    if (ended.every((r) => r.code === 0 && r.stdout.trim() === "0")) return { ok: true };
+    if (Date.now() > end) return { ok: false, error: `replication with ${ip} still up after 30 s` };
+    await sleep(500);
+  }
 }
 
 /** Removes every fault marker (and the stale locks the lab planted). */
@@ -347,17 +359,15 @@ async function handle(req: Record<string, unknown>): Promise<Record<string, unkn
       writeFileAtomic(path.join(faultDir(dn.cfg.labDir), req["name"] as string), content, 0o644);
       return { ok: true };
     }
-    case "link-cut": {
-      const dn = LocalDn.here();
-      writeFileAtomic(path.join(faultDir(dn.cfg.labDir), `cut_${req["peer"] as string}`), "", 0o644);
-      await dn.reload();
-      return { ok: true, cut: cutPeers(dn.cfg.labDir) };
-    }
+    case "link-cut":
     case "link-restore": {
       const dn = LocalDn.here();
-      fs.rmSync(path.join(faultDir(dn.cfg.labDir), `cut_${req["peer"] as string}`), { force: true });
-      await dn.reload();
-      return { ok: true, cut: cutPeers(dn.cfg.labDir) };
+      const marker = path.join(faultDir(dn.cfg.labDir), `cut_${req["peer"] as string}`);
+      if (req["op"] === "link-cut") writeFileAtomic(marker, "", 0o644);
+      else fs.rmSync(marker, { force: true });
+      // the new primary_conninfo only counts once PostgreSQL has been told
+      const r = await dn.reload();
+      return { ...r, cut: cutPeers(dn.cfg.labDir), ...(r.ok ? {} : { error: r.lines.join(" ") }) };
     }
     case "boot": {
       // the machine came back: start the DN as CM would (a killed postmaster may take a moment to go)
@@ -371,8 +381,7 @@ async function handle(req: Record<string, unknown>): Promise<Record<string, unkn
       return { ...st };
     }
     case "link-drop":
-      await dropLinks(req["peer"] as string);
-      return { ok: true };
+      return dropLinks(req["peer"] as string);
     case "stale-lock": {
       const dn = LocalDn.here();
       const trace = req["trace"] as string;
