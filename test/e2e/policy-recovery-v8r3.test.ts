@@ -137,8 +137,16 @@ describe("V8R3: each recovery mode on a real failover", { timeout: 1_500_000 }, 
     await waitFor("the old primary streaming again", 240_000, async () =>
       (await sql(n1, "select pg_is_in_recovery()")) === "t" ? true : null,
     ).catch(async (e: Error) => {
-      const log = await sshExec(lab, n1, "kingbase", `tail -n 40 ${R3}/log/recovery.log`);
-      throw new Error(`${e.message}; n1 recovery.log:\n${log.stdout}\nn1 pool view:\n${await poolView(n1)}`);
+      const tail = async (ip: string, file: string, n: number) =>
+        `${ip} ${file}:\n${(await sshExec(lab, ip, "kingbase", `tail -n ${n} ${R3}/log/${file}`)).stdout}`;
+      const logs = await Promise.all([
+        tail(n1, "recovery.log", 40),
+        tail(n2, "recovery.log", 40),
+        tail(n1, "cluster.log", 20),
+        tail(n2, "cluster.log", 20),
+        tail(n2, "failover.log", 10),
+      ]);
+      throw new Error(`${e.message}\n${logs.join("\n")}\nn1 pool view:\n${await poolView(n1)}`);
     });
     await waitFor("row 2 on the rewound node", 30_000, async () =>
       (await sql(n1, "select string_agg(x::text, ',' order by x) from probe")) === "1,2" ? true : null,

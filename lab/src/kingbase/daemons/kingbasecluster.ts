@@ -34,6 +34,12 @@ export interface LabPoolConf {
   checkMs: number;
   /** Failed checks in a row before a backend is detached. */
   retries: number;
+  /**
+   * How long one check of a live backend may take (`health_check_timeout`), ms. A down host fails at once
+   * (EHOSTUNREACH), so a generous value costs nothing there; a tight one detaches a healthy backend on a
+   * loaded machine, and a detached primary stays down until `pcp_attach_node`.
+   */
+  checkTimeoutMs: number;
 }
 
 /** Pid file, status and view files of the pool under `runDir`. */
@@ -89,15 +95,15 @@ class Pool {
     const round: ProbeRound = { ok: {}, inRecovery: {} };
     await Promise.all(
       c.nodes.map(async (n, id) => {
-        if (!(await tcpOk(n.host, n.port, 1000))) return;
+        if (!(await tcpOk(n.host, n.port, c.checkTimeoutMs))) return;
         const q = await run(
           `${c.pgBin}/psql`,
           [
-            `host=${n.host} port=${n.port} user=${c.dbUser} dbname=${c.dbName} connect_timeout=3`,
+            `host=${n.host} port=${n.port} user=${c.dbUser} dbname=${c.dbName} connect_timeout=${Math.ceil(c.checkTimeoutMs / 1000)}`,
             "-Atqc",
             "select pg_is_in_recovery()",
           ],
-          4000,
+          c.checkTimeoutMs,
         );
         const v = q.out.trim();
         if (q.code !== 0 || (v !== "t" && v !== "f")) return;
@@ -108,6 +114,7 @@ class Pool {
     return round;
   }
 
+  /** Runs `command` on a peer pool node over the cluster trust (a downed host fails at once; a slow one has 20 s). */
   private ssh(host: string, command: string): Promise<{ code: number; out: string; err: string }> {
     const c = this.conf;
     const port = c.nodes.find((n) => n.host === host)?.sshPort ?? 22;
@@ -121,7 +128,7 @@ class Pool {
         "-o",
         `UserKnownHostsFile=${c.knownHostsPath}`,
         "-o",
-        "ConnectTimeout=3",
+        "ConnectTimeout=10",
         "-i",
         c.keyPath,
         "-p",
@@ -132,7 +139,7 @@ class Pool {
         host,
         command,
       ],
-      8000,
+      20_000,
     );
   }
 

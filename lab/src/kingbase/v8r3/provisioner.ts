@@ -56,9 +56,14 @@ import {
 } from "./scripts";
 
 const P = v8r3Paths();
-/** The pool's health-check period (ms) and failed checks before a backend is detached (lab-tuned). */
+/**
+ * The pool's health-check period (ms) and failed checks before a backend is detached (lab-tuned: a lost host
+ * is detected in seconds), and how long one check of a live backend may take (`health_check_timeout`,
+ * pgpool-II's default 20 s: a loaded CI machine must not detach a healthy primary).
+ */
 const POOL_CHECK_MS = 1000;
 const POOL_RETRIES = 3;
+const POOL_CHECK_TIMEOUT_MS = 20_000;
 
 async function asUser(
   ctx: LabContext,
@@ -201,6 +206,7 @@ async function up(ctx: LabContext, cluster: LabClusterSpec): Promise<LabClusterO
           dbName: V8R3_DB_NAME,
           checkMs: POOL_CHECK_MS,
           retries: POOL_RETRIES,
+          checkTimeoutMs: POOL_CHECK_TIMEOUT_MS,
         },
         null,
         2,

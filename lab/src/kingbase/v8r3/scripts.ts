@@ -430,10 +430,13 @@ exit 0
  * run, normalises AUTO_PRIMARY_RECOVERY / USE_CHECK_DISK / MAX_AVAILABLE_LEVEL like the vendor, takes the
  * /dev/shm/kb.lock flock, keeps /dev/shm/KB_RECOVERY_FLAG, and follows spec §1.4 on the real database: asks
  * the pool for `show pool_nodes` (saved in `KB_CLUSTER_STATUS`); on a standby checks the primary's
- * pg_stat_replication for its NODE_NAME and re-attaches it when streaming; otherwise stops the local database,
- * fences a node that is no standby unless AUTO_PRIMARY_RECOVERY (or `--force`) allows recovery, else makes it
- * a standby of the new primary with the real pg_rewind, starts it, checks its WAL receiver and attaches it to
- * the pool. recovery.log gets the vendor's lines (§1.6). The standby marker is PostgreSQL 15's (v8r3/db.ts).
+ * pg_stat_replication for its NODE_NAME and re-attaches it when streaming (a primary that cannot be queried
+ * at all — the pool has not detached a lost one yet — ends the round: "ksql execute failed" is no evidence
+ * against this node, and stopping it would stop the standby the pool is about to promote); otherwise stops
+ * the local database, fences a node that is no standby unless AUTO_PRIMARY_RECOVERY (or `--force`) allows
+ * recovery, else makes it a standby of the new primary with the real pg_rewind, starts it, checks its WAL
+ * receiver and attaches it to the pool. recovery.log gets the vendor's lines (§1.6). The standby marker is
+ * PostgreSQL 15's (v8r3/db.ts).
  */
 export function networkRewindScript(paths: V8R3Paths, hop: V8R3SshHop): string {
   return `#!/bin/bash
@@ -621,9 +624,19 @@ need_change=1
 im_status=0
 if [ -f \${KB_DATA_PATH}/standby.signal ]
 then
+    query_failed=0
     for((i=1;i<=$HEALTH_CHECK_MAX_RETRIES;i++))
     do
         n=$(kb_sql \${primary_host} "select count(*) from pg_stat_replication where application_name='\${NODE_NAME}' and state in ('streaming','catchup')")
+        if [ $? -ne 0 ]
+        then
+            # the primary did not answer: that says nothing about this node's replication
+            query_failed=1
+            log "ksql execute failed on primary [\${primary_host}] ,will retry ,retry times:[\${i}/\${HEALTH_CHECK_MAX_RETRIES}]"
+            sleep $HEALTH_CHECK_RETRY_DELAY
+            continue
+        fi
+        query_failed=0
         if [ "$n"x = "1"x ]
         then
             need_change=1
@@ -633,6 +646,11 @@ then
         log "ksql execute success,but node:\${NODE_NAME} does not have correct streaming(or catchup) replication ,will retry ,retry times:[\${i}/\${HEALTH_CHECK_MAX_RETRIES}]"
         sleep $HEALTH_CHECK_RETRY_DELAY
     done
+    if [ $query_failed -eq 1 ]
+    then
+        log "the primary [\${primary_host}] can not be queried, will exit script with error"
+        finish 66
+    fi
     im_status=$(grep -w down \${KB_CLUSTER_STATUS} | grep -w "\${KB_LOCALHOST_IP}" | wc -l)
 else
     # no standby marker: a returning old primary is fenced here
