@@ -111,6 +111,9 @@ async function onEveryHost(cmd: string): Promise<void> {
     }
 }
 
+/** Removes the `cluster_maintance` file OM master's switchover leaves on the promoted cluster. */
+const RM_MAINT = '. ~/.bashrc >/dev/null 2>&1; rm -f "$GAUSSHOME/bin/cluster_maintance"';
+
 const healthy = (s: { A: string; B: string }) =>
   (s.A === "archive" && s.B === "recovery") || (s.A === "recovery" && s.B === "archive");
 
@@ -185,6 +188,8 @@ for (const want of RELEASES) {
         await onEveryHost(
           "sed -i -E '/^[[:space:]]*host[[:space:]]+replication[[:space:]]+omm[[:space:]]+[^[:space:]]+[[:space:]]+trust[[:space:]]*$/d' /home/omm/data/dn1/pg_hba.conf",
         );
+        // likewise master's switchover leaves cluster_maintance (an earlier file's or cycle's): destroy reports it
+        await onEveryHost(RM_MAINT);
         await configure("A");
         for (const [c, other] of [
           ["A", "B"],
@@ -326,7 +331,7 @@ for (const want of RELEASES) {
       ];
       const expected = want.leavesMaint && switched ? lab.clusters["B"]!.hosts.map((x) => `B/${x.name}`) : [];
       assert.deepEqual(maint.sort(), expected.sort(), out);
-      await onEveryHost('. ~/.bashrc >/dev/null 2>&1; rm -f "$GAUSSHOME/bin/cluster_maintance"');
+      await onEveryHost(RM_MAINT);
     });
   });
 }
