@@ -8,9 +8,10 @@
 #      for the next one (`npm run lab -- down` takes it down); HADR_LAB_DOWN=1 / =0 forces / skips the teardown.
 # Arguments narrow the run to files whose name contains any of them: `unit/`, `e2e/dr-releases`, `lab/kingbase`
 # (lab self-tests are named lab/<file>, provider tests <group>/<file>, as under test/).
-# HADR_TEST_LANES=N (default 1) runs step 3 in N lanes side by side, each on its own lab (HADR_LAB_NET base+i,
-# its own HADR_LAB_ROOT), the files dealt longest first by the weights below; each lane's output is prefixed
-# `[laneI]`, every lane takes its own lab down at the end, and a last line sums the lanes' counts.
+# HADR_TEST_LANES=N (default 1) runs steps 2 and 3 as one step in N lanes side by side, each on its own lab
+# (HADR_LAB_NET base+i, its own HADR_LAB_ROOT), the files dealt longest first by the weights below (every file
+# brings its lab to the shape it needs: ensureLab); each lane's output is prefixed `[laneI]`, every lane takes
+# its own lab down at the end, and a last line sums the lanes' counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LAB_CLI=lab/dist/src/cli.js
@@ -51,15 +52,15 @@ step() {
   node --test --test-concurrency=1 --test-timeout=2700000 --test-reporter=spec "$@"
 }
 step "unit tests" "${unit[@]+"${unit[@]}"}"
-step "lab self-tests" "${lab[@]+"${lab[@]}"}"
 
 lanes=${HADR_TEST_LANES:-1}
-if [ "$lanes" -le 1 ] || [ "${#provider[@]}" -le 1 ]; then
+if [ "$lanes" -le 1 ] || [ $((${#lab[@]} + ${#provider[@]})) -le 1 ]; then
+  step "lab self-tests" "${lab[@]+"${lab[@]}"}"
   step "provider tests on the lab" "${provider[@]+"${provider[@]}"}"
   exit 0
 fi
 
-# Minutes a file takes on a quiet machine (measured; a file not listed counts 5): the deal is longest first.
+# Minutes a file takes on a quiet machine (measured; a file not listed counts 2): the deal is longest first.
 weight() {
   case "$1" in
     *e2e/dr-releases*) echo 14 ;; *e2e/dr-relationship*) echo 11 ;; *e2e/dr-disasters*) echo 7 ;;
@@ -68,11 +69,13 @@ weight() {
     *e2e/dr-adopt*) echo 4 ;; *e2e/dr-jump*) echo 3 ;; *e2e/dr-import*) echo 3 ;;
     *e2e/policy-pack*) echo 4 ;; *e2e/policy-recovery-v8r3*) echo 5 ;; *e2e/policy-recovery*) echo 3 ;;
     *e2e/recovery-policy*) echo 3 ;;
-    *canary/* | *integration/*) echo 1 ;; *) echo 2 ;;
+    lab/dist/test/opengauss-disasters*) echo 5 ;; lab/dist/test/kingbase*) echo 4 ;;
+    lab/dist/test/opengauss-pairs*) echo 2 ;;
+    lab/dist/test/*) echo 1 ;; *canary/* | *integration/*) echo 1 ;; *) echo 2 ;;
   esac
 }
-# Lane 0 uses the caller's lab (the one the lab self-tests used and the teardown takes down); lane i > 0 the
-# net after it and a root of its own (the lab's default root is /var/tmp/pulumi-hadr-lab).
+# Lane 0 uses the caller's lab (the one the teardown takes down); lane i > 0 the net after it and a root of its
+# own (the lab's default root is /var/tmp/pulumi-hadr-lab).
 base_net=${HADR_LAB_NET:-0}
 base_root=${HADR_LAB_ROOT:-/var/tmp/pulumi-hadr-lab}
 declare -a load files_of
@@ -81,9 +84,9 @@ while read -r w f; do
   best=0
   for ((i = 1; i < lanes; i++)); do [ "${load[i]}" -lt "${load[best]}" ] && best=$i; done
   load[best]=$((load[best] + w)); files_of[best]="${files_of[best]} $f"
-done < <(for f in "${provider[@]}"; do echo "$(weight "$f") $f"; done | sort -rn)
+done < <(for f in "${lab[@]+"${lab[@]}"}" "${provider[@]+"${provider[@]}"}"; do echo "$(weight "$f") $f"; done | sort -rn)
 
-echo "# step: provider tests on the lab (${#provider[@]} files in $lanes lanes)"
+echo "# step: lab self-tests and provider tests on the lab ($((${#lab[@]} + ${#provider[@]})) files in $lanes lanes)"
 logs=$(mktemp -d)
 pids=()
 for ((i = 0; i < lanes; i++)); do
