@@ -124,6 +124,7 @@ export class DrHarness {
     const project = await TestProject.create(name, opts.program ?? DR_PROGRAM, "test", opts.project);
     const h = new DrHarness(lab, key, project);
     await h.dissolveLeftovers();
+    await h.leadWithNodeOne();
     await h.ensureDrUser("A");
     await h.project.config("sshKey", key, true);
     await h.project.config("drPassword", DR_PASSWORD, true);
@@ -218,6 +219,38 @@ export class DrHarness {
         await this.placeXml(c);
         await this.sdr(ip, `-t stop -X /home/omm/.pulumi-hadr/dr-${c}.xml`);
       }
+    }
+  }
+
+  /**
+   * Makes node 1 each cluster's primary again, as the tests address the clusters (`hosts(c)[0]` is where gs_sdr
+   * runs and, once paired, the DR cluster's Main Standby). An earlier file can leave node 2 leading (a failover
+   * ran from it); an operator's switch: stop the primary cleanly (its last WAL reaches the standby), promote node 1,
+   * rebuild the old primary as its standby and start it. Called with both clusters independent (after
+   * dissolveLeftovers).
+   */
+  async leadWithNodeOne(): Promise<void> {
+    const omm = async (ip: string, cmd: string, what: string) => {
+      const r = await sshExec(this.lab, ip, "omm", `. ~/.bashrc; ${cmd}`, { timeoutMs: 300_000 });
+      assert.equal(r.code, 0, `${what} on ${ip}: ${r.stdout}${r.stderr}`);
+    };
+    for (const c of ["A", "B"] as const) {
+      const [first, ...rest] = this.hosts(c) as [string, ...string[]];
+      const primaries: string[] = [];
+      for (const ip of [first, ...rest]) {
+        if ((await this.gsql(ip, "select pg_is_in_recovery();")).out === "f") primaries.push(ip);
+      }
+      if (primaries.length === 1 && primaries[0] === first) continue;
+      assert.equal(
+        primaries.length,
+        1,
+        `cluster ${c}: one primary expected, found [${primaries.join(", ")}]`,
+      );
+      const old = primaries[0]!;
+      await omm(old, "gs_ctl stop -D ~/data/dn1 -m fast", "stop the primary");
+      await omm(first, "gs_ctl notify -M primary -D ~/data/dn1", "promote node 1");
+      await omm(old, "gs_ctl build -D ~/data/dn1 -M standby -b full", "rebuild the old primary");
+      await omm(old, "gs_ctl start -D ~/data/dn1 -M standby", "start it as a standby");
     }
   }
 
