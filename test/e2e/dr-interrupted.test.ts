@@ -21,8 +21,11 @@ async function converge(): Promise<string> {
     const r = await h.pulumiRun(["up", "--yes", "--skip-preview"]);
     if (r.code === 0) return r.out;
     last = r.out;
-    // What Pulumi itself needs after its CLI was killed (its own stack lock, pending operations): no host step.
+    // What Pulumi itself needs after its CLI was killed (its own stack lock, an empty checkpoint sidecar, pending
+    // operations): no host step.
     if (/stack is currently locked/.test(r.out)) await h.pulumiRun(["cancel", "--yes"]);
+    else if (/failed to load checkpoint: EOF/.test(r.out))
+      assert.ok(h.project.world.repairKilledCheckpoint().length > 0, `nothing to repair:\n${r.out}`);
     else if (/pending operations?/i.test(r.out))
       await h.pulumiRun(["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
     else if (!/gs_sdr is running|HADR_LOCKED|state changed since preview/.test(r.out))

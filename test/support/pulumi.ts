@@ -98,6 +98,28 @@ export class PulumiWorld {
   }
 
   /**
+   * What a killed CLI can leave in the file backend: the backend (gocloud fileblob) writes a checkpoint's
+   * `.attrs` sidecar in place (create, then encode), so a SIGKILL in between leaves it empty and every later
+   * command fails with `failed to load checkpoint: EOF`. Removes the empty sidecars (a missing one is read as
+   * defaults; the checkpoint itself is written by rename and intact); returns their paths.
+   */
+  repairKilledCheckpoint(): string[] {
+    const removed: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith(".attrs") && fs.statSync(p).size === 0) {
+          fs.rmSync(p);
+          removed.push(p);
+        }
+      }
+    };
+    walk(path.join(this.dir, "backend"));
+    return removed;
+  }
+
+  /**
    * Runs `pulumi <args>` in the project directory, in its own process group. At `timeoutMs` it gets SIGINT,
    * and 30 s later the whole group SIGKILL, so no call can hang a test. `killWhen` SIGKILLs the whole
    * process tree (CLI, language host, provider) as soon as the output so far matches (a crash mid-run).
